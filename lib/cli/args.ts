@@ -1,0 +1,96 @@
+import { parseArgs } from "node:util";
+import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+import { UsageError } from "./errors.ts";
+
+/** The verbs `wmproxy` understands. */
+export const VERBS = ["run", "check", "reload", "stop", "version", "help"] as const;
+/** One of {@link VERBS}. */
+export type Verb = typeof VERBS[number];
+
+/** A parsed command line. */
+export interface CliArgs {
+  readonly verb: Verb;
+  readonly help: boolean;
+  readonly config?: string;
+  readonly url?: string;
+  readonly control?: string;
+  readonly disableControl: boolean;
+  readonly level?: LogLevel;
+  readonly pidfile?: string;
+}
+
+const SHARED = {
+  help: { type: "boolean", short: "h" },
+  control: { type: "string" },
+  "disable-control": { type: "boolean" },
+  verbose: { type: "boolean", short: "v" },
+  "default-level": { type: "string" },
+  pidfile: { type: "string" },
+} as const;
+const BY_VERB = {
+  run: { config: { type: "string", short: "c" } },
+  check: { config: { type: "string", short: "c" } },
+  reload: { config: { type: "string", short: "c" }, url: { type: "string", short: "u" } },
+  stop: { config: { type: "string", short: "c" }, url: { type: "string", short: "u" } },
+  version: {},
+  help: {},
+} as const;
+
+/** Parses `wmproxy [verb] [flags]`; a bare `-c FILE` means `run -c FILE`. Throws {@link UsageError}. */
+export function parseCli(argv: readonly string[]): CliArgs {
+  let verb: Verb = "help";
+  let rest = [...argv];
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith("-")) {
+    if (!(VERBS as readonly string[]).includes(first)) {
+      throw new UsageError(`unknown command ${JSON.stringify(first)}`);
+    }
+    verb = first as Verb;
+    rest = argv.slice(1);
+  } else if (first === "--version" || first === "-V") {
+    return { verb: "version", help: false, disableControl: false };
+  } else if (argv.some((a) => a === "-c" || a === "--config" || a.startsWith("--config="))) {
+    verb = "run";
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: rest,
+      options: { ...SHARED, ...BY_VERB[verb] },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ""));
+  }
+  const help = values.help === true || (verb === "help");
+  let level = values["default-level"] as string | undefined;
+  if (level !== undefined) {
+    level = level.toLowerCase() === "warning" ? "warn" : level.toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new UsageError(
+        `--default-level: ${JSON.stringify(level)} is not a log level, expected one of ${
+          LOG_LEVELS.join(", ")
+        }`,
+      );
+    }
+  }
+  if (values.verbose && level === undefined) level = "debug";
+  const args: CliArgs = {
+    verb,
+    help,
+    config: values.config as string | undefined,
+    url: values.url as string | undefined,
+    control: values.control as string | undefined,
+    disableControl: values["disable-control"] === true,
+    level: level as LogLevel | undefined,
+    pidfile: values.pidfile as string | undefined,
+  };
+  if (!help && (verb === "run" || verb === "check") && !args.config) {
+    throw new UsageError(`${verb} needs a config file: -c FILE`);
+  }
+  if (!help && (verb === "reload" || verb === "stop") && !args.config && !args.url) {
+    if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);
+  }
+  return args;
+}

@@ -1,0 +1,127 @@
+import denoJson from "../../deno.json" with { type: "json" };
+import { ConfigErrors } from "../config/errors.ts";
+import { listenerSpecs } from "../config/listeners.ts";
+import { loadConfigFile } from "../config/load.ts";
+import { DEFAULTS } from "../config/schema.ts";
+import type { Validated } from "../config/validate.ts";
+import { callControl, ControlClientError } from "../control/client.ts";
+import { log } from "../log/logger.ts";
+import { closeLogging, setupLogging } from "../log/setup.ts";
+import { App } from "../server/app.ts";
+import { BindError } from "../server/errors.ts";
+import { readTcpMigrateReq } from "../server/sysctl.ts";
+import type { CliArgs } from "./args.ts";
+import { helpText } from "./help.ts";
+
+/** The program's version, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** Runs a parsed command line; resolves to the exit code. */
+export async function runCli(args: CliArgs): Promise<number> {
+  if (args.help) {
+    console.log(helpText(args.verb));
+    return 0;
+  }
+  switch (args.verb) {
+    case "version":
+      console.log(`wmproxy ${VERSION} (deno ${Deno.version.deno})`);
+      return 0;
+    case "check":
+      return await check(args);
+    case "run":
+      return await run(args);
+    case "reload":
+    case "stop":
+      return await control(args, args.verb);
+    default:
+      console.log(helpText("help"));
+      return 0;
+  }
+}
+
+function overrides(args: CliArgs) {
+  return { control: args.control, disableControl: args.disableControl };
+}
+
+async function load(args: CliArgs): Promise<Validated | number> {
+  try {
+    return await loadConfigFile(args.config!, overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    console.error(e.message);
+    return 2;
+  }
+}
+
+async function check(args: CliArgs): Promise<number> {
+  const loaded = await load(args);
+  if (typeof loaded === "number") return loaded;
+  for (const w of loaded.warnings) console.error(`warning: ${w}`);
+  const specs = listenerSpecs(loaded.config);
+  console.log(`${args.config}: ok, ${specs.length} listener${specs.length === 1 ? "" : "s"}`);
+  for (const s of specs) {
+    const targets = s.settings.upstream.server.map((u) => `${u.addr} (weight ${u.weight})`);
+    console.log(
+      `  ${s.name}  ${s.settings.bind_mode} ${s.settings.bind_addr} → ${targets.join(", ")}`,
+    );
+  }
+  console.log(`  control  ${loaded.config.control ?? "disabled"}`);
+  return 0;
+}
+
+async function run(args: CliArgs): Promise<number> {
+  const loaded = await load(args);
+  if (typeof loaded === "number") return loaded;
+  await setupLogging({
+    level: args.level ?? loaded.config.default_level,
+    file: loaded.config.log_file,
+  });
+  const logger = log("server");
+  if (await readTcpMigrateReq() === 0) {
+    logger.warn(
+      "net.ipv4.tcp_migrate_req is 0: if another process takes over these ports with " +
+        "reusePort, connections queued on ours are reset when we close; see README",
+    );
+  }
+  let app: App;
+  try {
+    app = await App.start(loaded, {
+      configFile: args.config!,
+      overrides: overrides(args),
+      logLevel: args.level,
+      pidfile: args.pidfile,
+    });
+  } catch (e) {
+    if (!(e instanceof BindError) && !(e instanceof Deno.errors.AddrInUse)) throw e;
+    const message = e instanceof BindError ? e.message : `control: ${(e as Error).message}`;
+    logger.fatal("cannot start: {message}", { message });
+    await closeLogging();
+    return 1;
+  }
+  await app.finished;
+  await closeLogging();
+  return 0;
+}
+
+async function control(args: CliArgs, verb: "reload" | "stop"): Promise<number> {
+  let base = args.url;
+  let token: string | null = null;
+  if (!base && args.config) {
+    const loaded = await load({ ...args, disableControl: false });
+    if (typeof loaded === "number") return loaded;
+    base = `http://${args.control ?? loaded.config.control ?? DEFAULTS.control}`;
+    token = loaded.config.control_token;
+  }
+  base ??= `http://${args.control}`;
+  try {
+    const body = await callControl(base, verb, { token });
+    console.log(String(body.message));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ControlClientError)) throw e;
+    console.error(`wmproxy ${verb}: ${e.message}`);
+    const errors = (e.body as { errors?: string[] } | undefined)?.errors;
+    for (const line of errors ?? []) console.error(`  ${line}`);
+    return e.status === 400 ? 2 : 1;
+  }
+}

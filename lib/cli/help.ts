@@ -1,0 +1,74 @@
+import { DEFAULTS } from "../config/schema.ts";
+import type { Verb } from "./args.ts";
+
+const SHARED = `Shared flags:
+  --control ADDR        control endpoint address (default ${DEFAULTS.control})
+  --disable-control     run without the control endpoint
+  -v, --verbose         log at debug level
+  --default-level LVL   trace, debug, info, warn, error or fatal (default ${DEFAULTS.default_level})
+  --pidfile FILE        write the process id to FILE while running
+  -h, --help            this help`;
+
+const TEXT: Record<Verb, string> = {
+  help: `wmproxy — forward/reverse proxy, TCP forwarder and tunnel driven by one TOML file
+
+Usage: wmproxy <command> [flags]
+       wmproxy -c FILE          same as: wmproxy run -c FILE
+
+Commands:
+  run -c FILE        run with a config file
+  check -c FILE      validate a config file and list its listeners (exit 0 or 2)
+  reload [-c FILE | -u URL]
+                     make a running instance re-read its config file
+  stop [-c FILE | -u URL]
+                     make a running instance stop accepting, drain and exit
+  version            print the version
+  help               this help
+
+Run 'wmproxy <command> --help' for a command's flags.
+Exit codes: 0 ok, 1 runtime failure (cannot bind, control endpoint unreachable),
+            2 invalid config or command line.
+
+${SHARED}`,
+  run: `Usage: wmproxy run -c FILE [flags]
+
+Starts every listener in FILE and the control endpoint; runs until /stop, SIGTERM or SIGINT.
+SIGHUP reloads FILE.
+
+  -c, --config FILE     the TOML config file
+
+${SHARED}`,
+  check: `Usage: wmproxy check -c FILE [flags]
+
+Validates FILE without binding anything; prints its listeners. Exit 0 if valid, 2 if not.
+
+  -c, --config FILE     the TOML config file
+
+${SHARED}`,
+  reload: `Usage: wmproxy reload [-c FILE | -u URL] [flags]
+
+Asks a running instance to re-read its config file (POST /reload). An invalid new config is
+refused (exit 2) and the running config keeps serving.
+
+  -c, --config FILE     read the control address (and control_token) from FILE
+  -u, --url URL         the control endpoint, e.g. http://127.0.0.1:8837
+
+${SHARED}`,
+  stop: `Usage: wmproxy stop [-c FILE | -u URL] [flags]
+
+Asks a running instance to stop accepting, drain open connections (up to shutdown_timeout)
+and exit (POST /stop).
+
+  -c, --config FILE     read the control address (and control_token) from FILE
+  -u, --url URL         the control endpoint, e.g. http://127.0.0.1:8837
+
+${SHARED}`,
+  version: `Usage: wmproxy version
+
+Prints the version.`,
+};
+
+/** The help text of a verb. */
+export function helpText(verb: Verb): string {
+  return TEXT[verb];
+}

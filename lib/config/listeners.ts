@@ -1,0 +1,63 @@
+import { parseAddress } from "../net/address.ts";
+import type { Config, StreamServer } from "./schema.ts";
+
+/** One listener a config asks for, keyed by transport and bind address. */
+export interface ListenerSpec {
+  /** Pool key: `tcp 127.0.0.1:9000`. */
+  readonly key: string;
+  /** Where it comes from in the config: `stream.server[0]`. */
+  readonly name: string;
+  readonly transport: "tcp";
+  readonly hostname: string;
+  readonly port: number;
+  /** What the listener does with connections. */
+  readonly kind: "stream";
+  readonly settings: StreamServer;
+  /** Equal fingerprints mean the effective config is unchanged. */
+  readonly fingerprint: string;
+}
+
+/** The listeners a config defines, in config order. */
+export function listenerSpecs(config: Config): ListenerSpec[] {
+  return config.stream.server.map((s, i) => {
+    const addr = parseAddress(s.bind_addr)!;
+    return {
+      key: `tcp ${s.bind_addr}`,
+      name: `stream.server[${i}]`,
+      transport: "tcp",
+      hostname: addr.hostname,
+      port: addr.port,
+      kind: "stream",
+      settings: s,
+      fingerprint: JSON.stringify(["stream", s]),
+    };
+  });
+}
+
+/** How the listeners of two generations differ, by pool key. */
+export interface ListenerDiff {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/** Compares the listeners of the running generation with those of a new one. */
+export function diffListeners(
+  before: readonly ListenerSpec[],
+  after: readonly ListenerSpec[],
+): ListenerDiff {
+  const old = new Map(before.map((s) => [s.key, s]));
+  const added: string[] = [];
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const s of after) {
+    const o = old.get(s.key);
+    if (!o) added.push(s.key);
+    else if (o.fingerprint === s.fingerprint) unchanged.push(s.key);
+    else changed.push(s.key);
+  }
+  const keys = new Set(after.map((s) => s.key));
+  const removed = before.filter((s) => !keys.has(s.key)).map((s) => s.key);
+  return { added, removed, changed, unchanged };
+}

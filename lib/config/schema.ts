@@ -1,0 +1,90 @@
+/**
+ * The typed, validated configuration. Field names follow wmproxy's TOML keys so that what
+ * `/now` shows is what users write; durations are in seconds.
+ */
+
+/** Log levels, lowest first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+/** Defaults shared by the loader, the CLI, the README and config.example.toml. */
+export const DEFAULTS = Object.freeze({
+  control: "127.0.0.1:8837",
+  shutdown_timeout: 30,
+  default_level: "info" as LogLevel,
+  weight: 100,
+  fail_timeout: 30,
+  fall_times: 2,
+  rise_times: 2,
+  bind_mode: "tcp",
+  proxy_connect_timeout: 10,
+  stream_timeout: 600,
+});
+
+/** One server of an upstream. */
+export interface UpstreamServer {
+  /** `host:port` as written (host may be a name, resolved at connect time). */
+  readonly addr: string;
+  readonly hostname: string;
+  readonly port: number;
+  /** Relative share of new connections. @default 100 */
+  readonly weight: number;
+  /** Seconds a server is skipped after `fall_times` failures. @default 30 */
+  readonly fail_timeout: number;
+  /** Consecutive failures that mark the server down. @default 2 */
+  readonly fall_times: number;
+  /** Consecutive successful checks that mark it up again. @default 2 */
+  readonly rise_times: number;
+}
+
+/** A named group of servers (`[[stream.upstream]]`). */
+export interface Upstream {
+  readonly name: string;
+  /** `"tcp"` or `"udp"`. @default "tcp" */
+  readonly bind: "tcp" | "udp";
+  readonly server: readonly UpstreamServer[];
+}
+
+/** Listener kinds `[[stream.server]]` may have; only `tcp` is implemented so far. */
+export type BindMode = "tcp";
+
+/** A `[[stream.server]]`: one L4 listener. */
+export interface StreamServer {
+  /** The address listened on, `host:port`. */
+  readonly bind_addr: string;
+  readonly bind_mode: BindMode;
+  /** Name of the upstream the connections go to (when `proxy_url` is not set). */
+  readonly up_name: string | null;
+  /** A single target, `tcp://host:port`; wins over `up_name`. */
+  readonly proxy_url: string | null;
+  /** The servers connections are balanced over, resolved from `proxy_url` or `up_name`. */
+  readonly upstream: Upstream;
+  /** Seconds to wait for an upstream connect. @default 10 */
+  readonly proxy_connect_timeout: number;
+  /** Seconds a connection may stay idle in both directions before it is closed. @default 600 */
+  readonly timeout: number;
+}
+
+/** The `[stream]` section. */
+export interface StreamConfig {
+  readonly upstream: readonly Upstream[];
+  readonly server: readonly StreamServer[];
+}
+
+/** A whole validated config file. */
+export interface Config {
+  /** Control endpoint address, or null when disabled. @default "127.0.0.1:8837" */
+  readonly control: string | null;
+  /** Bearer token the control endpoint requires; mandatory off loopback. */
+  readonly control_token: string | null;
+  /** Seconds `/stop` waits for open connections before closing them. @default 30 */
+  readonly shutdown_timeout: number;
+  /** @default "info" */
+  readonly default_level: LogLevel;
+  /** Also log to this file. */
+  readonly log_file: string | null;
+  /** Write the process id here while running. */
+  readonly pidfile: string | null;
+  readonly stream: StreamConfig;
+}

@@ -1,0 +1,340 @@
+import { parseAddress } from "../net/address.ts";
+import { isLoopback } from "../net/address.ts";
+import type { KeyPath } from "./locate.ts";
+import { Checker, isTable, show, type Table } from "./_checker.ts";
+import { parseDuration } from "./duration.ts";
+import { ConfigErrors } from "./errors.ts";
+import {
+  type Config,
+  DEFAULTS,
+  LOG_LEVELS,
+  type LogLevel,
+  type StreamConfig,
+  type StreamServer,
+  type Upstream,
+  type UpstreamServer,
+} from "./schema.ts";
+
+/** What the command line overrides in a config. */
+export interface ValidateOptions {
+  /** The file the config came from, for messages. */
+  file?: string;
+  /** Replaces `control`. */
+  control?: string;
+  /** Turns the control endpoint off. @default false */
+  disableControl?: boolean;
+}
+
+/** A valid config and what was ignored in it. */
+export interface Validated {
+  readonly config: Config;
+  /** One line per ignored section or key, with its path and line. */
+  readonly warnings: readonly string[];
+}
+
+const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
+const LATER_SECTIONS: Readonly<Record<string, string>> = {
+  proxy: "the forward proxy",
+  http: "the reverse proxy",
+};
+const LATER_BIND_MODES = ["udp", "tcp2ws", "tcp2wss", "ws2tcp"];
+const TOP_KEYS = [
+  "control",
+  "control_token",
+  "disable_control",
+  "shutdown_timeout",
+  "default_level",
+  "log_file",
+  "pidfile",
+  "stream",
+];
+const SERVER_KEYS = [
+  "bind_addr",
+  "bind_mode",
+  "up_name",
+  "proxy_url",
+  "proxy_connect_timeout",
+  "timeout",
+];
+const UPSTREAM_KEYS = ["name", "bind", "server"];
+const UPSTREAM_SERVER_KEYS = ["addr", "weight", "fail_timeout", "fall_times", "rise_times"];
+
+/**
+ * Turns a parsed TOML document into a typed, frozen {@link Config}, or throws
+ * {@link ConfigErrors} listing every problem with its key path and line.
+ */
+export function validate(raw: Table, source: string, options: ValidateOptions = {}): Validated {
+  const c = new Checker(source);
+  warnUnknown(c, raw, [], TOP_KEYS);
+
+  let control = options.control ?? optString(c, raw, ["control"]) ?? DEFAULTS.control;
+  const token = optString(c, raw, ["control_token"]) ?? null;
+  if (options.control === undefined && raw.control !== undefined && !parseAddress(control)) {
+    c.error(["control"], `${show(control)} is not a valid address`, ADDRESS_EXPECTED);
+  } else if (options.control !== undefined && !parseAddress(control)) {
+    c.error(["--control"], `${show(control)} is not a valid address`, ADDRESS_EXPECTED);
+  }
+  const disable = options.disableControl || optBool(c, raw, ["disable_control"]) === true;
+  const parsedControl = parseAddress(control);
+  if (!disable && parsedControl && !isLoopback(parsedControl.hostname) && !token) {
+    c.error(
+      [options.control === undefined ? "control" : "--control"],
+      `${show(control)} is not a loopback address and control_token is not set`,
+      "a loopback address, or control_token set",
+    );
+  }
+  if (disable) control = "";
+
+  const config: Config = {
+    control: control || null,
+    control_token: token,
+    shutdown_timeout: optDuration(c, raw, ["shutdown_timeout"]) ?? DEFAULTS.shutdown_timeout,
+    default_level: optLevel(c, raw),
+    log_file: optString(c, raw, ["log_file"]) ?? null,
+    pidfile: optString(c, raw, ["pidfile"]) ?? null,
+    stream: validateStream(c, raw.stream),
+  };
+  if (c.errors.length > 0) throw new ConfigErrors(c.errors, options.file);
+  return { config: deepFreeze(config), warnings: c.warnings };
+}
+
+function warnUnknown(c: Checker, table: Table, path: KeyPath, known: readonly string[]): void {
+  for (const key of Object.keys(table)) {
+    if (known.includes(key)) continue;
+    if (path.length === 0 && key in LATER_SECTIONS) {
+      c.warn([key], `${LATER_SECTIONS[key]} is not supported yet; section ignored`);
+    } else {
+      c.warn([...path, key], "unknown or unsupported key; ignored");
+    }
+  }
+}
+
+function validateStream(c: Checker, raw: unknown): StreamConfig {
+  if (raw === undefined) return { upstream: [], server: [] };
+  if (!isTable(raw)) {
+    c.error(["stream"], `${show(raw)} is not a table`, "a [stream] section");
+    return { upstream: [], server: [] };
+  }
+  warnUnknown(c, raw, ["stream"], ["upstream", "server"]);
+  const upstreams = tableArray(c, raw.upstream, ["stream", "upstream"])
+    .map(([t, p]) => validateUpstream(c, t, p))
+    .filter((u): u is Upstream => u !== undefined);
+  const byName = new Map<string, Upstream>();
+  upstreams.forEach((u, i) => {
+    if (byName.has(u.name)) {
+      c.error(
+        ["stream", "upstream", i, "name"],
+        `${show(u.name)} is defined twice`,
+        "unique names",
+      );
+    }
+    byName.set(u.name, u);
+  });
+  const servers: StreamServer[] = [];
+  const bound = new Map<string, number>();
+  for (const [t, p] of tableArray(c, raw.server, ["stream", "server"])) {
+    const s = validateServer(c, t, p, byName);
+    if (!s) continue;
+    const seen = bound.get(s.bind_addr);
+    if (seen !== undefined) {
+      c.error(
+        [...p, "bind_addr"],
+        `${show(s.bind_addr)} is already used by stream.server[${seen}]`,
+        "one server per address",
+      );
+      continue;
+    }
+    bound.set(s.bind_addr, p[2] as number);
+    servers.push(s);
+  }
+  return { upstream: upstreams, server: servers };
+}
+
+function tableArray(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    c.error(path, `${show(raw)} is not an array of tables`, `[[${path.join(".")}]] sections`);
+    return [];
+  }
+  const out: [Table, KeyPath][] = [];
+  raw.forEach((t, i) => {
+    if (isTable(t)) out.push([t, [...path, i]]);
+    else c.error([...path, i], `${show(t)} is not a table`, "a table");
+  });
+  return out;
+}
+
+function validateUpstream(c: Checker, t: Table, path: KeyPath): Upstream | undefined {
+  warnUnknown(c, t, path, UPSTREAM_KEYS);
+  const name = optString(c, t, [...path, "name"]);
+  if (name === undefined) {
+    c.error([...path, "name"], "is missing", "a name for up_name to refer to");
+  }
+  const bind = optString(c, t, [...path, "bind"]) ?? "tcp";
+  if (bind !== "tcp" && bind !== "udp" && bind !== "") {
+    c.error([...path, "bind"], `${show(bind)} is not a transport`, '"tcp" or "udp"');
+  }
+  const servers: UpstreamServer[] = [];
+  const list = t.server;
+  if (!Array.isArray(list) || list.length === 0) {
+    c.error(
+      [...path, "server"],
+      list === undefined ? "is missing" : `${show(list)} is not a list of servers`,
+      'a list like [{ addr = "127.0.0.1:8080" }]',
+    );
+  } else {
+    list.forEach((s, i) => {
+      const sp = [...path, "server", i];
+      if (!isTable(s)) return c.error(sp, `${show(s)} is not a table`, '{ addr = "host:port" }');
+      const server = validateUpstreamServer(c, s, sp);
+      if (server) servers.push(server);
+    });
+  }
+  if (name === undefined) return undefined;
+  return { name, bind: bind === "udp" ? "udp" : "tcp", server: servers };
+}
+
+function validateUpstreamServer(c: Checker, s: Table, path: KeyPath): UpstreamServer | undefined {
+  warnUnknown(c, s, path, UPSTREAM_SERVER_KEYS);
+  const addrText = optString(c, s, [...path, "addr"]);
+  if (addrText === undefined) {
+    return c.error([...path, "addr"], "is missing", ADDRESS_EXPECTED);
+  }
+  const addr = parseAddress(addrText, false);
+  if (!addr) {
+    c.error([...path, "addr"], `${show(addrText)} is not a valid address`, ADDRESS_EXPECTED);
+  }
+  const weight = optInt(c, s, [...path, "weight"], 1, 65535) ?? DEFAULTS.weight;
+  const failTimeout = optDuration(c, s, [...path, "fail_timeout"]) ?? DEFAULTS.fail_timeout;
+  const fall = optInt(c, s, [...path, "fall_times"], 1, 1000) ?? DEFAULTS.fall_times;
+  const rise = optInt(c, s, [...path, "rise_times"], 1, 1000) ?? DEFAULTS.rise_times;
+  if (!addr) return undefined;
+  return {
+    addr: addrText,
+    hostname: addr.hostname,
+    port: addr.port,
+    weight,
+    fail_timeout: failTimeout,
+    fall_times: fall,
+    rise_times: rise,
+  };
+}
+
+function validateServer(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  upstreams: ReadonlyMap<string, Upstream>,
+): StreamServer | undefined {
+  const mode = optString(c, t, [...path, "bind_mode"]) ?? DEFAULTS.bind_mode;
+  if (LATER_BIND_MODES.includes(mode)) {
+    c.warn([...path, "bind_mode"], `${show(mode)} is not supported yet; this server is ignored`);
+    return undefined;
+  }
+  if (mode !== "tcp") {
+    return c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp"');
+  }
+  warnUnknown(c, t, path, SERVER_KEYS);
+  const bindText = optString(c, t, [...path, "bind_addr"]);
+  const bind = bindText === undefined ? undefined : parseAddress(bindText);
+  if (bindText === undefined) c.error([...path, "bind_addr"], "is missing", ADDRESS_EXPECTED);
+  else if (!bind) {
+    c.error([...path, "bind_addr"], `${show(bindText)} is not a valid address`, ADDRESS_EXPECTED);
+  }
+  const upName = optString(c, t, [...path, "up_name"]) ?? null;
+  const proxyUrl = optString(c, t, [...path, "proxy_url"]) ?? null;
+  let upstream: Upstream | undefined;
+  if (proxyUrl !== null) {
+    const m = /^tcp:\/\/(.+)$/.exec(proxyUrl);
+    const addr = m ? parseAddress(m[1], false) : undefined;
+    if (!m || !addr) {
+      c.error([...path, "proxy_url"], `${show(proxyUrl)} is not a tcp URL`, '"tcp://host:port"');
+    } else {
+      upstream = {
+        name: proxyUrl,
+        bind: "tcp",
+        server: [{
+          addr: m[1],
+          hostname: addr.hostname,
+          port: addr.port,
+          weight: DEFAULTS.weight,
+          fail_timeout: DEFAULTS.fail_timeout,
+          fall_times: DEFAULTS.fall_times,
+          rise_times: DEFAULTS.rise_times,
+        }],
+      };
+    }
+  } else if (upName !== null) {
+    upstream = upstreams.get(upName);
+    if (!upstream) {
+      const names = [...upstreams.keys()].map((n) => JSON.stringify(n)).join(", ");
+      c.error(
+        [...path, "up_name"],
+        `${show(upName)} names no [[stream.upstream]]`,
+        names ? `one of ${names}` : "the name of a [[stream.upstream]]",
+      );
+    } else if (upstream.bind === "udp") {
+      c.error([...path, "up_name"], `${show(upName)} is a udp upstream`, "a tcp upstream");
+    }
+  } else {
+    c.error(path, "has neither up_name nor proxy_url", "one of them");
+  }
+  const connectTimeout = optDuration(c, t, [...path, "proxy_connect_timeout"]) ??
+    DEFAULTS.proxy_connect_timeout;
+  const timeout = optDuration(c, t, [...path, "timeout"]) ?? DEFAULTS.stream_timeout;
+  if (!bind || !bindText || !upstream) return undefined;
+  return {
+    bind_addr: bindText,
+    bind_mode: "tcp",
+    up_name: upName,
+    proxy_url: proxyUrl,
+    upstream,
+    proxy_connect_timeout: connectTimeout,
+    timeout,
+  };
+}
+
+function optString(c: Checker, t: Table, path: KeyPath): string | undefined {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return v;
+  return c.error(path, `${show(v)} is not a string`, "a quoted string");
+}
+
+function optBool(c: Checker, t: Table, path: KeyPath): boolean | undefined {
+  const v = t[path[path.length - 1]];
+  if (v === undefined || typeof v === "boolean") return v;
+  return c.error(path, `${show(v)} is not a boolean`, "true or false");
+}
+
+function optInt(c: Checker, t: Table, path: KeyPath, min: number, max: number) {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return undefined;
+  if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return v;
+  return c.error(path, `${show(v)} is out of range`, `a whole number from ${min} to ${max}`);
+}
+
+function optDuration(c: Checker, t: Table, path: KeyPath): number | undefined {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return undefined;
+  const seconds = parseDuration(v);
+  if (seconds !== undefined) return seconds;
+  return c.error(path, `${show(v)} is not a duration`, 'seconds or a string like "10s", "5m"');
+}
+
+function optLevel(c: Checker, t: Table): LogLevel {
+  const v = optString(c, t, ["default_level"]);
+  if (v === undefined) return DEFAULTS.default_level;
+  const level = v.toLowerCase() === "warning" ? "warn" : v.toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  c.error(["default_level"], `${show(v)} is not a log level`, `one of ${LOG_LEVELS.join(", ")}`);
+  return DEFAULTS.default_level;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

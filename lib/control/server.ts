@@ -1,0 +1,72 @@
+import { timingSafeEqual } from "node:crypto";
+import { log } from "../log/logger.ts";
+import type { ControlReply, ControlTarget } from "./types.ts";
+
+/** Options for {@link startControl}. */
+export interface ControlOptions {
+  /** Every request must carry `Authorization: Bearer <token>` when set. */
+  token?: string | null;
+}
+
+/** A running control endpoint. */
+export interface ControlServer {
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  /** Stops accepting and waits for requests in flight. */
+  shutdown(): Promise<void>;
+}
+
+const logger = log("control");
+const encoder = new TextEncoder();
+
+/**
+ * Serves `/now`, `/status`, `/reload`, `/adapt` and `/stop` (GET or POST) with JSON bodies.
+ * Throws if the address cannot be bound.
+ */
+export function startControl(
+  hostname: string,
+  port: number,
+  target: ControlTarget,
+  options: ControlOptions = {},
+): ControlServer {
+  const token = options.token ? encoder.encode(`Bearer ${options.token}`) : undefined;
+  const server = Deno.serve({ hostname, port, onListen: () => {} }, async (req) => {
+    if (req.method !== "GET" && req.method !== "POST") {
+      return json({ status: 405, body: { message: "use GET or POST" } });
+    }
+    if (token && !authorized(req.headers.get("authorization"), token)) {
+      return json({ status: 401, body: { message: "missing or wrong bearer token" } });
+    }
+    const path = new URL(req.url).pathname;
+    logger.debug("{method} {path}", { method: req.method, path });
+    switch (path) {
+      case "/now":
+        return json(target.now());
+      case "/status":
+        return json(target.status());
+      case "/reload":
+        return json(await target.reload());
+      case "/adapt":
+        return json(await target.adapt());
+      case "/stop":
+        setTimeout(() => target.stop(), 0);
+        return json({ status: 200, body: { message: "stopping" } });
+      default:
+        return json({
+          status: 404,
+          body: { message: `no such endpoint: ${path}; try /now /status /reload /adapt /stop` },
+        });
+    }
+  });
+  return { addr: server.addr as Deno.NetAddr, shutdown: () => server.shutdown() };
+}
+
+function authorized(header: string | null, expected: Uint8Array): boolean {
+  if (header === null) return false;
+  const given = encoder.encode(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function json(reply: ControlReply): Response {
+  return Response.json(reply.body, { status: reply.status });
+}

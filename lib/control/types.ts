@@ -1,0 +1,19 @@
+/** A control endpoint answer: an HTTP status and a JSON body with a `message`. */
+export interface ControlReply {
+  readonly status: number;
+  readonly body: { readonly message: string; readonly [key: string]: unknown };
+}
+
+/** What the control endpoint drives; it knows nothing else of the program. */
+export interface ControlTarget {
+  /** The running config, secrets redacted. */
+  now(): ControlReply;
+  /** Listeners, generation, open connections, uptime. */
+  status(): ControlReply;
+  /** Re-read, validate and apply the config file. */
+  reload(): Promise<ControlReply>;
+  /** Validate the config file and tell what applying it would change. */
+  adapt(): Promise<ControlReply>;
+  /** Begin stopping: called after the reply has been sent. */
+  stop(): void;
+}

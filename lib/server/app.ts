@@ -1,0 +1,248 @@
+import { ConfigErrors } from "../config/errors.ts";
+import { loadConfigFile } from "../config/load.ts";
+import { redact } from "../config/redact.ts";
+import type { Config, LogLevel } from "../config/schema.ts";
+import type { Validated, ValidateOptions } from "../config/validate.ts";
+import { type ControlServer, startControl } from "../control/server.ts";
+import type { ControlReply, ControlTarget } from "../control/types.ts";
+import { log } from "../log/logger.ts";
+import { setupLogging } from "../log/setup.ts";
+import { parseAddress } from "../net/address.ts";
+import { BindError } from "./errors.ts";
+import { Supervisor } from "./supervisor.ts";
+
+/** How a running instance was started; reloads re-read the same file with the same overrides. */
+export interface AppOptions {
+  /** The config file `/reload` and `/adapt` read; null when the config did not come from a file. */
+  configFile: string | null;
+  /** Command-line overrides applied to every generation. */
+  overrides?: Omit<ValidateOptions, "file">;
+  /** Log level forced by the command line (`-v`, `--default-level`). */
+  logLevel?: LogLevel;
+  /** Pid file forced by the command line (`--pidfile`). */
+  pidfile?: string;
+}
+
+const logger = log("server");
+
+/**
+ * A running wmproxy: the listener pool, the control endpoint, signals and the pid file.
+ * Implements what the control endpoint asks for.
+ */
+export class App implements ControlTarget {
+  readonly #options: AppOptions;
+  readonly #supervisor = new Supervisor();
+  readonly #started = Date.now();
+  #control: ControlServer | undefined;
+  #config: Config;
+  #queue: Promise<unknown> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+  #resolveFinished!: () => void;
+  #signals: [Deno.Signal, () => void][] = [];
+  #pidfile: string | null = null;
+  /** Resolves once the instance has stopped and drained. */
+  readonly finished: Promise<void>;
+
+  private constructor(config: Config, options: AppOptions) {
+    this.#config = config;
+    this.#options = options;
+    this.finished = new Promise((r) => (this.#resolveFinished = r));
+  }
+
+  /** Binds every listener and the control endpoint; throws {@link BindError} if any cannot bind. */
+  static async start(validated: Validated, options: AppOptions): Promise<App> {
+    const app = new App(validated.config, options);
+    for (const w of validated.warnings) logger.warn(w);
+    await app.#supervisor.apply(validated.config);
+    try {
+      app.#control = app.#bindControl(validated.config);
+    } catch (e) {
+      await app.#supervisor.stop(0);
+      throw e;
+    }
+    app.#pidfile = options.pidfile ?? validated.config.pidfile;
+    if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
+    app.#listenSignals();
+    if (app.#control) {
+      const a = app.#control.addr;
+      logger.info("control endpoint on http://{addr}", { addr: formatHostPort(a) });
+    }
+    return app;
+  }
+
+  /** The control endpoint's bound address, when enabled. */
+  get controlAddr(): Deno.NetAddr | undefined {
+    return this.#control?.addr;
+  }
+
+  now(): ControlReply {
+    return {
+      status: 200,
+      body: {
+        message: "ok",
+        generation: this.#supervisor.generation,
+        file: this.#options.configFile,
+        config: redact(this.#config),
+      },
+    };
+  }
+
+  status(): ControlReply {
+    return {
+      status: 200,
+      body: {
+        message: "ok",
+        generation: this.#supervisor.generation,
+        uptime_seconds: Math.round((Date.now() - this.#started) / 1000),
+        pid: Deno.pid,
+        ...this.#supervisor.status(),
+      },
+    };
+  }
+
+  reload(): Promise<ControlReply> {
+    return this.#serial(() => this.#reload());
+  }
+
+  adapt(): Promise<ControlReply> {
+    return this.#serial(async () => {
+      const loaded = await this.#load();
+      if ("status" in loaded) return loaded;
+      return {
+        status: 200,
+        body: {
+          message: "valid; nothing applied",
+          warnings: loaded.warnings,
+          diff: this.#supervisor.diff(loaded.config),
+        },
+      };
+    });
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    logger.info("stopping: draining open connections for up to {s}s", {
+      s: this.#config.shutdown_timeout,
+    });
+    for (const [sig, fn] of this.#signals) Deno.removeSignalListener(sig, fn);
+    const control = this.#control;
+    this.#control = undefined;
+    await Promise.all([
+      control?.shutdown(),
+      this.#supervisor.stop(this.#config.shutdown_timeout * 1000),
+    ]);
+    if (this.#pidfile) await Deno.remove(this.#pidfile).catch(() => {});
+    logger.info("stopped");
+    this.#resolveFinished();
+  }
+
+  async #reload(): Promise<ControlReply> {
+    if (this.#stopping) return { status: 503, body: { message: "stopping" } };
+    const loaded = await this.#load();
+    if ("status" in loaded) {
+      logger.warn("reload refused, the running config is unchanged:\n{errors}", {
+        errors: (loaded.body.errors as string[]).join("\n"),
+      });
+      return loaded;
+    }
+    const { config, warnings } = loaded;
+    for (const w of warnings) logger.warn(w);
+    const oldControl = this.#control;
+    let newControl: ControlServer | undefined = oldControl;
+    try {
+      if (
+        config.control !== this.#config.control ||
+        config.control_token !== this.#config.control_token
+      ) {
+        newControl = this.#bindControl(config);
+      }
+      const diff = await this.#supervisor.apply(config);
+      if (newControl !== oldControl) {
+        this.#control = newControl;
+        // The reply to this very request travels over the old endpoint: do not wait for it.
+        oldControl?.shutdown();
+      }
+      const relog = config.default_level !== this.#config.default_level ||
+        config.log_file !== this.#config.log_file;
+      this.#config = config;
+      if (relog) await this.#setupLogging(config);
+      return {
+        status: 200,
+        body: { message: "reloaded", generation: this.#supervisor.generation, diff, warnings },
+      };
+    } catch (e) {
+      if (newControl !== oldControl) await newControl?.shutdown();
+      if (!(e instanceof BindError) && !isBindFailure(e)) throw e;
+      const message = e instanceof BindError ? e.message : `control: ${(e as Error).message}`;
+      logger.error("reload failed, rolled back: {message}", { message });
+      return { status: 500, body: { message: `reload failed, rolled back: ${message}` } };
+    }
+  }
+
+  async #load(): Promise<Validated | ControlReply> {
+    if (!this.#options.configFile) {
+      return { status: 409, body: { message: "this instance was not started from a config file" } };
+    }
+    try {
+      return await loadConfigFile(this.#options.configFile, this.#options.overrides);
+    } catch (e) {
+      if (!(e instanceof ConfigErrors)) throw e;
+      return {
+        status: 400,
+        body: {
+          message: "invalid config; the running config is unchanged",
+          errors: e.errors.map((x) => `${e.file}: ${x.message}`),
+        },
+      };
+    }
+  }
+
+  #bindControl(config: Config): ControlServer | undefined {
+    if (!config.control) return undefined;
+    const addr = parseAddress(config.control)!;
+    return startControl(addr.hostname, addr.port, this, { token: config.control_token });
+  }
+
+  #setupLogging(config: Config): Promise<void> {
+    return setupLogging({
+      level: this.#options.logLevel ?? config.default_level,
+      file: config.log_file,
+    });
+  }
+
+  #listenSignals(): void {
+    const on = (sig: Deno.Signal, fn: () => void) => {
+      try {
+        Deno.addSignalListener(sig, fn);
+        this.#signals.push([sig, fn]);
+      } catch {
+        // signal not available on this platform
+      }
+    };
+    on("SIGTERM", () => this.stop());
+    on("SIGINT", () => this.stop());
+    on("SIGHUP", () => {
+      this.reload().then((r) => logger.info("SIGHUP: {message}", { message: r.body.message }));
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+}
+
+function isBindFailure(e: unknown): boolean {
+  return e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.AddrNotAvailable;
+}
+
+/** `host:port`, bracketing IPv6. */
+export function formatHostPort(a: Deno.NetAddr): string {
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}

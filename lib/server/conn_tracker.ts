@@ -1,0 +1,61 @@
+/** Something open that can be closed by force. */
+export interface Closable {
+  close(): void;
+}
+
+/** The open connections of one listener, so it can drain: wait for zero, then force the rest. */
+export class ConnTracker {
+  #open = new Set<Closable>();
+  #waiters: (() => void)[] = [];
+  #accepted = 0;
+
+  /** Connections currently open. */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /** Connections ever accepted. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Starts tracking a connection; `accepted` counts it as a client connection. */
+  add(conn: Closable, accepted = true): void {
+    if (accepted) this.#accepted++;
+    this.#open.add(conn);
+  }
+
+  /** Stops tracking a connection (it ended). */
+  delete(conn: Closable): void {
+    if (this.#open.delete(conn) && this.#open.size === 0) {
+      for (const w of this.#waiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves true when no connection is open, or false when `timeoutMs` passes first. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#open.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.push(done);
+    });
+  }
+
+  /** Closes every open connection. */
+  closeAll(): void {
+    for (const c of this.#open) {
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}

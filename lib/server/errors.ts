@@ -1,0 +1,21 @@
+/** A listener that could not be bound; the generation that needed it was rolled back. */
+export class BindError extends Error {
+  /** The listener's config name, e.g. `stream.server[1]`. */
+  readonly listener: string;
+  /** The address it needed, `host:port`. */
+  readonly address: string;
+
+  constructor(listener: string, address: string, cause: unknown) {
+    const why = cause instanceof Deno.errors.AddrInUse
+      ? "address already in use"
+      : cause instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : cause instanceof Deno.errors.AddrNotAvailable
+      ? "address not available on this machine"
+      : (cause as Error)?.message ?? String(cause);
+    super(`${listener}: cannot listen on ${address}: ${why}`, { cause });
+    this.name = "BindError";
+    this.listener = listener;
+    this.address = address;
+  }
+}

@@ -13,12 +13,12 @@ export class ServerHealth {
   #totalFailures = 0;
 
   /** Whether the server may be given new connections at `now` (ms since the epoch). */
-  isUp(now = Date.now()): boolean {
+  isUp(now: number = Date.now()): boolean {
     return now >= this.#downUntil;
   }
 
   /** Counts a failed connect; after `fall_times` in a row the server is down for `fail_timeout`. */
-  recordFailure(policy: HealthPolicy, now = Date.now()): void {
+  recordFailure(policy: HealthPolicy, now: number = Date.now()): void {
     this.#totalFailures++;
     this.#fails++;
     if (this.#fails >= policy.fall_times) {

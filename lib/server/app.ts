@@ -63,10 +63,11 @@ export class App implements ControlTarget {
     app.#pidfile = options.pidfile ?? validated.config.pidfile;
     if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
     app.#listenSignals();
-    if (app.#control) {
-      const a = app.#control.addr;
-      logger.info("control endpoint on http://{addr}", { addr: formatHostPort(a) });
-    }
+    const control = app.#control ? `http://${formatHostPort(app.#control.addr)}` : "disabled";
+    logger.info("ready: {n} listeners, control endpoint {control}", {
+      n: app.#supervisor.status().listeners.length,
+      control,
+    });
     return app;
   }
 

@@ -32,11 +32,15 @@ let nextId = 1;
  */
 export class TcpForwarder {
   readonly name: string;
-  readonly tracker = new ConnTracker();
+  readonly tracker: ConnTracker = new ConnTracker();
   #health: HealthRegistry;
   #gen: Generation;
 
-  constructor(name: string, options: TcpForwarderOptions, health = new HealthRegistry()) {
+  constructor(
+    name: string,
+    options: TcpForwarderOptions,
+    health: HealthRegistry = new HealthRegistry(),
+  ) {
     this.name = name;
     this.#health = health;
     this.#gen = { options, selector: new RoundRobinSelector(options.servers) };

@@ -1,0 +1,48 @@
+/**
+ * wmproxy for Deno: a forward proxy, reverse proxy, TCP forwarder and tunnel driven by one
+ * TOML file, reloaded live through a local control endpoint. This module is the public API
+ * for embedding it: load and validate a config, run it, and drive it.
+ *
+ * @example Run a config file until stopped
+ * ```ts
+ * import { App, loadConfigFile } from "./mod.ts";
+ *
+ * const loaded = await loadConfigFile("config.example.toml");
+ * const app = await App.start(loaded, { configFile: "config.example.toml" });
+ * await app.finished; // after /stop, SIGTERM or SIGINT
+ * ```
+ * @module
+ */
+
+export { loadConfigFile, loadConfigText } from "./lib/config/load.ts";
+export { validate, type Validated, type ValidateOptions } from "./lib/config/validate.ts";
+export { ConfigError, ConfigErrors } from "./lib/config/errors.ts";
+export {
+  type BindMode,
+  type Config,
+  DEFAULTS,
+  type LogLevel,
+  type StreamConfig,
+  type StreamServer,
+  type Upstream,
+  type UpstreamServer,
+} from "./lib/config/schema.ts";
+export { parseDuration } from "./lib/config/duration.ts";
+export {
+  diffListeners,
+  type ListenerDiff,
+  type ListenerSpec,
+  listenerSpecs,
+} from "./lib/config/listeners.ts";
+export { App, type AppOptions } from "./lib/server/app.ts";
+export { type ListenerStatus, Supervisor } from "./lib/server/supervisor.ts";
+export { BindError } from "./lib/server/errors.ts";
+export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";
+export type { ControlReply, ControlTarget } from "./lib/control/types.ts";
+export { callControl, type CallControlOptions, ControlClientError } from "./lib/control/client.ts";
+export { TcpForwarder, type TcpForwarderOptions } from "./lib/stream/tcp_forwarder.ts";
+export { relay, type RelayOptions, type RelayResult } from "./lib/net/relay.ts";
+export { type Address, formatAddress, parseAddress } from "./lib/net/address.ts";
+export { RoundRobinSelector } from "./lib/balancer/round_robin.ts";
+export { HealthRegistry, ServerHealth } from "./lib/balancer/health.ts";
+export { type LogSetupOptions, setupLogging } from "./lib/log/setup.ts";

@@ -6,7 +6,7 @@ import { DEFAULTS } from "../config/schema.ts";
 import type { Validated } from "../config/validate.ts";
 import { callControl, ControlClientError } from "../control/client.ts";
 import { log } from "../log/logger.ts";
-import { closeLogging, setupLogging } from "../log/setup.ts";
+import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
@@ -72,10 +72,16 @@ async function check(args: CliArgs): Promise<number> {
 async function run(args: CliArgs): Promise<number> {
   const loaded = await load(args);
   if (typeof loaded === "number") return loaded;
-  await setupLogging({
-    level: args.level ?? loaded.config.default_level,
-    file: loaded.config.log_file,
-  });
+  try {
+    await setupLogging({
+      level: args.level ?? loaded.config.default_level,
+      file: loaded.config.log_file,
+    });
+  } catch (e) {
+    if (!(e instanceof LogFileError)) throw e;
+    console.error(`wmproxy: ${e.message}`);
+    return 1;
+  }
   const logger = log("server");
   if (await readTcpMigrateReq() === 0) {
     logger.warn(

@@ -12,6 +12,8 @@ export interface ControlOptions {
 export interface ControlServer {
   /** The bound address. */
   readonly addr: Deno.NetAddr;
+  /** Replaces the bearer token (null: none) for requests from now on. */
+  setToken(token: string | null): void;
   /** Stops accepting and waits for requests in flight. */
   shutdown(): Promise<void>;
 }
@@ -29,7 +31,11 @@ export function startControl(
   target: ControlTarget,
   options: ControlOptions = {},
 ): ControlServer {
-  const token = options.token ? encoder.encode(`Bearer ${options.token}`) : undefined;
+  let token: Uint8Array | undefined;
+  const setToken = (t: string | null | undefined) => {
+    token = t ? encoder.encode(`Bearer ${t}`) : undefined;
+  };
+  setToken(options.token);
   const server = Deno.serve({ hostname, port, onListen: () => {} }, async (req) => {
     if (req.method !== "GET" && req.method !== "POST") {
       return json({ status: 405, body: { message: "use GET or POST" } });
@@ -58,7 +64,7 @@ export function startControl(
         });
     }
   });
-  return { addr: server.addr as Deno.NetAddr, shutdown: () => server.shutdown() };
+  return { addr: server.addr as Deno.NetAddr, setToken, shutdown: () => server.shutdown() };
 }
 
 function authorized(header: string | null, expected: Uint8Array): boolean {

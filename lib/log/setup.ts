@@ -2,6 +2,18 @@ import { configure, getTextFormatter, type LogRecord, reset, type Sink } from "@
 import { getFileSink } from "@logtape/file";
 import type { LogLevel } from "../config/schema.ts";
 
+/** The log file cannot be created or opened. */
+export class LogFileError extends Error {
+  /** The path of the log file. */
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super(`log_file: cannot open ${JSON.stringify(file)}: ${(cause as Error).message}`, { cause });
+    this.name = "LogFileError";
+    this.file = file;
+  }
+}
+
 /** How logs are written. */
 export interface LogSetupOptions {
   /** Lowest level written. @default "info" */
@@ -18,7 +30,6 @@ const formatter = getTextFormatter({
   value: (v, inspect) => (typeof v === "string" ? v : inspect(v)),
 });
 const encoder = new TextEncoder();
-let fileSink: (Sink & Disposable) | undefined;
 
 /** A sink that writes one formatted line per record to stderr, synchronously. */
 function stderrSink(record: LogRecord): void {
@@ -33,14 +44,17 @@ function stderrSink(record: LogRecord): void {
 export async function setupLogging(options: LogSetupOptions = {}): Promise<void> {
   const sinks: Record<string, Sink> = {};
   if (!options.quiet) sinks.console = stderrSink;
-  const previous = fileSink;
-  fileSink = undefined;
   if (options.file) {
-    fileSink = getFileSink(options.file, { formatter, bufferSize: 8192, flushInterval: 1000 });
-    sinks.file = fileSink;
+    try {
+      const dir = options.file.replace(/[/\\][^/\\]*$/, "");
+      if (dir !== options.file && dir !== "") await Deno.mkdir(dir, { recursive: true });
+      sinks.file = getFileSink(options.file, { formatter, bufferSize: 8192, flushInterval: 1000 });
+    } catch (e) {
+      throw new LogFileError(options.file, e);
+    }
   }
+  // reset() flushes and disposes the sinks of the previous configuration, file sink included.
   await reset();
-  previous?.[Symbol.dispose]();
   await configure({
     sinks,
     loggers: [
@@ -57,8 +71,6 @@ export async function setupLogging(options: LogSetupOptions = {}): Promise<void>
 /** Flushes and closes file sinks; call before exit. */
 export async function closeLogging(): Promise<void> {
   await reset();
-  fileSink?.[Symbol.dispose]();
-  fileSink = undefined;
 }
 
 function toLogtape(level: LogLevel): "trace" | "debug" | "info" | "warning" | "error" | "fatal" {

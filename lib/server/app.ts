@@ -6,7 +6,7 @@ import type { Validated, ValidateOptions } from "../config/validate.ts";
 import { type ControlServer, startControl } from "../control/server.ts";
 import type { ControlReply, ControlTarget } from "../control/types.ts";
 import { log } from "../log/logger.ts";
-import { setupLogging } from "../log/setup.ts";
+import { LogFileError, setupLogging } from "../log/setup.ts";
 import { parseAddress } from "../net/address.ts";
 import { BindError } from "./errors.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -152,31 +152,31 @@ export class App implements ControlTarget {
     }
     const { config, warnings } = loaded;
     for (const w of warnings) logger.warn(w);
+    const relog = config.default_level !== this.#config.default_level ||
+      config.log_file !== this.#config.log_file;
     const oldControl = this.#control;
     let newControl: ControlServer | undefined = oldControl;
     try {
-      if (
-        config.control !== this.#config.control ||
-        config.control_token !== this.#config.control_token
-      ) {
-        newControl = this.#bindControl(config);
-      }
+      if (config.control !== this.#config.control) newControl = this.#bindControl(config);
+      if (relog) await this.#setupLogging(config);
       const diff = await this.#supervisor.apply(config);
       if (newControl !== oldControl) {
         this.#control = newControl;
         // The reply to this very request travels over the old endpoint: do not wait for it.
         oldControl?.shutdown();
       }
-      const relog = config.default_level !== this.#config.default_level ||
-        config.log_file !== this.#config.log_file;
+      this.#control?.setToken(config.control_token);
       this.#config = config;
-      if (relog) await this.#setupLogging(config);
       return {
         status: 200,
         body: { message: "reloaded", generation: this.#supervisor.generation, diff, warnings },
       };
     } catch (e) {
       if (newControl !== oldControl) await newControl?.shutdown();
+      if (relog) await this.#setupLogging(this.#config).catch(() => {});
+      if (e instanceof LogFileError) {
+        return { status: 400, body: { message: `${e.message}; the running config is unchanged` } };
+      }
       if (!(e instanceof BindError) && !isBindFailure(e)) throw e;
       const message = e instanceof BindError ? e.message : `control: ${(e as Error).message}`;
       logger.error("reload failed, rolled back: {message}", { message });

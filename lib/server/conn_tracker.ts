@@ -6,12 +6,14 @@ export interface Closable {
 /** The open connections of one listener, so it can drain: wait for zero, then force the rest. */
 export class ConnTracker {
   #open = new Set<Closable>();
+  /** The accepted (client) connections among `#open`; upstream sockets are not counted. */
+  #clients = new Set<Closable>();
   #waiters: (() => void)[] = [];
   #accepted = 0;
 
-  /** Connections currently open. */
+  /** Client connections currently open; the upstream sockets they use are not counted. */
   get size(): number {
-    return this.#open.size;
+    return this.#clients.size;
   }
 
   /** Connections ever accepted. */
@@ -21,12 +23,16 @@ export class ConnTracker {
 
   /** Starts tracking a connection; `accepted` counts it as a client connection. */
   add(conn: Closable, accepted = true): void {
-    if (accepted) this.#accepted++;
+    if (accepted) {
+      this.#accepted++;
+      this.#clients.add(conn);
+    }
     this.#open.add(conn);
   }
 
   /** Stops tracking a connection (it ended). */
   delete(conn: Closable): void {
+    this.#clients.delete(conn);
     if (this.#open.delete(conn) && this.#open.size === 0) {
       for (const w of this.#waiters.splice(0)) w();
     }

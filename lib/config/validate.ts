@@ -232,7 +232,7 @@ function validateServer(
     return undefined;
   }
   if (mode !== "tcp") {
-    return c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp"');
+    c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp"');
   }
   warnUnknown(c, t, path, SERVER_KEYS);
   const bindText = optString(c, t, [...path, "bind_addr"]);
@@ -244,6 +244,9 @@ function validateServer(
   const upName = optString(c, t, [...path, "up_name"]) ?? null;
   const proxyUrl = optString(c, t, [...path, "proxy_url"]) ?? null;
   let upstream: Upstream | undefined;
+  if (proxyUrl !== null && upName !== null) {
+    c.warn([...path, "up_name"], "ignored because proxy_url is set");
+  }
   if (proxyUrl !== null) {
     const m = /^tcp:\/\/(.+)$/.exec(proxyUrl);
     const addr = m ? parseAddress(m[1], false) : undefined;
@@ -282,7 +285,7 @@ function validateServer(
   const connectTimeout = optDuration(c, t, [...path, "proxy_connect_timeout"]) ??
     DEFAULTS.proxy_connect_timeout;
   const timeout = optDuration(c, t, [...path, "timeout"]) ?? DEFAULTS.stream_timeout;
-  if (!bind || !bindText || !upstream) return undefined;
+  if (!bind || !bindText || !upstream || mode !== "tcp") return undefined;
   return {
     bind_addr: bindText,
     bind_mode: "tcp",
@@ -310,8 +313,12 @@ function optBool(c: Checker, t: Table, path: KeyPath): boolean | undefined {
 function optInt(c: Checker, t: Table, path: KeyPath, min: number, max: number) {
   const v = t[path[path.length - 1]];
   if (v === undefined) return undefined;
-  if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return v;
-  return c.error(path, `${show(v)} is out of range`, `a whole number from ${min} to ${max}`);
+  const expected = `a whole number from ${min} to ${max}`;
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    return c.error(path, `${show(v)} is not a whole number`, expected);
+  }
+  if (v >= min && v <= max) return v;
+  return c.error(path, `${show(v)} is out of range`, expected);
 }
 
 function optDuration(c: Checker, t: Table, path: KeyPath): number | undefined {

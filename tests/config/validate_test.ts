@@ -1,0 +1,674 @@
+import assert from "node:assert/strict";
+import { ConfigError, ConfigErrors } from "../../lib/config/errors.ts";
+import { loadConfigFile, loadConfigText } from "../../lib/config/load.ts";
+import { DEFAULTS } from "../../lib/config/schema.ts";
+import { validate, type ValidateOptions } from "../../lib/config/validate.ts";
+
+const REFERENCE = new URL("../../../shared/reference/wmproxy/", import.meta.url);
+const ADDRESS_EXPECTED = 'expected host:port such as "127.0.0.1:8080"';
+
+// Joins lines so each test's expected line numbers can be read off the array index + 1.
+function toml(...lines: string[]): string {
+  return lines.join("\n") + "\n";
+}
+
+// Loads text that must be invalid and returns the ConfigErrors it was rejected with.
+function rejected(source: string, options: ValidateOptions = {}): ConfigErrors {
+  try {
+    loadConfigText(source, options);
+  } catch (e) {
+    assert.ok(e instanceof ConfigErrors, `expected ConfigErrors, got ${e}`);
+    return e;
+  }
+  assert.fail("the config was accepted");
+}
+
+function messages(source: string, options: ValidateOptions = {}): string[] {
+  return rejected(source, options).errors.map((e) => e.message);
+}
+
+const ECHO_UPSTREAM = [
+  "[[stream.upstream]]",
+  'name = "echo"',
+  'server = [{ addr = "127.0.0.1:7000" }]',
+];
+
+Deno.test("loadConfigText() reports a bad bind_addr with its key path and exact line", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "",
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    "",
+    "[[stream.server]]",
+    'up_name = "echo"',
+    'bind_addr = "1.2.3.4:99999"',
+  );
+  assert.deepEqual(messages(source), [
+    `stream.server[1].bind_addr: "1.2.3.4:99999" is not a valid address, ${ADDRESS_EXPECTED} (line 11)`,
+  ]);
+});
+
+Deno.test("loadConfigText() returns ConfigError objects carrying path, line and expected", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "nope"',
+    'up_name = "echo"',
+  );
+  const errors = rejected(source).errors;
+  assert.equal(errors.length, 1);
+  const [e] = errors;
+  assert.ok(e instanceof ConfigError);
+  assert.equal(e.path, "stream.server[0].bind_addr");
+  assert.equal(e.line, 5);
+  assert.equal(e.expected, 'host:port such as "127.0.0.1:8080"');
+});
+
+Deno.test("loadConfigText() reports a bad upstream server addr with its line", () => {
+  const source = toml(
+    "[[stream.upstream]]",
+    'name = "a"',
+    "server = [",
+    '  { addr = "127.0.0.1:7000" },',
+    '  { addr = "127.0.0.1:0" },',
+    "]",
+  );
+  assert.deepEqual(messages(source), [
+    `stream.upstream[0].server[1].addr: "127.0.0.1:0" is not a valid address, ${ADDRESS_EXPECTED} (line 5)`,
+  ]);
+});
+
+Deno.test("loadConfigText() reports missing keys at the line of their table header", () => {
+  const source = toml(
+    "[[stream.upstream]]",
+    'server = [{ addr = "127.0.0.1:7000" }]',
+    "",
+    "[[stream.upstream]]",
+    'name = "empty"',
+    "",
+    "[[stream.server]]",
+    'up_name = "empty"',
+    "",
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+  );
+  assert.deepEqual(messages(source), [
+    "stream.upstream[0].name: is missing, expected a name for up_name to refer to (line 1)",
+    'stream.upstream[1].server: is missing, expected a list like [{ addr = "127.0.0.1:8080" }] (line 4)',
+    `stream.server[0].bind_addr: is missing, ${ADDRESS_EXPECTED} (line 7)`,
+    "stream.server[1]: has neither up_name nor proxy_url, expected one of them (line 10)",
+  ]);
+});
+
+Deno.test("loadConfigText() reports a missing upstream server addr", () => {
+  const source = toml("[[stream.upstream]]", 'name = "a"', "server = [{ weight = 3 }]");
+  assert.deepEqual(messages(source), [
+    `stream.upstream[0].server[0].addr: is missing, ${ADDRESS_EXPECTED} (line 3)`,
+  ]);
+});
+
+Deno.test("loadConfigText() reports values of the wrong type with their lines", () => {
+  const source = toml(
+    "control = 8837",
+    'disable_control = "yes"',
+    "",
+    ...ECHO_UPSTREAM,
+    "",
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    "up_name = 5",
+  );
+  assert.deepEqual(messages(source), [
+    "control: 8837 is not a string, expected a quoted string (line 1)",
+    'disable_control: "yes" is not a boolean, expected true or false (line 2)',
+    "stream.server[0].up_name: 5 is not a string, expected a quoted string (line 10)",
+    // up_name was unusable, so the server has no target either.
+    "stream.server[0]: has neither up_name nor proxy_url, expected one of them (line 8)",
+  ]);
+});
+
+Deno.test("loadConfigText() reports a section that is not a table", () => {
+  assert.deepEqual(messages(toml('control = "127.0.0.1:8837"', "stream = 5")), [
+    "stream: 5 is not a table, expected a [stream] section (line 2)",
+  ]);
+  assert.deepEqual(messages(toml("[stream]", "server = 5")), [
+    "stream.server: 5 is not an array of tables, expected [[stream.server]] sections (line 2)",
+  ]);
+});
+
+Deno.test("loadConfigText() reports an up_name that names no upstream, listing the names", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.upstream]]",
+    'name = "other"',
+    'server = [{ addr = "127.0.0.1:7001" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "ech0"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[0].up_name: "ech0" names no [[stream.upstream]], expected one of "echo", "other" (line 9)',
+  ]);
+});
+
+Deno.test("loadConfigText() reports an up_name when there are no upstreams at all", () => {
+  const source = toml("[[stream.server]]", 'bind_addr = "127.0.0.1:9000"', 'up_name = "x"');
+  assert.deepEqual(messages(source), [
+    'stream.server[0].up_name: "x" names no [[stream.upstream]], expected the name of a [[stream.upstream]] (line 3)',
+  ]);
+});
+
+Deno.test("loadConfigText() refuses a tcp server whose up_name is a udp upstream", () => {
+  const source = toml(
+    "[[stream.upstream]]",
+    'name = "dns"',
+    'bind = "udp"',
+    'server = [{ addr = "127.0.0.1:53" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "dns"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[0].up_name: "dns" is a udp upstream, expected a tcp upstream (line 7)',
+  ]);
+});
+
+Deno.test("loadConfigText() reports a duplicate upstream name at the second definition", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "",
+    "[[stream.upstream]]",
+    "# the same name again",
+    'name = "echo"',
+    'server = [{ addr = "127.0.0.1:7001" }]',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.upstream[1].name: "echo" is defined twice, expected unique names (line 7)',
+  ]);
+});
+
+Deno.test("loadConfigText() reports a duplicate bind_addr at the second server", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+    'up_name = "echo"',
+    "[[stream.server]]",
+    'up_name = "echo"',
+    'bind_addr = "127.0.0.1:9000"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[2].bind_addr: "127.0.0.1:9000" is already used by stream.server[0], expected one server per address (line 12)',
+  ]);
+});
+
+Deno.test("loadConfigText() reports bad durations with their lines", () => {
+  const source = toml(
+    "shutdown_timeout = -5",
+    "[[stream.upstream]]",
+    'name = "echo"',
+    'server = [{ addr = "127.0.0.1:7000", fail_timeout = "soon" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    'timeout = "10 parsecs"',
+    "proxy_connect_timeout = true",
+  );
+  const expected = 'expected seconds or a string like "10s", "5m"';
+  assert.deepEqual(messages(source), [
+    `shutdown_timeout: -5 is not a duration, ${expected} (line 1)`,
+    `stream.upstream[0].server[0].fail_timeout: "soon" is not a duration, ${expected} (line 4)`,
+    `stream.server[0].proxy_connect_timeout: true is not a duration, ${expected} (line 9)`,
+    `stream.server[0].timeout: "10 parsecs" is not a duration, ${expected} (line 8)`,
+  ]);
+});
+
+Deno.test("loadConfigText() reports a bind_mode it does not know", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'bind_mode = "http"',
+    'up_name = "echo"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[0].bind_mode: "http" is not a bind mode, expected "tcp" (line 6)',
+  ]);
+});
+
+Deno.test("loadConfigText() reports out-of-range numbers and bad log levels", () => {
+  const source = toml(
+    'default_level = "loud"',
+    "[[stream.upstream]]",
+    'name = "a"',
+    'bind = "sctp"',
+    "server = [",
+    '  { addr = "127.0.0.1:7000", weight = 0 },',
+    '  { addr = "127.0.0.1:7001", fall_times = 1001, rise_times = 1.5 },',
+    "]",
+  );
+  assert.deepEqual(messages(source), [
+    'default_level: "loud" is not a log level, expected one of trace, debug, info, warn, error, fatal (line 1)',
+    'stream.upstream[0].bind: "sctp" is not a transport, expected "tcp" or "udp" (line 4)',
+    "stream.upstream[0].server[0].weight: 0 is out of range, expected a whole number from 1 to 65535 (line 6)",
+    "stream.upstream[0].server[1].fall_times: 1001 is out of range, expected a whole number from 1 to 1000 (line 7)",
+    "stream.upstream[0].server[1].rise_times: 1.5 is not a whole number, expected a whole number from 1 to 1000 (line 7)",
+  ]);
+});
+
+Deno.test("loadConfigText() refuses a non-loopback control without control_token", () => {
+  assert.deepEqual(messages(toml("# public control", 'control = "0.0.0.0:8837"')), [
+    'control: "0.0.0.0:8837" is not a loopback address and control_token is not set, ' +
+    "expected a loopback address, or control_token set (line 2)",
+  ]);
+  const withToken = loadConfigText(toml('control = "0.0.0.0:8837"', 'control_token = "s3cret"'));
+  assert.equal(withToken.config.control, "0.0.0.0:8837");
+  assert.equal(withToken.config.control_token, "s3cret");
+  const disabled = loadConfigText(toml('control = "0.0.0.0:8837"', "disable_control = true"));
+  assert.equal(disabled.config.control, null);
+  for (const loopback of ["127.0.0.2:8837", "[::1]:8837", "localhost:8837"]) {
+    assert.equal(loadConfigText(`control = "${loopback}"\n`).config.control, loopback);
+  }
+});
+
+Deno.test("loadConfigText() checks a --control override, which has no line", () => {
+  const errors = rejected("", { control: "10.0.0.1:8837" }).errors;
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].path, "--control");
+  assert.equal(errors[0].line, undefined);
+  assert.equal(
+    errors[0].message,
+    '--control: "10.0.0.1:8837" is not a loopback address and control_token is not set, ' +
+      "expected a loopback address, or control_token set",
+  );
+  assert.deepEqual(messages("", { control: "127.0.0.1:x" }), [
+    `--control: "127.0.0.1:x" is not a valid address, ${ADDRESS_EXPECTED}`,
+  ]);
+  // The override replaces the file's control, and disableControl turns it off.
+  const file = 'control = "127.0.0.1:1111"\n';
+  assert.equal(
+    loadConfigText(file, { control: "127.0.0.1:2222" }).config.control,
+    "127.0.0.1:2222",
+  );
+  assert.equal(loadConfigText(file, { disableControl: true }).config.control, null);
+});
+
+Deno.test("loadConfigText() reports an invalid control address with its line", () => {
+  assert.deepEqual(messages(toml("", 'control = "127.0.0.1"')), [
+    `control: "127.0.0.1" is not a valid address, ${ADDRESS_EXPECTED} (line 2)`,
+  ]);
+});
+
+Deno.test("loadConfigText() reports bad TOML syntax with the parser's line", () => {
+  const errors = rejected(
+    toml(
+      'control = "127.0.0.1:8837"',
+      "",
+      "[[stream.upstream]]",
+      'name = "echo"',
+      "server = [{ addr = }]",
+    ),
+    { file: "bad.toml" },
+  );
+  assert.equal(errors.file, "bad.toml");
+  assert.equal(errors.errors.length, 1);
+  const [e] = errors.errors;
+  assert.equal(e.path, "");
+  assert.equal(e.line, 5);
+  assert.match(e.message, /^invalid TOML: .+ \(line 5\)$/);
+  assert.match(errors.message, /^bad\.toml: 1 error\n {2}invalid TOML: .+ \(line 5\)$/);
+});
+
+Deno.test("loadConfigText() reports an unclosed table header on its line", () => {
+  const errors = rejected(toml('control = "127.0.0.1:8837"', "[stream", "x = 1")).errors;
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].line, 2);
+  assert.match(errors[0].message, /^invalid TOML: /);
+});
+
+Deno.test("loadConfigText() reports every error of a file at once, each with its line", () => {
+  const source = toml(
+    "[[stream.upstream]]",
+    'name = "a"',
+    'server = [{ addr = "127.0.0.1:7000", weight = 0 }]',
+    "[[stream.upstream]]",
+    'name = "a"',
+    'server = [{ addr = "127.0.0.1:99999" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:80"',
+    'up_name = "nope"',
+    "[[stream.server]]",
+    'bind_addr = "1.2.3.4:99999"',
+    'up_name = "a"',
+    'timeout = "10 parsecs"',
+    "[[stream.server]]",
+    'bind_mode = "http"',
+  );
+  const errors = rejected(source, { file: "many.toml" });
+  assert.deepEqual(errors.errors.map((e) => [e.path, e.line]), [
+    ["stream.upstream[0].server[0].weight", 3],
+    ["stream.upstream[1].server[0].addr", 6],
+    ["stream.upstream[1].name", 5],
+    ["stream.server[0].up_name", 9],
+    ["stream.server[1].bind_addr", 11],
+    ["stream.server[1].timeout", 13],
+    ["stream.server[2].bind_mode", 15],
+    ["stream.server[2].bind_addr", 14],
+    ["stream.server[2]", 14],
+  ]);
+  const lines = errors.message.split("\n");
+  assert.equal(lines[0], "many.toml: 9 errors");
+  assert.deepEqual(lines.slice(1), errors.errors.map((e) => `  ${e.message}`));
+});
+
+Deno.test("validate() without source text reports errors without lines", () => {
+  try {
+    validate({ stream: { server: [{ bind_addr: "x", proxy_url: "tcp://127.0.0.1:1" }] } }, "");
+    assert.fail("accepted");
+  } catch (e) {
+    assert.ok(e instanceof ConfigErrors);
+    assert.deepEqual(e.errors.map((x) => [x.message, x.line]), [
+      [`stream.server[0].bind_addr: "x" is not a valid address, ${ADDRESS_EXPECTED}`, undefined],
+    ]);
+  }
+});
+
+Deno.test("loadConfigText() warns once for a [proxy] section, however many keys it has", () => {
+  const { warnings, config } = loadConfigText(toml(
+    'control = "127.0.0.1:8837"',
+    "[proxy]",
+    'bind_addr = "0.0.0.0:8090"',
+    'username = "u"',
+    'password = "p"',
+    "[[proxy.mappings]]",
+    'name = "web"',
+  ));
+  assert.deepEqual(warnings, [
+    "proxy: the forward proxy is not supported yet; section ignored (line 2)",
+  ]);
+  assert.equal(config.stream.server.length, 0);
+});
+
+Deno.test("loadConfigText() warns once for an [http] section, however deep it goes", () => {
+  const { warnings } = loadConfigText(toml(
+    "[http]",
+    "max_read_buf = 1024",
+    "[[http.server]]",
+    'bind_addr = "0.0.0.0:82"',
+    "[[http.server.location]]",
+    'rule = "/"',
+  ));
+  assert.deepEqual(warnings, [
+    "http: the reverse proxy is not supported yet; section ignored (line 1)",
+  ]);
+});
+
+Deno.test("loadConfigText() warns for unsupported bind_modes and skips those servers", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+    'bind_mode = "udp"',
+    'up_name = "echo"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9002"',
+    'proxy_url = "ws://127.0.0.1:8081/"',
+    'bind_mode = "tcp2ws"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9003"',
+    'bind_mode = "ws2tcp"',
+    'proxy_url = "tcp://127.0.0.1:8082"',
+  );
+  const { warnings, config } = loadConfigText(source);
+  assert.deepEqual(warnings, [
+    'stream.server[1].bind_mode: "udp" is not supported yet; this server is ignored (line 9)',
+    'stream.server[2].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 14)',
+    'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 17)',
+  ]);
+  assert.deepEqual(config.stream.server.map((s) => s.bind_addr), ["127.0.0.1:9000"]);
+});
+
+Deno.test("loadConfigText() warns once per unknown key, with its path and line", () => {
+  const source = toml(
+    "colour = 1",
+    "[stream]",
+    "extra = true",
+    "[[stream.upstream]]",
+    'name = "echo"',
+    'server = [{ addr = "127.0.0.1:7000", backup = true }]',
+    "health = 1",
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    "keepalive = 5",
+  );
+  const { warnings, config } = loadConfigText(source);
+  assert.deepEqual(warnings, [
+    "colour: unknown or unsupported key; ignored (line 1)",
+    "stream.extra: unknown or unsupported key; ignored (line 3)",
+    "stream.upstream[0].health: unknown or unsupported key; ignored (line 7)",
+    "stream.upstream[0].server[0].backup: unknown or unsupported key; ignored (line 6)",
+    "stream.server[0].keepalive: unknown or unsupported key; ignored (line 11)",
+  ]);
+  assert.equal(config.stream.server.length, 1);
+});
+
+Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported part", async () => {
+  const { config, warnings } = await loadConfigFile(
+    new URL("reverse.toml", REFERENCE).pathname,
+  );
+  assert.deepEqual(warnings, [
+    "proxy: the forward proxy is not supported yet; section ignored (line 3)",
+    "http: the reverse proxy is not supported yet; section ignored (line 10)",
+    'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
+    'stream.server[2].bind_mode: "udp" is not supported yet; this server is ignored (line 127)',
+    'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
+  ]);
+  assert.equal(config.control, "127.0.0.1:8837");
+  assert.deepEqual(config.stream.upstream.map((u) => [u.name, u.bind]), [
+    ["server", "tcp"],
+    ["ws", "tcp"],
+    ["udp", "udp"],
+  ]);
+  assert.equal(config.stream.server.length, 1);
+  const [server] = config.stream.server;
+  assert.equal(server.bind_addr, "0.0.0.0:83");
+  assert.equal(server.up_name, "server");
+  assert.deepEqual(server.upstream.server.map((s) => [s.addr, s.fail_timeout]), [
+    ["127.0.0.1:8080", 30],
+  ]);
+});
+
+Deno.test("loadConfigFile() loads server.toml and client.toml with one warning each", async () => {
+  const server = await loadConfigFile(new URL("server.toml", REFERENCE).pathname);
+  assert.deepEqual(server.warnings, [
+    "proxy: the forward proxy is not supported yet; section ignored (line 1)",
+  ]);
+  assert.equal(server.config.control, DEFAULTS.control);
+  assert.equal(server.config.stream.server.length, 0);
+
+  const client = await loadConfigFile(new URL("client.toml", REFERENCE).pathname);
+  assert.deepEqual(client.warnings, [
+    "proxy: the forward proxy is not supported yet; section ignored (line 3)",
+  ]);
+  assert.equal(client.config.control, "127.0.0.1:8838");
+});
+
+Deno.test("loadConfigFile() reports a missing file as a ConfigErrors naming it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wmproxy-test-" });
+  try {
+    const file = `${dir}/absent.toml`;
+    await assert.rejects(loadConfigFile(file), (e: unknown) => {
+      assert.ok(e instanceof ConfigErrors);
+      assert.equal(e.file, file);
+      assert.deepEqual(e.errors.map((x) => x.message), ["cannot read the file: no such file"]);
+      assert.equal(e.message, `${file}: 1 error\n  cannot read the file: no such file`);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadConfigText() accepts durations as 10s, 5m, 500ms and plain seconds", () => {
+  const { config } = loadConfigText(toml(
+    "shutdown_timeout = 7",
+    "[[stream.upstream]]",
+    'name = "echo"',
+    'server = [{ addr = "127.0.0.1:7000", fail_timeout = "5m" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    'timeout = "10s"',
+    'proxy_connect_timeout = "500ms"',
+  ));
+  assert.equal(config.shutdown_timeout, 7);
+  assert.equal(config.stream.upstream[0].server[0].fail_timeout, 300);
+  assert.equal(config.stream.server[0].timeout, 10);
+  assert.equal(config.stream.server[0].proxy_connect_timeout, 0.5);
+});
+
+Deno.test("loadConfigText() fills in the documented defaults", () => {
+  const { config, warnings } = loadConfigText(toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+  ));
+  assert.deepEqual(warnings, []);
+  assert.equal(config.control, "127.0.0.1:8837");
+  assert.equal(config.control_token, null);
+  assert.equal(config.shutdown_timeout, 30);
+  assert.equal(config.default_level, "info");
+  assert.equal(config.log_file, null);
+  assert.equal(config.pidfile, null);
+  const server = config.stream.server[0];
+  assert.equal(server.bind_mode, "tcp");
+  assert.equal(server.proxy_url, null);
+  assert.equal(server.proxy_connect_timeout, 10);
+  assert.equal(server.timeout, 600);
+  assert.equal(config.stream.upstream[0].bind, "tcp");
+  assert.deepEqual(config.stream.upstream[0].server[0], {
+    addr: "127.0.0.1:7000",
+    hostname: "127.0.0.1",
+    port: 7000,
+    weight: 100,
+    fail_timeout: 30,
+    fall_times: 2,
+    rise_times: 2,
+  });
+  // The server's upstream is the very upstream it names.
+  assert.equal(server.upstream, config.stream.upstream[0]);
+});
+
+Deno.test("loadConfigText() of an empty file is a valid config with no listeners", () => {
+  const { config, warnings } = loadConfigText("");
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.stream, { upstream: [], server: [] });
+  assert.equal(config.control, DEFAULTS.control);
+});
+
+Deno.test("loadConfigText() reads explicit settings and normalises the log level", () => {
+  const { config } = loadConfigText(toml(
+    'default_level = "WARNING"',
+    'log_file = "/tmp/wm.log"',
+    'pidfile = "/tmp/wm.pid"',
+    "[[stream.upstream]]",
+    'name = "echo"',
+    'server = [{ addr = "localhost:7000", weight = 3, fall_times = 5, rise_times = 4 }]',
+  ));
+  assert.equal(config.default_level, "warn");
+  assert.equal(config.log_file, "/tmp/wm.log");
+  assert.equal(config.pidfile, "/tmp/wm.pid");
+  const s = config.stream.upstream[0].server[0];
+  assert.deepEqual([s.hostname, s.port, s.weight, s.fall_times, s.rise_times], [
+    "localhost",
+    7000,
+    3,
+    5,
+    4,
+  ]);
+});
+
+Deno.test("loadConfigText() returns a deeply frozen config", () => {
+  const { config } = loadConfigText(toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+  ));
+  const objects: [string, unknown][] = [
+    ["config", config],
+    ["stream", config.stream],
+    ["stream.upstream", config.stream.upstream],
+    ["stream.upstream[0]", config.stream.upstream[0]],
+    ["stream.upstream[0].server", config.stream.upstream[0].server],
+    ["stream.upstream[0].server[0]", config.stream.upstream[0].server[0]],
+    ["stream.server", config.stream.server],
+    ["stream.server[0]", config.stream.server[0]],
+    ["stream.server[0].upstream", config.stream.server[0].upstream],
+  ];
+  for (const [name, o] of objects) assert.ok(Object.isFrozen(o), `${name} is not frozen`);
+  // Modules are strict mode: writing to a frozen object throws.
+  assert.throws(() => {
+    (config as { control: string | null }).control = "x";
+  }, TypeError);
+  assert.throws(() => {
+    (config.stream.server as unknown[]).push({});
+  }, TypeError);
+  assert.throws(() => {
+    (config.stream.upstream[0].server[0] as { weight: number }).weight = 1;
+  }, TypeError);
+  assert.equal(config.stream.upstream[0].server[0].weight, 100);
+});
+
+Deno.test("loadConfigText() lets proxy_url win over up_name", () => {
+  const source = toml(
+    ...ECHO_UPSTREAM,
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'up_name = "echo"',
+    'proxy_url = "tcp://127.0.0.1:8082"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+    'up_name = "ws1"',
+    'proxy_url = "tcp://[::1]:8083"',
+  );
+  const { config, warnings } = loadConfigText(source);
+  const [a, b] = config.stream.server;
+  assert.deepEqual(warnings, [
+    "stream.server[0].up_name: ignored because proxy_url is set (line 6)",
+    "stream.server[1].up_name: ignored because proxy_url is set (line 10)",
+  ]);
+  assert.equal(a.up_name, "echo");
+  assert.equal(a.proxy_url, "tcp://127.0.0.1:8082");
+  assert.equal(a.upstream.name, "tcp://127.0.0.1:8082");
+  assert.deepEqual(a.upstream.server.map((s) => [s.addr, s.hostname, s.port, s.weight]), [
+    ["127.0.0.1:8082", "127.0.0.1", 8082, 100],
+  ]);
+  // An up_name naming no upstream is not an error when proxy_url is set.
+  assert.deepEqual(b.upstream.server.map((s) => [s.hostname, s.port]), [["::1", 8083]]);
+});
+
+Deno.test("loadConfigText() reports a proxy_url that is not tcp://host:port", () => {
+  const source = toml(
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'proxy_url = "http://127.0.0.1:8082"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+    'proxy_url = "tcp://127.0.0.1"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[0].proxy_url: "http://127.0.0.1:8082" is not a tcp URL, expected "tcp://host:port" (line 3)',
+    'stream.server[1].proxy_url: "tcp://127.0.0.1" is not a tcp URL, expected "tcp://host:port" (line 6)',
+  ]);
+});

@@ -16,11 +16,14 @@
 
 export { loadConfigFile, loadConfigText } from "./lib/config/load.ts";
 export { validate, type Validated, type ValidateOptions } from "./lib/config/validate.ts";
+export type { Table } from "./lib/config/_checker.ts";
 export { ConfigError, ConfigErrors } from "./lib/config/errors.ts";
 export {
   type BindMode,
   type Config,
   DEFAULTS,
+  type Defaults,
+  LOG_LEVELS,
   type LogLevel,
   type StreamConfig,
   type StreamServer,
@@ -37,12 +40,14 @@ export {
 export { App, type AppOptions } from "./lib/server/app.ts";
 export { type ListenerStatus, Supervisor } from "./lib/server/supervisor.ts";
 export { BindError } from "./lib/server/errors.ts";
+export { type Closable, ConnTracker } from "./lib/server/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";
 export type { ControlReply, ControlTarget } from "./lib/control/types.ts";
 export { callControl, type CallControlOptions, ControlClientError } from "./lib/control/client.ts";
 export { TcpForwarder, type TcpForwarderOptions } from "./lib/stream/tcp_forwarder.ts";
 export { relay, type RelayOptions, type RelayResult } from "./lib/net/relay.ts";
 export { type Address, formatAddress, parseAddress } from "./lib/net/address.ts";
+export type { Selector, Weighted } from "./lib/balancer/selector.ts";
 export { RoundRobinSelector } from "./lib/balancer/round_robin.ts";
-export { HealthRegistry, ServerHealth } from "./lib/balancer/health.ts";
+export { type HealthPolicy, HealthRegistry, ServerHealth } from "./lib/balancer/health.ts";
 export { type LogSetupOptions, setupLogging } from "./lib/log/setup.ts";

@@ -5,9 +5,11 @@ import type { Selector, Weighted } from "./selector.ts";
  * each server is chosen `weight` times, spread out rather than in runs.
  */
 export class RoundRobinSelector<T extends Weighted> implements Selector<T> {
+  /** The servers picked from, fixed for the selector's life. */
   readonly servers: readonly T[];
   #current: number[];
 
+  /** Creates a selector over `servers`, which it does not copy. */
   constructor(servers: readonly T[]) {
     this.servers = servers;
     this.#current = servers.map(() => 0);

@@ -1,6 +1,8 @@
 /** What a balancer needs to know of a server. */
 export interface Weighted {
+  /** The server's `host:port`. */
   readonly addr: string;
+  /** Relative share of picks. */
   readonly weight: number;
 }
 

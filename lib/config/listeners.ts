@@ -7,11 +7,15 @@ export interface ListenerSpec {
   readonly key: string;
   /** Where it comes from in the config: `stream.server[0]`. */
   readonly name: string;
+  /** Transport listened on. */
   readonly transport: "tcp";
+  /** Host part of the bind address. */
   readonly hostname: string;
+  /** Port part of the bind address. */
   readonly port: number;
   /** What the listener does with connections. */
   readonly kind: "stream";
+  /** The `[[stream.server]]` section the listener comes from. */
   readonly settings: StreamServer;
   /** Equal fingerprints mean the effective config is unchanged. */
   readonly fingerprint: string;
@@ -36,9 +40,13 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
 
 /** How the listeners of two generations differ, by pool key. */
 export interface ListenerDiff {
+  /** Keys only the new generation has. */
   readonly added: readonly string[];
+  /** Keys only the old generation has. */
   readonly removed: readonly string[];
+  /** Keys in both whose settings differ. */
   readonly changed: readonly string[];
+  /** Keys in both with the same settings. */
   readonly unchanged: readonly string[];
 }
 

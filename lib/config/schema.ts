@@ -8,8 +8,32 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] a
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = typeof LOG_LEVELS[number];
 
+/** The shape of {@link DEFAULTS}: the value each optional config key falls back to. */
+export interface Defaults {
+  /** Control endpoint address. @default "127.0.0.1:8837" */
+  readonly control: string;
+  /** Seconds `/stop` waits for open connections. @default 30 */
+  readonly shutdown_timeout: number;
+  /** Lowest level logged. @default "info" */
+  readonly default_level: LogLevel;
+  /** Relative share of new connections an upstream server gets. @default 100 */
+  readonly weight: number;
+  /** Seconds a failed upstream server is skipped. @default 30 */
+  readonly fail_timeout: number;
+  /** Consecutive failures that mark an upstream server down. @default 2 */
+  readonly fall_times: number;
+  /** Consecutive successful checks that mark an upstream server up again. @default 2 */
+  readonly rise_times: number;
+  /** Listener kind of a `[[stream.server]]`. @default "tcp" */
+  readonly bind_mode: BindMode;
+  /** Seconds to wait for an upstream connect. @default 10 */
+  readonly proxy_connect_timeout: number;
+  /** Seconds a stream connection may stay idle. @default 600 */
+  readonly stream_timeout: number;
+}
+
 /** Defaults shared by the loader, the CLI, the README and config.example.toml. */
-export const DEFAULTS = Object.freeze({
+export const DEFAULTS: Defaults = Object.freeze({
   control: "127.0.0.1:8837",
   shutdown_timeout: 30,
   default_level: "info" as LogLevel,
@@ -26,7 +50,9 @@ export const DEFAULTS = Object.freeze({
 export interface UpstreamServer {
   /** `host:port` as written (host may be a name, resolved at connect time). */
   readonly addr: string;
+  /** Host part of `addr`, without IPv6 brackets. */
   readonly hostname: string;
+  /** Port part of `addr`. */
   readonly port: number;
   /** Relative share of new connections. @default 100 */
   readonly weight: number;
@@ -40,9 +66,11 @@ export interface UpstreamServer {
 
 /** A named group of servers (`[[stream.upstream]]`). */
 export interface Upstream {
+  /** Name that `up_name` refers to. */
   readonly name: string;
   /** `"tcp"` or `"udp"`. @default "tcp" */
   readonly bind: "tcp" | "udp";
+  /** The servers in the group, in config order. */
   readonly server: readonly UpstreamServer[];
 }
 
@@ -53,6 +81,7 @@ export type BindMode = "tcp";
 export interface StreamServer {
   /** The address listened on, `host:port`. */
   readonly bind_addr: string;
+  /** Listener kind. @default "tcp" */
   readonly bind_mode: BindMode;
   /** Name of the upstream the connections go to (when `proxy_url` is not set). */
   readonly up_name: string | null;
@@ -68,7 +97,9 @@ export interface StreamServer {
 
 /** The `[stream]` section. */
 export interface StreamConfig {
+  /** The `[[stream.upstream]]` groups. */
   readonly upstream: readonly Upstream[];
+  /** The `[[stream.server]]` listeners. */
   readonly server: readonly StreamServer[];
 }
 
@@ -80,11 +111,12 @@ export interface Config {
   readonly control_token: string | null;
   /** Seconds `/stop` waits for open connections before closing them. @default 30 */
   readonly shutdown_timeout: number;
-  /** @default "info" */
+  /** Lowest level logged. @default "info" */
   readonly default_level: LogLevel;
   /** Also log to this file. */
   readonly log_file: string | null;
   /** Write the process id here while running. */
   readonly pidfile: string | null;
+  /** The `[stream]` section. */
   readonly stream: StreamConfig;
 }

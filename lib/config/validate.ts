@@ -27,6 +27,7 @@ export interface ValidateOptions {
 
 /** A valid config and what was ignored in it. */
 export interface Validated {
+  /** The typed, frozen config. */
   readonly config: Config;
   /** One line per ignored section or key, with its path and line. */
   readonly warnings: readonly string[];

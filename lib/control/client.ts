@@ -2,8 +2,10 @@
 export class ControlClientError extends Error {
   /** HTTP status when the endpoint answered; undefined when it could not be reached. */
   readonly status: number | undefined;
+  /** Parsed JSON body of the refusal, when the endpoint answered. */
   readonly body: unknown;
 
+  /** Creates an error with the endpoint's status and body, when it answered. */
   constructor(message: string, status?: number, body?: unknown) {
     super(message);
     this.name = "ControlClientError";

@@ -1,6 +1,8 @@
 /** A control endpoint answer: an HTTP status and a JSON body with a `message`. */
 export interface ControlReply {
+  /** HTTP status code. */
   readonly status: number;
+  /** JSON body; `message` says what happened. */
   readonly body: { readonly message: string; readonly [key: string]: unknown };
 }
 

@@ -1,6 +1,8 @@
 /** A parsed `host:port`; IPv6 hosts are kept without brackets. */
 export interface Address {
+  /** Host name or IP address, IPv6 without brackets. */
   readonly hostname: string;
+  /** Port number, 0..65535. */
   readonly port: number;
 }
 

@@ -1,5 +1,6 @@
 /** Something open that can be closed by force. */
 export interface Closable {
+  /** Closes it; may throw when already closed. */
   close(): void;
 }
 

@@ -5,6 +5,7 @@ export class BindError extends Error {
   /** The address it needed, `host:port`. */
   readonly address: string;
 
+  /** Creates an error that names the listener, the address and why binding failed. */
   constructor(listener: string, address: string, cause: unknown) {
     const why = cause instanceof Deno.errors.AddrInUse
       ? "address already in use"

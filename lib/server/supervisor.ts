@@ -19,12 +19,19 @@ interface Entry {
 
 /** One listener as `/status` shows it. */
 export interface ListenerStatus {
+  /** Where it comes from in the config: `stream.server[0]`. */
   readonly name: string;
+  /** Pool key: `tcp 127.0.0.1:9000`. */
   readonly key: string;
+  /** Bound address, `host:port`; the configured `bind_addr` until bound. */
   readonly address: string;
+  /** Kind and bind mode: `stream/tcp`. */
   readonly kind: string;
+  /** Client connections open now. */
   readonly open: number;
+  /** Client connections ever accepted. */
   readonly accepted: number;
+  /** Health of each upstream server, keyed by address. */
   readonly upstream: Record<string, unknown>;
 }
 

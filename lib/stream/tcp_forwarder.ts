@@ -31,11 +31,14 @@ let nextId = 1;
  * running: new connections use them at once, open ones keep what they started with.
  */
 export class TcpForwarder {
+  /** The listener's config name, e.g. `stream.server[0]`, for logs. */
   readonly name: string;
+  /** Open connections, so the listener can drain. */
   readonly tracker: ConnTracker = new ConnTracker();
   #health: HealthRegistry;
   #gen: Generation;
 
+  /** Creates a forwarder; `health` is shared across reloads so server state carries over. */
   constructor(
     name: string,
     options: TcpForwarderOptions,

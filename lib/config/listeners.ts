@@ -8,7 +8,7 @@ export interface ListenerSpec {
   /** Where it comes from in the config: `stream.server[0]`. */
   readonly name: string;
   /** Transport listened on. */
-  readonly transport: "tcp";
+  readonly transport: "tcp" | "udp";
   /** Host part of the bind address. */
   readonly hostname: string;
   /** Port part of the bind address. */
@@ -26,9 +26,9 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
   return config.stream.server.map((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
     return {
-      key: `tcp ${s.bind_addr}`,
+      key: `${s.bind_mode} ${s.bind_addr}`,
       name: `stream.server[${i}]`,
-      transport: "tcp",
+      transport: s.bind_mode,
       hostname: addr.hostname,
       port: addr.port,
       kind: "stream",

@@ -30,6 +30,10 @@ export interface Defaults {
   readonly proxy_connect_timeout: number;
   /** Seconds a stream connection may stay idle. @default 600 */
   readonly stream_timeout: number;
+  /** Seconds a UDP session may stay silent. @default 60 */
+  readonly udp_timeout: number;
+  /** UDP sessions one listener keeps at most. @default 10000 */
+  readonly max_sessions: number;
 }
 
 /** Defaults shared by the loader, the CLI, the README and config.example.toml. */
@@ -44,6 +48,8 @@ export const DEFAULTS: Defaults = Object.freeze({
   bind_mode: "tcp",
   proxy_connect_timeout: 10,
   stream_timeout: 600,
+  udp_timeout: 60,
+  max_sessions: 10000,
 });
 
 /** One server of an upstream. */
@@ -74,8 +80,8 @@ export interface Upstream {
   readonly server: readonly UpstreamServer[];
 }
 
-/** Listener kinds `[[stream.server]]` may have; only `tcp` is implemented so far. */
-export type BindMode = "tcp";
+/** Listener kinds `[[stream.server]]` may have (so far: TCP and UDP forwarding). */
+export type BindMode = "tcp" | "udp";
 
 /** A `[[stream.server]]`: one L4 listener. */
 export interface StreamServer {
@@ -85,14 +91,19 @@ export interface StreamServer {
   readonly bind_mode: BindMode;
   /** Name of the upstream the connections go to (when `proxy_url` is not set). */
   readonly up_name: string | null;
-  /** A single target, `tcp://host:port`; wins over `up_name`. */
+  /** A single target, `tcp://host:port` (`udp://host:port` for udp); wins over `up_name`. */
   readonly proxy_url: string | null;
   /** The servers connections are balanced over, resolved from `proxy_url` or `up_name`. */
   readonly upstream: Upstream;
   /** Seconds to wait for an upstream connect. @default 10 */
   readonly proxy_connect_timeout: number;
-  /** Seconds a connection may stay idle in both directions before it is closed. @default 600 */
+  /**
+   * Seconds a connection (tcp) or session (udp) may stay idle in both directions before it is
+   * closed. @default 600 for tcp, 60 for udp
+   */
   readonly timeout: number;
+  /** udp: sessions kept at most; the one idle longest is evicted. @default 10000 */
+  readonly max_sessions: number;
 }
 
 /** The `[stream]` section. */

@@ -38,7 +38,7 @@ const LATER_SECTIONS: Readonly<Record<string, string>> = {
   proxy: "the forward proxy",
   http: "the reverse proxy",
 };
-const LATER_BIND_MODES = ["udp", "tcp2ws", "tcp2wss", "ws2tcp"];
+const LATER_BIND_MODES = ["tcp2ws", "tcp2wss", "ws2tcp"];
 const TOP_KEYS = [
   "control",
   "control_token",
@@ -56,6 +56,7 @@ const SERVER_KEYS = [
   "proxy_url",
   "proxy_connect_timeout",
   "timeout",
+  "max_sessions",
 ];
 const UPSTREAM_KEYS = ["name", "bind", "server"];
 const UPSTREAM_SERVER_KEYS = ["addr", "weight", "fail_timeout", "fall_times", "rise_times"];
@@ -136,16 +137,17 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
   for (const [t, p] of tableArray(c, raw.server, ["stream", "server"])) {
     const s = validateServer(c, t, p, byName);
     if (!s) continue;
-    const seen = bound.get(s.bind_addr);
+    const where = `${s.bind_mode} ${s.bind_addr}`;
+    const seen = bound.get(where);
     if (seen !== undefined) {
       c.error(
         [...p, "bind_addr"],
         `${show(s.bind_addr)} is already used by stream.server[${seen}]`,
-        "one server per address",
+        `one ${s.bind_mode} server per address`,
       );
       continue;
     }
-    bound.set(s.bind_addr, p[2] as number);
+    bound.set(where, p[2] as number);
     servers.push(s);
   }
   return { upstream: upstreams, server: servers };
@@ -232,9 +234,10 @@ function validateServer(
     c.warn([...path, "bind_mode"], `${show(mode)} is not supported yet; this server is ignored`);
     return undefined;
   }
-  if (mode !== "tcp") {
-    c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp"');
+  if (mode !== "tcp" && mode !== "udp") {
+    c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp" or "udp"');
   }
+  const transport = mode === "udp" ? "udp" : "tcp";
   warnUnknown(c, t, path, SERVER_KEYS);
   const bindText = optString(c, t, [...path, "bind_addr"]);
   const bind = bindText === undefined ? undefined : parseAddress(bindText);
@@ -249,14 +252,18 @@ function validateServer(
     c.warn([...path, "up_name"], "ignored because proxy_url is set");
   }
   if (proxyUrl !== null) {
-    const m = /^tcp:\/\/(.+)$/.exec(proxyUrl);
+    const m = new RegExp(`^${transport}://(.+)$`).exec(proxyUrl);
     const addr = m ? parseAddress(m[1], false) : undefined;
     if (!m || !addr) {
-      c.error([...path, "proxy_url"], `${show(proxyUrl)} is not a tcp URL`, '"tcp://host:port"');
+      c.error(
+        [...path, "proxy_url"],
+        `${show(proxyUrl)} is not a ${transport} URL`,
+        `"${transport}://host:port"`,
+      );
     } else {
       upstream = {
         name: proxyUrl,
-        bind: "tcp",
+        bind: transport,
         server: [{
           addr: m[1],
           hostname: addr.hostname,
@@ -277,24 +284,35 @@ function validateServer(
         `${show(upName)} names no [[stream.upstream]]`,
         names ? `one of ${names}` : "the name of a [[stream.upstream]]",
       );
-    } else if (upstream.bind === "udp") {
-      c.error([...path, "up_name"], `${show(upName)} is a udp upstream`, "a tcp upstream");
+    } else if (upstream.bind !== transport) {
+      c.error(
+        [...path, "up_name"],
+        `${show(upName)} is a ${upstream.bind} upstream`,
+        transport === "udp" ? 'an upstream with bind = "udp"' : "a tcp upstream",
+      );
     }
   } else {
     c.error(path, "has neither up_name nor proxy_url", "one of them");
   }
   const connectTimeout = optDuration(c, t, [...path, "proxy_connect_timeout"]) ??
     DEFAULTS.proxy_connect_timeout;
-  const timeout = optDuration(c, t, [...path, "timeout"]) ?? DEFAULTS.stream_timeout;
-  if (!bind || !bindText || !upstream || mode !== "tcp") return undefined;
+  const timeout = optDuration(c, t, [...path, "timeout"]) ??
+    (transport === "udp" ? DEFAULTS.udp_timeout : DEFAULTS.stream_timeout);
+  const maxSessions = optInt(c, t, [...path, "max_sessions"], 1, 10_000_000) ??
+    DEFAULTS.max_sessions;
+  if (transport === "tcp" && t.max_sessions !== undefined) {
+    c.warn([...path, "max_sessions"], 'only applies to bind_mode = "udp"; ignored');
+  }
+  if (!bind || !bindText || !upstream || (mode !== "tcp" && mode !== "udp")) return undefined;
   return {
     bind_addr: bindText,
-    bind_mode: "tcp",
+    bind_mode: transport,
     up_name: upName,
     proxy_url: proxyUrl,
     upstream,
     proxy_connect_timeout: connectTimeout,
     timeout,
+    max_sessions: maxSessions,
   };
 }
 

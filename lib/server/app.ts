@@ -9,6 +9,7 @@ import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { parseAddress } from "../net/address.ts";
 import { BindError } from "./errors.ts";
+import { formatHostPort } from "./format.ts";
 import { Supervisor } from "./supervisor.ts";
 
 /** How a running instance was started; reloads re-read the same file with the same overrides. */
@@ -241,9 +242,4 @@ export class App implements ControlTarget {
 function isBindFailure(e: unknown): boolean {
   return e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
     e instanceof Deno.errors.AddrNotAvailable;
-}
-
-/** `host:port`, bracketing IPv6. */
-export function formatHostPort(a: Deno.NetAddr): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
 }

@@ -5,16 +5,15 @@ import {
   type ListenerSpec,
   listenerSpecs,
 } from "../config/listeners.ts";
-import type { Config, StreamServer } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
-import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
 import { BindError } from "./errors.ts";
-import { TcpSlot } from "./tcp_slot.ts";
+import type { Listener } from "./listener.ts";
+import { createStreamListener } from "./stream_listeners.ts";
 
 interface Entry {
   spec: ListenerSpec;
-  slot: TcpSlot;
-  forwarder: TcpForwarder;
+  listener: Listener;
 }
 
 /** One listener as `/status` shows it. */
@@ -27,12 +26,12 @@ export interface ListenerStatus {
   readonly address: string;
   /** Kind and bind mode: `stream/tcp`. */
   readonly kind: string;
-  /** Client connections open now. */
+  /** Client connections (tcp) or sessions (udp) open now. */
   readonly open: number;
-  /** Client connections ever accepted. */
+  /** Client connections or sessions ever accepted. */
   readonly accepted: number;
-  /** Health of each upstream server, keyed by address. */
-  readonly upstream: Record<string, unknown>;
+  /** What else the listener reports: upstream health, UDP session counters. */
+  readonly [key: string]: unknown;
 }
 
 const logger = log("server");
@@ -45,7 +44,7 @@ const logger = log("server");
 export class Supervisor {
   #pool = new Map<string, Entry>();
   #health = new HealthRegistry();
-  #draining = new Set<TcpForwarder>();
+  #draining = new Set<Listener>();
   #generation = 0;
   #config: Config | undefined;
 
@@ -72,32 +71,30 @@ export class Supervisor {
     const fresh: Entry[] = [];
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
-      const forwarder = new TcpForwarder(spec.name, forwarderOptions(spec.settings), this.#health);
-      const slot = new TcpSlot(spec.hostname, spec.port, forwarder);
+      const listener = createStreamListener(spec, this.#health);
       try {
-        slot.bind();
+        listener.bind();
       } catch (e) {
-        await Promise.all(fresh.map((f) => f.slot.close()));
-        throw new BindError(spec.name, spec.settings.bind_addr, e);
+        await Promise.all(fresh.map((f) => f.listener.close()));
+        const where = spec.settings.bind_addr;
+        throw new BindError(spec.name, spec.transport === "udp" ? `udp ${where}` : where, e);
       }
-      fresh.push({ spec, slot, forwarder });
+      fresh.push({ spec, listener });
     }
     for (const key of [...diff.changed, ...diff.unchanged]) {
       const entry = this.#pool.get(key)!;
       const spec = byKey.get(key)!;
-      if (entry.spec.fingerprint !== spec.fingerprint) {
-        entry.forwarder.update(forwarderOptions(spec.settings));
-      }
+      if (entry.spec.fingerprint !== spec.fingerprint) entry.listener.update(spec);
       entry.spec = spec;
     }
     for (const key of diff.removed) {
       const entry = this.#pool.get(key)!;
       this.#pool.delete(key);
-      this.#retire(entry, config.shutdown_timeout * 1000);
+      this.#retire(entry.listener, config.shutdown_timeout * 1000);
     }
     for (const entry of fresh) {
       this.#pool.set(entry.spec.key, entry);
-      entry.slot.start();
+      entry.listener.start();
     }
     this.#config = config;
     this.#generation++;
@@ -116,55 +113,32 @@ export class Supervisor {
     const entries = [...this.#pool.values()];
     this.#pool.clear();
     await Promise.all([
-      ...entries.map((e) => this.#retire(e, timeoutMs)),
-      ...[...this.#draining].map((f) => drain(f, timeoutMs)),
+      ...entries.map((e) => this.#retire(e.listener, timeoutMs)),
+      ...[...this.#draining].map((l) => l.drain(timeoutMs)),
     ]);
   }
 
   /** Listeners, open connections and upstream health. */
   status(): { listeners: ListenerStatus[]; open_connections: number; draining: number } {
-    const listeners = [...this.#pool.values()].map((e) => {
-      const addr = e.slot.boundAddr;
-      return {
-        name: e.spec.name,
-        key: e.spec.key,
-        address: addr ? `${addr.hostname}:${addr.port}` : e.spec.settings.bind_addr,
-        kind: `${e.spec.kind}/${e.spec.settings.bind_mode}`,
-        open: e.forwarder.tracker.size,
-        accepted: e.forwarder.tracker.accepted,
-        upstream: e.forwarder.health(),
-      };
-    });
+    const listeners = [...this.#pool.values()].map((e) => ({
+      name: e.spec.name,
+      key: e.spec.key,
+      kind: `${e.spec.kind}/${e.spec.settings.bind_mode}`,
+      ...e.listener.report(),
+    }));
     let draining = 0;
-    for (const f of this.#draining) draining += f.tracker.size;
+    for (const l of this.#draining) draining += l.open;
     const open = listeners.reduce((n, l) => n + l.open, 0) + draining;
     return { listeners, open_connections: open, draining };
   }
 
-  async #retire(entry: Entry, timeoutMs: number): Promise<void> {
-    await entry.slot.close();
-    this.#draining.add(entry.forwarder);
+  async #retire(listener: Listener, timeoutMs: number): Promise<void> {
+    await listener.close();
+    this.#draining.add(listener);
     try {
-      await drain(entry.forwarder, timeoutMs);
+      await listener.drain(timeoutMs);
     } finally {
-      this.#draining.delete(entry.forwarder);
+      this.#draining.delete(listener);
     }
   }
-}
-
-async function drain(forwarder: TcpForwarder, timeoutMs: number): Promise<void> {
-  if (await forwarder.tracker.idle(timeoutMs)) return;
-  logger.warn("{name}: closing {n} connections still open after the drain timeout", {
-    name: forwarder.name,
-    n: forwarder.tracker.size,
-  });
-  forwarder.tracker.closeAll();
-}
-
-function forwarderOptions(s: StreamServer): TcpForwarderOptions {
-  return {
-    servers: s.upstream.server,
-    connectTimeout: s.proxy_connect_timeout * 1000,
-    idleTimeout: s.timeout * 1000,
-  };
 }

@@ -203,7 +203,7 @@ Deno.test("loadConfigText() reports a duplicate bind_addr at the second server",
     'bind_addr = "127.0.0.1:9000"',
   );
   assert.deepEqual(messages(source), [
-    'stream.server[2].bind_addr: "127.0.0.1:9000" is already used by stream.server[0], expected one server per address (line 12)',
+    'stream.server[2].bind_addr: "127.0.0.1:9000" is already used by stream.server[0], expected one tcp server per address (line 12)',
   ]);
 });
 
@@ -237,7 +237,7 @@ Deno.test("loadConfigText() reports a bind_mode it does not know", () => {
     'up_name = "echo"',
   );
   assert.deepEqual(messages(source), [
-    'stream.server[0].bind_mode: "http" is not a bind mode, expected "tcp" (line 6)',
+    'stream.server[0].bind_mode: "http" is not a bind mode, expected "tcp" or "udp" (line 6)',
   ]);
 });
 
@@ -417,7 +417,7 @@ Deno.test("loadConfigText() warns for unsupported bind_modes and skips those ser
     "[[stream.server]]",
     'bind_addr = "127.0.0.1:9001"',
     'bind_mode = "udp"',
-    'up_name = "echo"',
+    'proxy_url = "udp://127.0.0.1:53"',
     "[[stream.server]]",
     'bind_addr = "127.0.0.1:9002"',
     'proxy_url = "ws://127.0.0.1:8081/"',
@@ -429,11 +429,13 @@ Deno.test("loadConfigText() warns for unsupported bind_modes and skips those ser
   );
   const { warnings, config } = loadConfigText(source);
   assert.deepEqual(warnings, [
-    'stream.server[1].bind_mode: "udp" is not supported yet; this server is ignored (line 9)',
     'stream.server[2].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 14)',
     'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 17)',
   ]);
-  assert.deepEqual(config.stream.server.map((s) => s.bind_addr), ["127.0.0.1:9000"]);
+  assert.deepEqual(config.stream.server.map((s) => [s.bind_mode, s.bind_addr]), [
+    ["tcp", "127.0.0.1:9000"],
+    ["udp", "127.0.0.1:9001"],
+  ]);
 });
 
 Deno.test("loadConfigText() warns once per unknown key, with its path and line", () => {
@@ -469,7 +471,6 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     "proxy: the forward proxy is not supported yet; section ignored (line 3)",
     "http: the reverse proxy is not supported yet; section ignored (line 10)",
     'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
-    'stream.server[2].bind_mode: "udp" is not supported yet; this server is ignored (line 127)',
     'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
   ]);
   assert.equal(config.control, "127.0.0.1:8837");
@@ -478,8 +479,12 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     ["ws", "tcp"],
     ["udp", "udp"],
   ]);
-  assert.equal(config.stream.server.length, 1);
-  const [server] = config.stream.server;
+  assert.equal(config.stream.server.length, 2);
+  const [server, udp] = config.stream.server;
+  assert.deepEqual(
+    [udp.bind_mode, udp.bind_addr, udp.timeout, udp.upstream.server[0].addr],
+    ["udp", "0.0.0.0:84", 500, "127.0.0.1:8089"],
+  );
   assert.equal(server.bind_addr, "0.0.0.0:83");
   assert.equal(server.up_name, "server");
   assert.deepEqual(server.upstream.server.map((s) => [s.addr, s.fail_timeout]), [
@@ -671,4 +676,43 @@ Deno.test("loadConfigText() reports a proxy_url that is not tcp://host:port", ()
     'stream.server[0].proxy_url: "http://127.0.0.1:8082" is not a tcp URL, expected "tcp://host:port" (line 3)',
     'stream.server[1].proxy_url: "tcp://127.0.0.1" is not a tcp URL, expected "tcp://host:port" (line 6)',
   ]);
+});
+
+Deno.test("loadConfigText() checks udp servers: udp upstreams, udp:// URLs, defaults", () => {
+  const ok = loadConfigText(toml(
+    "[[stream.upstream]]",
+    'name = "dns"',
+    'bind = "udp"',
+    'server = [{ addr = "127.0.0.1:5353" }]',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9053"',
+    'bind_mode = "udp"',
+    'up_name = "dns"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9053"',
+    'proxy_url = "tcp://127.0.0.1:53"',
+  ));
+  const [udp, tcp] = ok.config.stream.server;
+  assert.deepEqual([udp.bind_mode, udp.timeout, udp.max_sessions], ["udp", 60, 10000]);
+  assert.deepEqual([tcp.bind_mode, tcp.timeout], ["tcp", 600]);
+
+  assert.deepEqual(
+    messages(toml(
+      ...ECHO_UPSTREAM,
+      "[[stream.server]]",
+      'bind_addr = "127.0.0.1:9001"',
+      'bind_mode = "udp"',
+      'up_name = "echo"',
+      "[[stream.server]]",
+      'bind_addr = "127.0.0.1:9002"',
+      'bind_mode = "udp"',
+      'proxy_url = "tcp://127.0.0.1:53"',
+      "max_sessions = 0",
+    )),
+    [
+      'stream.server[0].up_name: "echo" is a tcp upstream, expected an upstream with bind = "udp" (line 7)',
+      'stream.server[1].proxy_url: "tcp://127.0.0.1:53" is not a udp URL, expected "udp://host:port" (line 11)',
+      "stream.server[1].max_sessions: 0 is out of range, expected a whole number from 1 to 10000000 (line 12)",
+    ],
+  );
 });

@@ -3,7 +3,7 @@ import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
 import { UsageError } from "./errors.ts";
 
 /** The verbs `wmproxy` understands. */
-export const VERBS = ["run", "check", "reload", "stop", "version", "help"] as const;
+export const VERBS = ["run", "check", "reload", "stop", "proxy", "version", "help"] as const;
 /** One of {@link VERBS}. */
 export type Verb = typeof VERBS[number];
 
@@ -17,6 +17,14 @@ export interface CliArgs {
   readonly disableControl: boolean;
   readonly level?: LogLevel;
   readonly pidfile?: string;
+  /** `proxy`: the address to listen on (`-b`). */
+  readonly bind?: string;
+  /** `proxy`: username clients must give. */
+  readonly user?: string;
+  /** `proxy`: password clients must give. */
+  readonly pass?: string;
+  /** `proxy`: protocols, e.g. `"http https socks5"`. */
+  readonly flag?: string;
 }
 
 const SHARED = {
@@ -32,6 +40,12 @@ const BY_VERB = {
   check: { config: { type: "string", short: "c" } },
   reload: { config: { type: "string", short: "c" }, url: { type: "string", short: "u" } },
   stop: { config: { type: "string", short: "c" }, url: { type: "string", short: "u" } },
+  proxy: {
+    bind: { type: "string", short: "b" },
+    user: { type: "string" },
+    pass: { type: "string" },
+    flag: { type: "string" },
+  },
   version: {},
   help: {},
 } as const;
@@ -85,6 +99,10 @@ export function parseCli(argv: readonly string[]): CliArgs {
     disableControl: values["disable-control"] === true,
     level: level as LogLevel | undefined,
     pidfile: values.pidfile as string | undefined,
+    bind: values.bind as string | undefined,
+    user: values.user as string | undefined,
+    pass: values.pass as string | undefined,
+    flag: values.flag as string | undefined,
   };
   if (!help && (verb === "run" || verb === "check") && !args.config) {
     throw new UsageError(`${verb} needs a config file: -c FILE`);

@@ -3,7 +3,7 @@ import { ConfigErrors } from "../config/errors.ts";
 import { listenerSpecs } from "../config/listeners.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { DEFAULTS } from "../config/schema.ts";
-import type { Validated } from "../config/validate.ts";
+import { validate, type Validated } from "../config/validate.ts";
 import { callControl, ControlClientError } from "../control/client.ts";
 import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
@@ -30,6 +30,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return await check(args);
     case "run":
       return await run(args);
+    case "proxy":
+      return await proxy(args);
     case "reload":
     case "stop":
       return await control(args, args.verb);
@@ -60,6 +62,11 @@ async function check(args: CliArgs): Promise<number> {
   const specs = listenerSpecs(loaded.config);
   console.log(`${args.config}: ok, ${specs.length} listener${specs.length === 1 ? "" : "s"}`);
   for (const s of specs) {
+    if (s.kind === "proxy") {
+      const auth = s.settings.username === null ? "no auth" : "auth";
+      console.log(`  ${s.name}  ${s.settings.flag.join(",")} ${s.bind_addr} (${auth})`);
+      continue;
+    }
     const targets = s.settings.upstream.server.map((u) => `${u.addr} (weight ${u.weight})`);
     console.log(
       `  ${s.name}  ${s.settings.bind_mode} ${s.settings.bind_addr} → ${targets.join(", ")}`,
@@ -72,6 +79,32 @@ async function check(args: CliArgs): Promise<number> {
 async function run(args: CliArgs): Promise<number> {
   const loaded = await load(args);
   if (typeof loaded === "number") return loaded;
+  return await serve(loaded, args.config!, args);
+}
+
+/** `wmproxy proxy`: a forward proxy from command-line flags alone, as wmproxy's verb. */
+async function proxy(args: CliArgs): Promise<number> {
+  const section: Record<string, unknown> = {};
+  if (args.bind !== undefined) section.bind_addr = args.bind;
+  if (args.user !== undefined) section.username = args.user;
+  if (args.pass !== undefined) section.password = args.pass;
+  if (args.flag !== undefined) section.flag = args.flag;
+  let loaded: Validated;
+  try {
+    loaded = validate({ proxy: section }, "", overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    console.error(
+      e.message.replace(/^config:/, "wmproxy proxy:")
+        .replace(/proxy\.bind_addr/g, "-b").replace(/proxy\.username/g, "--user")
+        .replace(/proxy\.password/g, "--pass").replace(/proxy\.flag/g, "--flag"),
+    );
+    return 2;
+  }
+  return await serve(loaded, null, args);
+}
+
+async function serve(loaded: Validated, configFile: string | null, args: CliArgs): Promise<number> {
   try {
     await setupLogging({
       level: args.level ?? loaded.config.default_level,
@@ -92,7 +125,7 @@ async function run(args: CliArgs): Promise<number> {
   let app: App;
   try {
     app = await App.start(loaded, {
-      configFile: args.config!,
+      configFile,
       overrides: overrides(args),
       logLevel: args.level,
       pidfile: args.pidfile,

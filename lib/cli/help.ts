@@ -22,6 +22,8 @@ Commands:
                      make a running instance re-read its config file
   stop [-c FILE | -u URL]
                      make a running instance stop accepting, drain and exit
+  proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
+                     run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
   version            print the version
   help               this help
 
@@ -61,6 +63,16 @@ and exit (POST /stop).
 
   -c, --config FILE     read the control address (and control_token) from FILE
   -u, --url URL         the control endpoint, e.g. http://127.0.0.1:8837
+
+${SHARED}`,
+  proxy: `Usage: wmproxy proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"] [flags]
+
+Runs a forward proxy speaking HTTP, HTTPS (CONNECT) and SOCKS5 on one port, without a config
+file. Binding a non-loopback address without credentials makes an open proxy: it warns loudly.
+
+  -b, --bind ADDR       address to listen on (default ${DEFAULTS.proxy_bind_addr})
+  --user U, --pass P    require these credentials (HTTP Basic / SOCKS5 username+password)
+  --flag "..."          protocols: any of http, https, socks5 (default all three)
 
 ${SHARED}`,
   version: `Usage: wmproxy version

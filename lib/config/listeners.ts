@@ -1,41 +1,81 @@
 import { parseAddress } from "../net/address.ts";
-import type { Config, StreamServer } from "./schema.ts";
+import type { Config, ProxySection, StreamServer } from "./schema.ts";
 
-/** One listener a config asks for, keyed by transport and bind address. */
-export interface ListenerSpec {
+/** What every listener spec has, whatever it does with connections. */
+export interface ListenerSpecBase {
   /** Pool key: `tcp 127.0.0.1:9000`. */
   readonly key: string;
-  /** Where it comes from in the config: `stream.server[0]`. */
+  /** Where it comes from in the config: `stream.server[0]`, `proxy`. */
   readonly name: string;
   /** Transport listened on. */
   readonly transport: "tcp" | "udp";
+  /** The address as configured, `host:port`. */
+  readonly bind_addr: string;
   /** Host part of the bind address. */
   readonly hostname: string;
   /** Port part of the bind address. */
   readonly port: number;
-  /** What the listener does with connections. */
-  readonly kind: "stream";
-  /** The `[[stream.server]]` section the listener comes from. */
-  readonly settings: StreamServer;
   /** Equal fingerprints mean the effective config is unchanged. */
   readonly fingerprint: string;
 }
 
-/** The listeners a config defines, in config order. */
+/** A `[[stream.server]]` listener: TCP or UDP forwarding. */
+export interface StreamListenerSpec extends ListenerSpecBase {
+  /** What the listener does with connections. */
+  readonly kind: "stream";
+  /** The `[[stream.server]]` section the listener comes from. */
+  readonly settings: StreamServer;
+}
+
+/** The `[proxy]` listener: HTTP, CONNECT and SOCKS5 on one port. */
+export interface ProxyListenerSpec extends ListenerSpecBase {
+  /** What the listener does with connections. */
+  readonly kind: "proxy";
+  /** The `[proxy]` section. */
+  readonly settings: ProxySection;
+}
+
+/** One listener a config asks for, keyed by transport and bind address. */
+export type ListenerSpec = StreamListenerSpec | ProxyListenerSpec;
+
+/** The listeners a config defines, in config order: `[proxy]` first, then `[[stream.server]]`. */
 export function listenerSpecs(config: Config): ListenerSpec[] {
-  return config.stream.server.map((s, i) => {
+  const specs: ListenerSpec[] = [];
+  if (config.proxy) {
+    const p = config.proxy;
+    const addr = parseAddress(p.bind_addr)!;
+    specs.push({
+      key: `tcp ${p.bind_addr}`,
+      name: "proxy",
+      transport: "tcp",
+      bind_addr: p.bind_addr,
+      hostname: addr.hostname,
+      port: addr.port,
+      kind: "proxy",
+      settings: p,
+      fingerprint: JSON.stringify(["proxy", p]),
+    });
+  }
+  config.stream.server.forEach((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
-    return {
+    specs.push({
       key: `${s.bind_mode} ${s.bind_addr}`,
       name: `stream.server[${i}]`,
       transport: s.bind_mode,
+      bind_addr: s.bind_addr,
       hostname: addr.hostname,
       port: addr.port,
       kind: "stream",
       settings: s,
       fingerprint: JSON.stringify(["stream", s]),
-    };
+    });
   });
+  return specs;
+}
+
+/** A short label of what a listener does: `stream/tcp`, `stream/udp`, `proxy`. */
+export function listenerKind(spec: ListenerSpec): string {
+  return spec.kind === "stream" ? `stream/${spec.settings.bind_mode}` : "proxy";
 }
 
 /** How the listeners of two generations differ, by pool key. */

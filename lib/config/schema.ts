@@ -34,6 +34,10 @@ export interface Defaults {
   readonly udp_timeout: number;
   /** UDP sessions one listener keeps at most. @default 10000 */
   readonly max_sessions: number;
+  /** Forward proxy address. @default "127.0.0.1:8090" */
+  readonly proxy_bind_addr: string;
+  /** Seconds a proxy client has to send its request head or SOCKS5 handshake. @default 10 */
+  readonly handshake_timeout: number;
 }
 
 /** Defaults shared by the loader, the CLI, the README and config.example.toml. */
@@ -50,6 +54,8 @@ export const DEFAULTS: Defaults = Object.freeze({
   stream_timeout: 600,
   udp_timeout: 60,
   max_sessions: 10000,
+  proxy_bind_addr: "127.0.0.1:8090",
+  handshake_timeout: 10,
 });
 
 /** One server of an upstream. */
@@ -114,6 +120,31 @@ export interface StreamConfig {
   readonly server: readonly StreamServer[];
 }
 
+/** Protocols the forward proxy speaks (wmproxy's `flag`). */
+export type ProxyProtocol = "http" | "https" | "socks5";
+
+/** The `[proxy]` section: a forward proxy speaking HTTP, CONNECT and SOCKS5 on one port. */
+export interface ProxySection {
+  /** The address listened on. @default "127.0.0.1:8090" */
+  readonly bind_addr: string;
+  /** Protocols served, from `flag`. @default ["http", "https", "socks5"] */
+  readonly flag: readonly ProxyProtocol[];
+  /** Username clients must give (with `password`), or null for an open proxy. */
+  readonly username: string | null;
+  /** Password clients must give. */
+  readonly password: string | null;
+  /** CIDR blocks of clients allowed; empty = everyone not denied. */
+  readonly allow_ip: readonly string[];
+  /** CIDR blocks of clients refused. */
+  readonly deny_ip: readonly string[];
+  /** Seconds to connect to a target. @default 10 */
+  readonly proxy_connect_timeout: number;
+  /** Seconds a client has to send a complete request head or SOCKS5 handshake. @default 10 */
+  readonly handshake_timeout: number;
+  /** Seconds a tunnel or idle keep-alive connection may stay silent. @default 600 */
+  readonly timeout: number;
+}
+
 /** A whole validated config file. */
 export interface Config {
   /** Control endpoint address, or null when disabled. @default "127.0.0.1:8837" */
@@ -128,6 +159,8 @@ export interface Config {
   readonly log_file: string | null;
   /** Write the process id here while running. */
   readonly pidfile: string | null;
+  /** The `[proxy]` section, or null when absent. */
+  readonly proxy: ProxySection | null;
   /** The `[stream]` section. */
   readonly stream: StreamConfig;
 }

@@ -2,7 +2,8 @@ import { parseAddress } from "../net/address.ts";
 import { isLoopback } from "../net/address.ts";
 import type { KeyPath } from "./locate.ts";
 import { Checker, isTable, show, type Table } from "./_checker.ts";
-import { parseDuration } from "./duration.ts";
+import { optBool, optDuration, optInt, optString } from "./_fields.ts";
+import { validateProxy } from "./_validate_proxy.ts";
 import { ConfigErrors } from "./errors.ts";
 import {
   type Config,
@@ -35,7 +36,6 @@ export interface Validated {
 
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
 const LATER_SECTIONS: Readonly<Record<string, string>> = {
-  proxy: "the forward proxy",
   http: "the reverse proxy",
 };
 const LATER_BIND_MODES = ["tcp2ws", "tcp2wss", "ws2tcp"];
@@ -47,6 +47,7 @@ const TOP_KEYS = [
   "default_level",
   "log_file",
   "pidfile",
+  "proxy",
   "stream",
 ];
 const SERVER_KEYS = [
@@ -94,8 +95,23 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     default_level: optLevel(c, raw),
     log_file: optString(c, raw, ["log_file"]) ?? null,
     pidfile: optString(c, raw, ["pidfile"]) ?? null,
+    proxy: validateProxy(c, raw.proxy),
     stream: validateStream(c, raw.stream),
   };
+  const clash = config.proxy &&
+    config.stream.server.findIndex((s) =>
+      s.bind_mode === "tcp" && s.bind_addr === config.proxy!.bind_addr
+    );
+  if (clash !== null && clash !== undefined && clash >= 0) {
+    c.error(
+      [
+        "proxy",
+        raw.proxy && isTable(raw.proxy) && raw.proxy.bind !== undefined ? "bind" : "bind_addr",
+      ],
+      `${show(config.proxy!.bind_addr)} is already used by stream.server[${clash}]`,
+      "one tcp listener per address",
+    );
+  }
   if (c.errors.length > 0) throw new ConfigErrors(c.errors, options.file);
   return { config: deepFreeze(config), warnings: c.warnings };
 }
@@ -314,38 +330,6 @@ function validateServer(
     timeout,
     max_sessions: maxSessions,
   };
-}
-
-function optString(c: Checker, t: Table, path: KeyPath): string | undefined {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return undefined;
-  if (typeof v === "string") return v;
-  return c.error(path, `${show(v)} is not a string`, "a quoted string");
-}
-
-function optBool(c: Checker, t: Table, path: KeyPath): boolean | undefined {
-  const v = t[path[path.length - 1]];
-  if (v === undefined || typeof v === "boolean") return v;
-  return c.error(path, `${show(v)} is not a boolean`, "true or false");
-}
-
-function optInt(c: Checker, t: Table, path: KeyPath, min: number, max: number) {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return undefined;
-  const expected = `a whole number from ${min} to ${max}`;
-  if (typeof v !== "number" || !Number.isInteger(v)) {
-    return c.error(path, `${show(v)} is not a whole number`, expected);
-  }
-  if (v >= min && v <= max) return v;
-  return c.error(path, `${show(v)} is out of range`, expected);
-}
-
-function optDuration(c: Checker, t: Table, path: KeyPath): number | undefined {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return undefined;
-  const seconds = parseDuration(v);
-  if (seconds !== undefined) return seconds;
-  return c.error(path, `${show(v)} is not a duration`, 'seconds or a string like "10s", "5m"');
 }
 
 function optLevel(c: Checker, t: Table): LogLevel {

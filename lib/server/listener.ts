@@ -1,4 +1,5 @@
 import type { ListenerSpec } from "../config/listeners.ts";
+import type { TcpSlot } from "./tcp_slot.ts";
 
 /** What a listener reports in `/status`. */
 export interface ListenerReport {
@@ -22,8 +23,17 @@ export interface Listener {
   bind(): void;
   /** Starts accepting. */
   start(): void;
-  /** New connections use `spec`'s settings from now on. */
-  update(spec: ListenerSpec): void;
+  /**
+   * New connections use `spec`'s settings from now on. Returns false when `spec` is of
+   * another kind, which this listener cannot serve.
+   */
+  update(spec: ListenerSpec): boolean;
+  /**
+   * TCP listeners: gives the bound socket to a successor of another kind at the same address
+   * (so no queued connection is lost); this listener then only drains, `close()` keeps the
+   * socket open.
+   */
+  handOver?(): TcpSlot;
   /** Stops accepting; open connections continue. */
   close(): Promise<void>;
   /** Waits up to `timeoutMs` for open connections to end, then closes the rest. */

@@ -1,5 +1,5 @@
 import type { HealthRegistry } from "../balancer/health.ts";
-import type { ListenerSpec } from "../config/listeners.ts";
+import type { ListenerSpec, StreamListenerSpec } from "../config/listeners.ts";
 import type { StreamServer } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
 import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
@@ -11,22 +11,28 @@ import { TcpSlot } from "./tcp_slot.ts";
 const logger = log("server");
 
 /** Builds the listener a `[[stream.server]]` spec asks for. */
-export function createStreamListener(spec: ListenerSpec, health: HealthRegistry): Listener {
+export function createStreamListener(
+  spec: StreamListenerSpec,
+  health: HealthRegistry,
+  slot?: TcpSlot,
+): Listener {
   return spec.settings.bind_mode === "udp"
     ? new UdpStreamListener(spec)
-    : new TcpStreamListener(spec, health);
+    : new TcpStreamListener(spec, health, slot);
 }
 
 /** `bind_mode = "tcp"`: a TCP slot handing connections to a {@link TcpForwarder}. */
 class TcpStreamListener implements Listener {
-  #spec: ListenerSpec;
+  #spec: StreamListenerSpec;
   #forwarder: TcpForwarder;
   #slot: TcpSlot;
+  #handedOver = false;
 
-  constructor(spec: ListenerSpec, health: HealthRegistry) {
+  constructor(spec: StreamListenerSpec, health: HealthRegistry, slot?: TcpSlot) {
     this.#spec = spec;
     this.#forwarder = new TcpForwarder(spec.name, tcpOptions(spec.settings), health);
-    this.#slot = new TcpSlot(spec.hostname, spec.port, this.#forwarder);
+    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, this.#forwarder);
+    this.#slot.setHandler(this.#forwarder);
   }
 
   bind(): void {
@@ -37,13 +43,20 @@ class TcpStreamListener implements Listener {
     this.#slot.start();
   }
 
-  update(spec: ListenerSpec): void {
+  update(spec: ListenerSpec): boolean {
+    if (spec.kind !== "stream" || spec.settings.bind_mode !== "tcp") return false;
     this.#spec = spec;
     this.#forwarder.update(tcpOptions(spec.settings));
+    return true;
+  }
+
+  handOver(): TcpSlot {
+    this.#handedOver = true;
+    return this.#slot;
   }
 
   close(): Promise<void> {
-    return this.#slot.close();
+    return this.#handedOver ? Promise.resolve() : this.#slot.close();
   }
 
   async drain(timeoutMs: number): Promise<void> {
@@ -73,10 +86,10 @@ class TcpStreamListener implements Listener {
 
 /** `bind_mode = "udp"`: a {@link UdpForwarder}; sessions end with the listener. */
 class UdpStreamListener implements Listener {
-  #spec: ListenerSpec;
+  #spec: StreamListenerSpec;
   #forwarder: UdpForwarder;
 
-  constructor(spec: ListenerSpec) {
+  constructor(spec: StreamListenerSpec) {
     this.#spec = spec;
     this.#forwarder = new UdpForwarder(spec.name, spec, udpOptions(spec.settings));
   }
@@ -89,9 +102,11 @@ class UdpStreamListener implements Listener {
     this.#forwarder.start();
   }
 
-  update(spec: ListenerSpec): void {
+  update(spec: ListenerSpec): boolean {
+    if (spec.kind !== "stream" || spec.settings.bind_mode !== "udp") return false;
     this.#spec = spec;
     this.#forwarder.update(udpOptions(spec.settings));
+    return true;
   }
 
   close(): Promise<void> {

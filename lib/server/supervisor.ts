@@ -2,6 +2,7 @@ import { HealthRegistry } from "../balancer/health.ts";
 import {
   diffListeners,
   type ListenerDiff,
+  listenerKind,
   type ListenerSpec,
   listenerSpecs,
 } from "../config/listeners.ts";
@@ -9,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
-import { createStreamListener } from "./stream_listeners.ts";
+import { createListener } from "./create_listener.ts";
 
 interface Entry {
   spec: ListenerSpec;
@@ -71,12 +72,12 @@ export class Supervisor {
     const fresh: Entry[] = [];
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
-      const listener = createStreamListener(spec, this.#health);
+      const listener = createListener(spec, this.#health);
       try {
         listener.bind();
       } catch (e) {
         await Promise.all(fresh.map((f) => f.listener.close()));
-        const where = spec.settings.bind_addr;
+        const where = spec.bind_addr;
         throw new BindError(spec.name, spec.transport === "udp" ? `udp ${where}` : where, e);
       }
       fresh.push({ spec, listener });
@@ -84,7 +85,15 @@ export class Supervisor {
     for (const key of [...diff.changed, ...diff.unchanged]) {
       const entry = this.#pool.get(key)!;
       const spec = byKey.get(key)!;
-      if (entry.spec.fingerprint !== spec.fingerprint) entry.listener.update(spec);
+      if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
+        // Another kind at the same address: the new listener takes over the bound socket.
+        const slot = entry.listener.handOver?.();
+        const next = createListener(spec, this.#health, slot);
+        if (!slot) next.bind();
+        this.#retire(entry.listener, config.shutdown_timeout * 1000);
+        entry.listener = next;
+        next.start();
+      }
       entry.spec = spec;
     }
     for (const key of diff.removed) {
@@ -98,7 +107,11 @@ export class Supervisor {
     }
     this.#config = config;
     this.#generation++;
-    this.#health.retain(specs.flatMap((s) => s.settings.upstream.server.map((u) => u.addr)));
+    this.#health.retain(
+      specs.flatMap((s) =>
+        s.kind === "stream" ? s.settings.upstream.server.map((u) => u.addr) : []
+      ),
+    );
     logger.info("generation {generation}: {added} added, {removed} removed, {changed} changed", {
       generation: this.#generation,
       added: diff.added.length,
@@ -123,7 +136,7 @@ export class Supervisor {
     const listeners = [...this.#pool.values()].map((e) => ({
       name: e.spec.name,
       key: e.spec.key,
-      kind: `${e.spec.kind}/${e.spec.settings.bind_mode}`,
+      kind: listenerKind(e.spec),
       ...e.listener.report(),
     }));
     let draining = 0;

@@ -19,6 +19,10 @@ const RUN_DEFAULTS: CliArgs = {
   disableControl: false,
   level: undefined,
   pidfile: undefined,
+  bind: undefined,
+  user: undefined,
+  pass: undefined,
+  flag: undefined,
 };
 
 Deno.test("parseCli() reads each verb with its flags", () => {
@@ -137,4 +141,20 @@ Deno.test("parseCli() requires a config file for run and check", () => {
 Deno.test("parseCli() requires a way to reach the instance for reload and stop", () => {
   usageError(["reload"], /^reload needs -c FILE, -u URL or --control ADDR$/);
   usageError(["stop", "-v"], /^stop needs -c FILE, -u URL or --control ADDR$/);
+});
+
+Deno.test("parseCli() reads the proxy verb's flags", () => {
+  assert.deepEqual(
+    parseCli(["proxy", "-b", "127.0.0.1:8090", "--user", "u", "--pass", "p", "--flag", "socks5"]),
+    {
+      ...RUN_DEFAULTS,
+      verb: "proxy",
+      config: undefined,
+      bind: "127.0.0.1:8090",
+      user: "u",
+      pass: "p",
+      flag: "socks5",
+    },
+  );
+  assert.equal(parseCli(["proxy"]).verb, "proxy");
 });

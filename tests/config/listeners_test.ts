@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { diffListeners, listenerSpecs } from "../../lib/config/listeners.ts";
+import { diffListeners, listenerKind, listenerSpecs } from "../../lib/config/listeners.ts";
 import { loadConfigText } from "../../lib/config/load.ts";
 import type { Config } from "../../lib/config/schema.ts";
 
@@ -34,7 +34,9 @@ Deno.test("listenerSpecs() lists one tcp listener per stream server, in config o
       ["tcp 0.0.0.0:9002", "stream.server[2]", "tcp", "stream", "0.0.0.0", 9002],
     ],
   );
-  assert.equal(specs[1].settings.upstream.server[0].addr, "127.0.0.1:8082");
+  const second = specs[1];
+  assert.ok(second.kind === "stream");
+  assert.equal(second.settings.upstream.server[0].addr, "127.0.0.1:8082");
 });
 
 Deno.test("listenerSpecs() of a config without servers is empty", () => {
@@ -109,4 +111,19 @@ Deno.test("diffListeners() from and to nothing adds or removes everything", () =
     changed: [],
     unchanged: keys,
   });
+});
+
+Deno.test("listenerSpecs() puts [proxy] first, keyed as a tcp listener", () => {
+  const { config: c } = loadConfigText(
+    '[proxy]\nbind_addr = "127.0.0.1:8090"\nflag = "socks5 http"\n' +
+      '[[stream.server]]\nbind_addr = "127.0.0.1:9000"\nproxy_url = "tcp://127.0.0.1:1"\n',
+  );
+  const specs = listenerSpecs(c);
+  assert.deepEqual(specs.map((s) => [s.key, s.name, s.kind, listenerKind(s)]), [
+    ["tcp 127.0.0.1:8090", "proxy", "proxy", "proxy"],
+    ["tcp 127.0.0.1:9000", "stream.server[0]", "stream", "stream/tcp"],
+  ]);
+  const proxy = specs[0];
+  assert.ok(proxy.kind === "proxy");
+  assert.deepEqual(proxy.settings.flag, ["http", "socks5"]);
 });

@@ -378,7 +378,7 @@ Deno.test("validate() without source text reports errors without lines", () => {
   }
 });
 
-Deno.test("loadConfigText() warns once for a [proxy] section, however many keys it has", () => {
+Deno.test("loadConfigText() warns once for a NAT-traversal [proxy] section and ignores it", () => {
   const { warnings, config } = loadConfigText(toml(
     'control = "127.0.0.1:8837"',
     "[proxy]",
@@ -389,8 +389,9 @@ Deno.test("loadConfigText() warns once for a [proxy] section, however many keys 
     'name = "web"',
   ));
   assert.deepEqual(warnings, [
-    "proxy: the forward proxy is not supported yet; section ignored (line 2)",
+    "proxy.mappings: NAT traversal (mappings) is not supported yet; [proxy] section ignored (line 6)",
   ]);
+  assert.equal(config.proxy, null);
   assert.equal(config.stream.server.length, 0);
 });
 
@@ -468,7 +469,6 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     new URL("reverse.toml", REFERENCE).pathname,
   );
   assert.deepEqual(warnings, [
-    "proxy: the forward proxy is not supported yet; section ignored (line 3)",
     "http: the reverse proxy is not supported yet; section ignored (line 10)",
     'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
     'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
@@ -495,14 +495,14 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
 Deno.test("loadConfigFile() loads server.toml and client.toml with one warning each", async () => {
   const server = await loadConfigFile(new URL("server.toml", REFERENCE).pathname);
   assert.deepEqual(server.warnings, [
-    "proxy: the forward proxy is not supported yet; section ignored (line 1)",
+    "proxy.mode: NAT traversal (mode, map_http_bind, map_https_bind, map_tcp_bind, tc, two_way_tls) is not supported yet; [proxy] section ignored (line 23)",
   ]);
   assert.equal(server.config.control, DEFAULTS.control);
   assert.equal(server.config.stream.server.length, 0);
 
   const client = await loadConfigFile(new URL("client.toml", REFERENCE).pathname);
   assert.deepEqual(client.warnings, [
-    "proxy: the forward proxy is not supported yet; section ignored (line 3)",
+    "proxy.server: NAT traversal (server, mappings, ts, two_way_tls) is not supported yet; [proxy] section ignored (line 5)",
   ]);
   assert.equal(client.config.control, "127.0.0.1:8838");
 });

@@ -71,7 +71,8 @@ proxy_url = "tcp://127.0.0.1:8082"
     assert.equal(
       stdout,
       [
-        `${file}: ok, 2 listeners`,
+        `${file}: ok, 3 listeners`,
+        "  proxy  http,https,socks5 0.0.0.0:8090 (no auth)",
         `  stream.server[0]  tcp 127.0.0.1:${busyPort} → 127.0.0.1:7000 (weight 100), 127.0.0.1:7001 (weight 3)`,
         "  stream.server[1]  tcp 127.0.0.1:9001 → 127.0.0.1:8082 (weight 100)",
         "  control  127.0.0.1:8839",
@@ -80,7 +81,7 @@ proxy_url = "tcp://127.0.0.1:8082"
     );
     assert.equal(
       stderr,
-      "warning: proxy: the forward proxy is not supported yet; section ignored (line 2)\n",
+      'warning: proxy.bind_addr: OPEN PROXY: "0.0.0.0:8090" is reachable from other machines and needs no credentials; set username/password or allow_ip (line 3)\n',
     );
   } finally {
     busy.close();

@@ -1,0 +1,98 @@
+import { log } from "../log/logger.ts";
+import { safeClose } from "../net/relay.ts";
+import { ConnTracker } from "../server/conn_tracker.ts";
+import type { ForwardProxyOptions, ProxyConnContext, ProxyHandler } from "./types.ts";
+
+/** The protocol handlers a forward proxy dispatches to. */
+export interface ProxyHandlers {
+  /** HTTP proxying and CONNECT. */
+  readonly http: ProxyHandler;
+  /** SOCKS5. */
+  readonly socks5: ProxyHandler;
+}
+
+const logger = log("proxy");
+const SOCKS5_VERSION = 0x05;
+let nextId = 1;
+
+/**
+ * One port, three protocols: reads the first bytes of each connection and hands it to the
+ * SOCKS5 handler when the first byte is 0x05, to the HTTP handler otherwise. Settings can be
+ * replaced while running; each connection keeps those it was accepted with.
+ */
+export class ForwardProxy {
+  /** Name for logs. */
+  readonly name: string;
+  /** Open client connections and the upstream sockets they use. */
+  readonly tracker: ConnTracker = new ConnTracker();
+  readonly #handlers: ProxyHandlers;
+  #options: ForwardProxyOptions;
+
+  /**
+   * @param name name for logs
+   * @param options settings for new connections
+   * @param handlers the protocol handlers
+   */
+  constructor(name: string, options: ForwardProxyOptions, handlers: ProxyHandlers) {
+    this.name = name;
+    this.#options = options;
+    this.#handlers = handlers;
+  }
+
+  /** New connections use `options` from now on. */
+  update(options: ForwardProxyOptions): void {
+    this.#options = options;
+  }
+
+  /** Serves one accepted connection to its end; never throws. */
+  async handle(conn: Deno.TcpConn): Promise<void> {
+    const options = this.#options;
+    const id = nextId++;
+    const tracker = this.tracker;
+    tracker.add(conn);
+    const ctx: ProxyConnContext = {
+      id,
+      peer: conn.remoteAddr,
+      local: conn.localAddr,
+      options,
+      track: (c) => tracker.add(c, false),
+      untrack: (c) => tracker.delete(c),
+    };
+    try {
+      const first = await readFirst(conn, options.handshakeTimeout);
+      if (!first) {
+        logger.debug("conn {id} {peer}: closed before sending anything", {
+          id,
+          peer: peerOf(conn),
+        });
+        return;
+      }
+      const handler = first[0] === SOCKS5_VERSION ? this.#handlers.socks5 : this.#handlers.http;
+      await handler(conn, first, ctx);
+    } catch (e) {
+      logger.error("conn {id} {peer}: unexpected {error}", { id, peer: peerOf(conn), error: e });
+    } finally {
+      safeClose(conn);
+      tracker.delete(conn);
+    }
+  }
+}
+
+/** The first bytes a client sends, or null when it closes or stays silent past `timeoutMs`. */
+async function readFirst(conn: Deno.TcpConn, timeoutMs: number): Promise<Uint8Array | null> {
+  const buf = new Uint8Array(4096);
+  const timer = setTimeout(() => safeClose(conn), timeoutMs);
+  try {
+    const n = await conn.read(buf);
+    return n === null ? null : buf.subarray(0, n);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function peerOf(conn: Deno.TcpConn): string {
+  const a = conn.remoteAddr;
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}

@@ -13,6 +13,8 @@ export interface ProxyHandlers {
 
 const logger = log("proxy");
 const SOCKS5_VERSION = 0x05;
+// A SOCKS4 greeting goes to the SOCKS5 handler too, which refuses it with a clear log line.
+const SOCKS4_VERSION = 0x04;
 let nextId = 1;
 
 /**
@@ -67,7 +69,8 @@ export class ForwardProxy {
         });
         return;
       }
-      const handler = first[0] === SOCKS5_VERSION ? this.#handlers.socks5 : this.#handlers.http;
+      const socks = first[0] === SOCKS5_VERSION || first[0] === SOCKS4_VERSION;
+      const handler = socks ? this.#handlers.socks5 : this.#handlers.http;
       await handler(conn, first, ctx);
     } catch (e) {
       logger.error("conn {id} {peer}: unexpected {error}", { id, peer: peerOf(conn), error: e });

@@ -1,0 +1,183 @@
+import { releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
+import { HttpError } from "./errors.ts";
+import { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./limits.ts";
+import { CR, LF } from "./_chars.ts";
+
+/** Anything bytes can be read from, like a `Deno.Conn`. */
+export interface ByteSource {
+  /** Reads into `p`; the number of bytes read, or null at the end of the stream. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/** Which side of an exchange a head comes from: decides the limits and statuses. */
+export type HeadKind = "request" | "response";
+
+/**
+ * A connection read through one reused buffer (from the shared pool): message heads are found
+ * in place, bodies are copied out of the same buffer, and what a read brought beyond the
+ * current message stays buffered for the next one. Call {@link release} when done.
+ */
+export class HttpReader {
+  readonly #src: ByteSource;
+  #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+  #read = 0;
+  #pooled: boolean;
+
+  /**
+   * Creates a reader with a buffer from the pool.
+   * @param src the connection to read from
+   * @param initial bytes already read from it (e.g. while sniffing the protocol)
+   */
+  constructor(src: ByteSource, initial: Uint8Array = new Uint8Array(0)) {
+    this.#src = src;
+    const pooled = takeBuffer();
+    this.#pooled = initial.length <= pooled.length;
+    this.#buf = this.#pooled ? pooled : new Uint8Array(initial.length);
+    if (!this.#pooled) releaseBuffer(pooled);
+    this.#buf.set(initial);
+    this.#end = initial.length;
+  }
+
+  /** Bytes buffered and not yet consumed. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Bytes read from the source so far (a progress counter for idle checks). */
+  get bytesRead(): number {
+    return this.#read;
+  }
+
+  /** The buffered bytes, as a view valid until the next {@link fill}. */
+  view(): Uint8Array {
+    return this.#buf.subarray(this.#start, this.#end);
+  }
+
+  /** Marks `n` buffered bytes as used. */
+  consume(n: number): void {
+    this.#start += n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
+  /** Takes every buffered byte out as a copy (e.g. to forward before a tunnel starts). */
+  takeBuffered(): Uint8Array {
+    const out = this.#buf.slice(this.#start, this.#end);
+    this.#start = this.#end = 0;
+    return out;
+  }
+
+  /**
+   * Reads once from the source, appending to the buffer (moving buffered bytes to the front
+   * when the end is reached, growing it only when it is full of unconsumed bytes). Returns false at end of stream; a reset or closed connection
+   * counts as the end too, so callers see one way a peer goes away.
+   */
+  async fill(): Promise<boolean> {
+    if (this.#end === this.#buf.length) {
+      if (this.#start > 0) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      } else {
+        // Only a caller with limits above the pooled size gets here.
+        const bigger = new Uint8Array(this.#buf.length * 2);
+        bigger.set(this.#buf.subarray(0, this.#end));
+        if (this.#pooled) releaseBuffer(this.#buf);
+        this.#pooled = false;
+        this.#buf = bigger;
+      }
+    }
+    let n: number | null;
+    try {
+      n = await this.#src.read(this.#buf.subarray(this.#end));
+    } catch (e) {
+      if (isGone(e)) return false;
+      throw e;
+    }
+    if (n === null) return false;
+    this.#end += n;
+    this.#read += n;
+    return true;
+  }
+
+  /**
+   * Reads one message head: the bytes through the first CRLF CRLF, as a view valid until the
+   * next read (parse it at once), consumed from the buffer. Leading empty lines before a
+   * request are skipped (RFC 9112 §2.2). Returns null when the stream ends before any byte.
+   * Throws {@link HttpError} as soon as the head cannot be valid, without waiting for more:
+   * a bare LF (400), a request line over `limits.maxStartLine` (414), too many fields or a
+   * head over `limits.maxHeadSize` (431), or an end of stream inside the head (400); for a
+   * response every one of these is 502.
+   */
+  async readHead(
+    kind: HeadKind,
+    limits: HeadLimits = DEFAULT_HEAD_LIMITS,
+  ): Promise<Uint8Array | null> {
+    const request = kind === "request";
+    const bad = request ? 400 : 502;
+    let scanned = 0; // bytes (from #start) already looked at
+    let lineStart = 0;
+    let lines = 0;
+    while (true) {
+      if (request && lines === 0) {
+        while (
+          this.buffered >= 2 && this.#buf[this.#start] === CR && this.#buf[this.#start + 1] === LF
+        ) {
+          this.consume(2);
+          scanned = 0;
+        }
+      }
+      const buf = this.#buf;
+      const base = this.#start;
+      const end = this.#end;
+      // A plain loop: Uint8Array#indexOf costs more per call than a short line takes to scan.
+      for (let i = base + scanned; i < end; i++) {
+        if (buf[i] !== LF) continue;
+        const lf = i - base;
+        if (lf === lineStart || buf[i - 1] !== CR) throw new HttpError(bad, "bare LF in head");
+        const length = lf - 1 - lineStart;
+        if (lines === 0 && length > limits.maxStartLine && request) {
+          throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
+        }
+        if (length === 0) {
+          if (lines === 0) throw new HttpError(bad, "empty start line");
+          const head = buf.subarray(base, i + 1);
+          this.#start = i + 1;
+          if (this.#start === this.#end) this.#start = this.#end = 0;
+          return head;
+        }
+        if (lines > limits.maxHeaders) {
+          throw new HttpError(request ? 431 : 502, `more than ${limits.maxHeaders} header fields`);
+        }
+        lines++;
+        lineStart = lf + 1;
+      }
+      scanned = end - base;
+      if (request && lines === 0 && scanned - lineStart > limits.maxStartLine + 1) {
+        throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
+      }
+      if (scanned >= limits.maxHeadSize) {
+        throw new HttpError(request ? 431 : 502, `head larger than ${limits.maxHeadSize} bytes`);
+      }
+      if (!(await this.fill())) {
+        if (this.buffered === 0) return null;
+        throw new HttpError(bad, `connection closed in the middle of a ${kind} head`);
+      }
+    }
+  }
+
+  /** Gives the buffer back to the pool; the reader must not be used afterwards. */
+  release(): void {
+    if (this.#pooled) releaseBuffer(this.#buf);
+    this.#buf = new Uint8Array(0);
+    this.#start = this.#end = 0;
+  }
+}
+
+function isGone(e: unknown): boolean {
+  return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted ||
+    e instanceof Deno.errors.UnexpectedEof || e instanceof Deno.errors.NotConnected ||
+    e instanceof Deno.errors.ConnectionAborted;
+}

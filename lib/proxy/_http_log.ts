@@ -1,0 +1,37 @@
+import type { RequestHead } from "../http/request_head.ts";
+import { log } from "../log/logger.ts";
+import type { HttpSession } from "./_http_session.ts";
+
+/** The forward proxy's logger (`wmproxy.proxy`). */
+export const logger = log("proxy");
+
+/** The one debug line per request: `conn 3 127.0.0.1:5000 GET http://h/ → 200`. */
+export function logDone(s: HttpSession, head: RequestHead, status: number): void {
+  logger.debug("conn {id} {peer} {method} {target} → {status}", {
+    id: s.ctx.id,
+    peer: s.peer,
+    method: head.method,
+    target: head.target,
+    status,
+  });
+}
+
+/**
+ * The one warning for a request that failed (protocol error, unreachable target), without a
+ * stack; skipped once the watchdog fired, as it logs its own line.
+ */
+export function logFailure(s: HttpSession, head: RequestHead, error: string): void {
+  if (s.watchdog.fired) return;
+  logger.warn("conn {id} {peer} {method} {target}: {error}", {
+    id: s.ctx.id,
+    peer: s.peer,
+    method: head.method,
+    target: head.target,
+    error,
+  });
+}
+
+/** An error's message, for log lines. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

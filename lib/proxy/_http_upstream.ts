@@ -1,0 +1,78 @@
+import { HttpReader } from "../http/reader.ts";
+import { formatAddress } from "../net/address.ts";
+import { connectTcp } from "../net/connect.ts";
+import { safeClose } from "../net/relay.ts";
+import type { ProxyConnContext } from "./types.ts";
+
+/** An open upstream connection with its reader. */
+export interface Upstream {
+  readonly conn: Deno.TcpConn;
+  readonly reader: HttpReader;
+  /** `host:port` it goes to. */
+  readonly address: string;
+  /** Whether it served an earlier request (and so may have been closed by the server since). */
+  readonly reused: boolean;
+}
+
+/**
+ * The one upstream connection a client connection keeps: reused while requests go to the same
+ * `host:port`, replaced when they go elsewhere. Registered with the context while open.
+ */
+export class UpstreamSlot {
+  readonly #ctx: ProxyConnContext;
+  #current: { conn: Deno.TcpConn; reader: HttpReader; address: string } | null = null;
+
+  /** @param ctx the client connection's context, for `track`/`untrack` */
+  constructor(ctx: ProxyConnContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * The open connection to `hostname:port`, or a new one (closing any other). `fresh` forces a
+   * new connection. Throws `ConnectError` when connecting fails.
+   */
+  async acquire(
+    target: { readonly hostname: string; readonly port: number },
+    options: { readonly timeout: number; readonly fresh?: boolean },
+  ): Promise<Upstream> {
+    const address = formatAddress(target);
+    const cur = this.#current;
+    // Bytes waiting before a request was sent mean the server broke framing: don't reuse.
+    if (cur && cur.address === address && !options.fresh && cur.reader.buffered === 0) {
+      return { ...cur, reused: true };
+    }
+    this.close();
+    const conn = await connectTcp(target.hostname, target.port, { timeout: options.timeout });
+    noDelay(conn);
+    this.#ctx.track(conn);
+    this.#current = { conn, reader: new HttpReader(conn), address };
+    return { ...this.#current, reused: false };
+  }
+
+  /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */
+  abort(): void {
+    if (this.#current) safeClose(this.#current.conn);
+  }
+
+  /** Closes the connection, unregisters it and returns its buffer. */
+  close(): void {
+    const cur = this.#current;
+    if (!cur) return;
+    this.#current = null;
+    safeClose(cur.conn);
+    this.#ctx.untrack(cur.conn);
+    cur.reader.release();
+  }
+}
+
+/**
+ * Turns Nagle's algorithm off: a head and a body written separately must not wait for the
+ * peer's delayed ACK (40 ms per exchange otherwise).
+ */
+export function noDelay(conn: Deno.TcpConn): void {
+  try {
+    conn.setNoDelay(true);
+  } catch {
+    // closed already: the next read or write reports it
+  }
+}

@@ -1,0 +1,72 @@
+import { HttpError } from "../http/errors.ts";
+import type { RequestHead } from "../http/request_head.ts";
+import { parseAuthorityTarget, type TargetAddress } from "../http/target.ts";
+import { writeAll } from "../http/write.ts";
+import { ConnectError, connectTcp } from "../net/connect.ts";
+import { relay, safeClose } from "../net/relay.ts";
+import { reject } from "./_http_answer.ts";
+import { errorText, logDone, logFailure, logger } from "./_http_log.ts";
+import type { HttpSession } from "./_http_session.ts";
+import { noDelay } from "./_http_upstream.ts";
+
+const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
+
+/**
+ * Serves `CONNECT host:port`: connects to the target, answers `200 Connection Established`
+ * and then relays bytes blindly both ways (bytes the client sent after the head go first)
+ * until either side ends or the tunnel is idle for `idleTimeout`. Connect failures answer 502
+ * (504 on timeout). Returns whether the client connection stays open for another request,
+ * which is only after a failure.
+ */
+export async function handleConnect(s: HttpSession, head: RequestHead): Promise<boolean> {
+  const { id, options } = s.ctx;
+  let target: TargetAddress;
+  try {
+    target = parseAuthorityTarget(head.target);
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    logFailure(s, head, e.message);
+    logDone(s, head, e.status);
+    return await reject(s, head, { status: e.status, message: e.message });
+  }
+  // An earlier plain request may have left an upstream open; a tunnel replaces it.
+  s.upstream.close();
+  let upstream: Deno.TcpConn;
+  try {
+    upstream = await connectTcp(target.hostname, target.port, { timeout: options.connectTimeout });
+  } catch (e) {
+    if (!(e instanceof ConnectError)) throw e;
+    const status = e.kind === "timeout" ? 504 : 502;
+    logFailure(s, head, e.message);
+    logDone(s, head, status);
+    return await reject(s, head, { status, message: e.message });
+  }
+  noDelay(upstream);
+  s.ctx.track(upstream);
+  try {
+    s.watchdog.clear();
+    try {
+      await writeAll(s.client, ESTABLISHED);
+      const early = s.reader.takeBuffered();
+      if (early.length > 0) await writeAll(upstream, early);
+    } catch (e) {
+      logger.debug("conn {id} {peer} CONNECT {target}: gone before the tunnel started: {error}", {
+        id,
+        peer: s.peer,
+        target: head.target,
+        error: errorText(e),
+      });
+      return false;
+    }
+    logDone(s, head, 200);
+    const r = await relay(s.client, upstream, { idleTimeout: options.idleTimeout });
+    logger.debug(
+      "conn {id} {peer} CONNECT {target} closed ({reason}): {sent} bytes up, {received} down",
+      { id, peer: s.peer, target: head.target, ...r },
+    );
+    return false;
+  } finally {
+    safeClose(upstream);
+    s.ctx.untrack(upstream);
+  }
+}

@@ -1,6 +1,7 @@
 import { configure, getTextFormatter, type LogRecord, reset, type Sink } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
 import type { LogLevel } from "../config/schema.ts";
+import { setActiveLevel } from "./level.ts";
 
 /** The log file cannot be created or opened. */
 export class LogFileError extends Error {
@@ -55,6 +56,7 @@ export async function setupLogging(options: LogSetupOptions = {}): Promise<void>
   }
   // reset() flushes and disposes the sinks of the previous configuration, file sink included.
   await reset();
+  setActiveLevel(options.level ?? "info");
   await configure({
     sinks,
     loggers: [
@@ -70,6 +72,7 @@ export async function setupLogging(options: LogSetupOptions = {}): Promise<void>
 
 /** Flushes and closes file sinks; call before exit. */
 export async function closeLogging(): Promise<void> {
+  setActiveLevel(null);
   await reset();
 }
 

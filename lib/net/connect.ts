@@ -23,15 +23,18 @@ export async function connectTcp(
   port: number,
   options: ConnectTcpOptions = {},
 ): Promise<Deno.TcpConn> {
-  const timeout = options.timeout ?? 10_000;
-  const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  // A timer cleared on return rather than AbortSignal.timeout(), whose timer stays queued
+  // and fires (building a DOMException) long after a successful connect.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeout ?? 10_000);
   try {
-    return await Deno.connect({ hostname, port, signal: AbortSignal.timeout(timeout) });
+    return await Deno.connect({ hostname, port, signal: controller.signal });
   } catch (e) {
-    if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) {
-      throw new ConnectError(address, "timeout", e);
-    }
+    const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    if (controller.signal.aborted) throw new ConnectError(address, "timeout", e);
     if (e instanceof Deno.errors.ConnectionRefused) throw new ConnectError(address, "refused", e);
     throw new ConnectError(address, "unreachable", e);
+  } finally {
+    clearTimeout(timer);
   }
 }

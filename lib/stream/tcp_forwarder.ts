@@ -3,6 +3,7 @@ import { RoundRobinSelector } from "../balancer/round_robin.ts";
 import type { UpstreamServer } from "../config/schema.ts";
 import { ConnectError, connectTcp } from "../net/connect.ts";
 import { relay, safeClose } from "../net/relay.ts";
+import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
 import { ConnTracker } from "../server/conn_tracker.ts";
 
@@ -82,10 +83,12 @@ export class TcpForwarder {
       this.tracker.add(upstream.conn, false);
       try {
         const r = await relay(client, upstream.conn, { idleTimeout: gen.options.idleTimeout });
-        logger.debug(
-          "conn {id} {peer} → {upstream} closed ({reason}): {sent} bytes up, {received} down",
-          { id, peer, upstream: upstream.server.addr, ...r },
-        );
+        if (debugEnabled()) {
+          logger.debug(
+            "conn {id} {peer} → {upstream} closed ({reason}): {sent} bytes up, {received} down",
+            { id, peer, upstream: upstream.server.addr, ...r },
+          );
+        }
       } finally {
         this.tracker.delete(upstream.conn);
       }
@@ -114,12 +117,14 @@ export class TcpForwarder {
           timeout: gen.options.connectTimeout ?? 10_000,
         });
         health.recordSuccess();
-        logger.debug("conn {id} {peer} → {upstream} ({name})", {
-          id,
-          peer,
-          upstream: server.addr,
-          name: this.name,
-        });
+        if (debugEnabled()) {
+          logger.debug("conn {id} {peer} → {upstream} ({name})", {
+            id,
+            peer,
+            upstream: server.addr,
+            name: this.name,
+          });
+        }
         return { conn, server };
       } catch (e) {
         if (!(e instanceof ConnectError)) throw e;

@@ -1,0 +1,17 @@
+import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+
+let active: LogLevel | null = null;
+
+/** Records the lowest level `setupLogging` configured (null: logging not configured). */
+export function setActiveLevel(level: LogLevel | null): void {
+  active = level;
+}
+
+/**
+ * Whether debug lines are written. logtape builds a whole record (template parsing, property
+ * copies; a few µs) before it checks the level, so per-connection debug lines on hot paths
+ * check this first.
+ */
+export function debugEnabled(): boolean {
+  return active !== null && LOG_LEVELS.indexOf(active) <= LOG_LEVELS.indexOf("debug");
+}

@@ -1,4 +1,5 @@
 import type { RequestHead } from "../http/request_head.ts";
+import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
 import type { HttpSession } from "./_http_session.ts";
 
@@ -7,6 +8,7 @@ export const logger = log("proxy");
 
 /** The one debug line per request: `conn 3 127.0.0.1:5000 GET http://h/ → 200`. */
 export function logDone(s: HttpSession, head: RequestHead, status: number): void {
+  if (!debugEnabled()) return;
   logger.debug("conn {id} {peer} {method} {target} → {status}", {
     id: s.ctx.id,
     peer: s.peer,

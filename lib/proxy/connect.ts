@@ -1,3 +1,4 @@
+import { debugEnabled } from "../log/level.ts";
 import { HttpError } from "../http/errors.ts";
 import type { RequestHead } from "../http/request_head.ts";
 import { parseAuthorityTarget, type TargetAddress } from "../http/target.ts";
@@ -60,10 +61,12 @@ export async function handleConnect(s: HttpSession, head: RequestHead): Promise<
     }
     logDone(s, head, 200);
     const r = await relay(s.client, upstream, { idleTimeout: options.idleTimeout });
-    logger.debug(
-      "conn {id} {peer} CONNECT {target} closed ({reason}): {sent} bytes up, {received} down",
-      { id, peer: s.peer, target: head.target, ...r },
-    );
+    if (debugEnabled()) {
+      logger.debug(
+        "conn {id} {peer} CONNECT {target} closed ({reason}): {sent} bytes up, {received} down",
+        { id, peer: s.peer, target: head.target, ...r },
+      );
+    }
     return false;
   } finally {
     safeClose(upstream);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { setActiveLevel } from "../../lib/log/level.ts";
 import { freePort } from "../e2e/_harness.ts";
 import { curl, rawExchange, startOrigin, startProxy } from "./http_harness.ts";
 
@@ -14,9 +15,11 @@ async function withLogs(body: (records: LogRecord[]) => Promise<void>): Promise<
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
     ],
   });
+  setActiveLevel("debug");
   try {
     await body(records);
   } finally {
+    setActiveLevel(null);
     await reset();
   }
 }

@@ -3,6 +3,7 @@
  * backend, curl and python3 runners, and a log sink to count log lines per connection.
  */
 import { configure, type LogRecord, reset } from "@logtape/logtape";
+import { setActiveLevel } from "../../lib/log/level.ts";
 import { handleSocks5 } from "../../lib/proxy/socks5/server.ts";
 import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
 
@@ -171,6 +172,7 @@ export async function captureLogs(): Promise<LogCapture> {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["memory"] },
     ],
   });
+  setActiveLevel("debug");
   return {
     records,
     problems: (id) =>
@@ -178,7 +180,10 @@ export async function captureLogs(): Promise<LogCapture> {
         r.properties.id === id && (r.level === "warning" || r.level === "error" ||
           r.level === "fatal")
       ),
-    stop: () => reset(),
+    stop: () => {
+      setActiveLevel(null);
+      return reset();
+    },
   };
 }
 

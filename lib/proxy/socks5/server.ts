@@ -1,3 +1,4 @@
+import { debugEnabled } from "../../log/level.ts";
 import { log } from "../../log/logger.ts";
 import { formatAddress } from "../../net/address.ts";
 import { ByteReader } from "../../net/byte_reader.ts";
@@ -184,12 +185,14 @@ async function serveConnect(
   try {
     const bound = upstream.localAddr;
     await writeAll(conn, encodeReply(Socks5Reply.SUCCEEDED, bound));
-    logger.debug("conn {id} {peer}: CONNECT {target} via {bound}", {
-      id: ctx.id,
-      peer,
-      target,
-      bound: formatAddress(bound),
-    });
+    if (debugEnabled()) {
+      logger.debug("conn {id} {peer}: CONNECT {target} via {bound}", {
+        id: ctx.id,
+        peer,
+        target,
+        bound: formatAddress(bound),
+      });
+    }
     // Bytes the client sent right behind its request (optimistic data) go first.
     if (early.length > 0) await writeAll(upstream, early);
     await relay(conn, upstream, { idleTimeout: ctx.options.idleTimeout });

@@ -52,10 +52,21 @@ async function toolVersion(tool: Tool): Promise<string> {
       stdin: "null",
     }).output();
     const text = new TextDecoder().decode(stdout) + "\n" + new TextDecoder().decode(stderr);
-    return text.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "unknown";
+    return pickVersionLine(text, tool.versionLine);
   } catch {
     return "unknown";
   }
+}
+
+/**
+ * The line of a tool's version output that names its version.
+ * @param text what the tool printed (stdout, then stderr)
+ * @param pattern the line to look for @default the first non-empty line
+ * @returns the trimmed line, or `unknown`
+ */
+export function pickVersionLine(text: string, pattern?: RegExp): string {
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return lines.find((line) => pattern === undefined || pattern.test(line)) ?? "unknown";
 }
 
 async function cpuModel(): Promise<string> {

@@ -20,19 +20,32 @@ export async function ensureTools(
   const missing = await missingTools(tools);
   if (missing.length === 0) return new Set(tools.map((tool) => tool.command));
   const packages = [...new Set(missing.map((tool) => tool.debianPackage))];
-  if (Deno.uid() === 0 && await hasCommand("apt-get")) {
-    log(`installing ${packages.join(" ")} with apt-get`);
-    if (!await aptGet(["install", "-y", "--no-install-recommends", ...packages])) {
-      await aptGet(["update"]);
-      await aptGet(["install", "-y", "--no-install-recommends", ...packages]);
-    }
-  }
+  await installDebianPackages(packages, log);
   const stillMissing = new Set((await missingTools(tools)).map((tool) => tool.command));
   if (stillMissing.size > 0) {
     const names = [...stillMissing].join(", ");
     log(`missing ${names}; install ${packages.join(" ")} (as root) — skipping what needs them`);
   }
   return new Set(tools.map((tool) => tool.command).filter((command) => !stillMissing.has(command)));
+}
+
+/**
+ * Installs Debian packages with `apt-get install -y` (after `apt-get update` if the first try
+ * fails), when running as root on a system with apt-get; otherwise does nothing. For what a
+ * command check cannot see, such as an nginx module.
+ * @param packages Debian package names
+ * @param log progress output
+ * @returns true when apt-get ran and succeeded
+ */
+export async function installDebianPackages(
+  packages: readonly string[],
+  log: (line: string) => void,
+): Promise<boolean> {
+  if (packages.length === 0 || Deno.uid() !== 0 || !await hasCommand("apt-get")) return false;
+  log(`installing ${packages.join(" ")} with apt-get`);
+  if (await aptGet(["install", "-y", "--no-install-recommends", ...packages])) return true;
+  await aptGet(["update"]);
+  return await aptGet(["install", "-y", "--no-install-recommends", ...packages]);
 }
 
 /**

@@ -4,8 +4,9 @@
  */
 
 import { errorMessage } from "./attempt.ts";
+import { descendantPids } from "./children.ts";
 import { drainToTail, type OutputTail } from "./output_tail.ts";
-import { waitForPort } from "./ports.ts";
+import { waitForPort, waitForUdpEcho } from "./ports.ts";
 
 /** A spawned server process. */
 export interface ManagedProcess {
@@ -56,7 +57,7 @@ export function startProcess(
   const tails: OutputTail[] = [drainToTail(child.stdout), drainToTail(child.stderr)];
   const controller = new AbortController();
   const status = child.status.then(async (status) => {
-    // The servers started here do not fork, so the pipes close when the process exits.
+    // A forking server's children hold the pipes too; stopProcess signals them as well.
     await Promise.all(tails.map((tail) => tail.finished));
     LIVE.delete(process);
     const how = status.signal === null ? `code ${status.code}` : `signal ${status.signal}`;
@@ -83,7 +84,8 @@ export async function stopAllProcesses(): Promise<void> {
 }
 
 /**
- * Stops a process: SIGTERM, then SIGKILL if it is still running after `graceMs`.
+ * Stops a process: SIGTERM, then SIGKILL if it is still running after `graceMs`. Its children
+ * (a forking server's, such as socat's) get the same signals, as they hold its output pipes.
  * @param process the process, or undefined (then nothing happens)
  * @param graceMs milliseconds allowed for a clean exit @default 3000
  */
@@ -95,11 +97,22 @@ export async function stopProcess(
     await process?.status;
     return;
   }
+  // Listed before the parent goes, after which they would be re-parented out of reach.
+  const children = await Promise.all(
+    (await descendantPids(process.pid)).map(async (pid) => ({ pid, start: await startTime(pid) })),
+  );
   signal(process.pid, "SIGTERM");
+  for (const child of children) signal(child.pid, "SIGTERM");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const killLater = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
+    timer = setTimeout(async () => {
       signal(process.pid, "SIGKILL");
+      for (const child of children) {
+        // Only the same process: a pid freed meanwhile may belong to someone else now.
+        if (child.start !== null && await startTime(child.pid) === child.start) {
+          signal(child.pid, "SIGKILL");
+        }
+      }
       resolve();
     }, graceMs);
   });
@@ -116,6 +129,16 @@ function signal(pid: number, name: Deno.Signal): void {
   }
 }
 
+/** Field 22 of /proc/PID/stat (start time in ticks since boot), or null when gone. */
+async function startTime(pid: number): Promise<string | null> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function describe(tails: OutputTail[]): string {
   const text = tails.map((tail) => tail.text().trim()).filter((t) => t !== "").join("\n");
   if (text === "") return "";
@@ -125,17 +148,23 @@ function describe(tails: OutputTail[]): string {
 
 /** Options of `startServer`. */
 export interface StartServerOptions extends StartProcessOptions {
-  /** Milliseconds allowed for every port to accept. @default 10000 */
+  /** Milliseconds allowed for every port to accept (or echo). @default 10000 */
   readyTimeoutMs?: number;
+  /**
+   * UDP ports that must echo a probe datagram back before the server counts as ready: an echo
+   * server's own port, or a forwarder's port in front of one. @default []
+   */
+  udpEchoPorts?: readonly number[];
 }
 
 /**
- * Spawns a server and waits until each of `ports` accepts a connection. If it exits first or
- * the deadline passes, it is stopped and the error (with its last output) is thrown.
+ * Spawns a server and waits until each of `ports` accepts a connection and each of
+ * `options.udpEchoPorts` echoes a datagram. If it exits first or the deadline passes, it is
+ * stopped and the error (with its last output) is thrown.
  * @param name short name used in messages
  * @param argv the command followed by its arguments
- * @param ports loopback ports the server listens on
- * @param options working directory, environment, deadline
+ * @param ports loopback TCP ports the server listens on
+ * @param options working directory, environment, deadline, UDP ports
  * @returns the running, ready process
  */
 export async function startServer(
@@ -146,9 +175,9 @@ export async function startServer(
 ): Promise<ManagedProcess> {
   const process = startProcess(name, argv, options);
   try {
-    for (const port of ports) {
-      await waitForPort(port, { timeoutMs: options.readyTimeoutMs, signal: process.exited });
-    }
+    const wait = { timeoutMs: options.readyTimeoutMs, signal: process.exited };
+    for (const port of ports) await waitForPort(port, wait);
+    for (const port of options.udpEchoPorts ?? []) await waitForUdpEcho(port, wait);
     return process;
   } catch (error) {
     const exitedEarly = process.exited.aborted;

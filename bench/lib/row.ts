@@ -70,6 +70,8 @@ function best(values: number[], better: Better): number | null {
 
 function ratio(peer: number | null, ours: number | null, better: Better): number | null {
   if (peer === null || ours === null) return null;
+  // A tie is 1× even at zero (e.g. no loss on either side).
+  if (peer === ours) return 1;
   const [top, bottom] = better === "higher" ? [ours, peer] : [peer, ours];
   return bottom === 0 ? null : top / bottom;
 }

@@ -14,6 +14,8 @@ export interface Tool {
   debianPackage: string;
   /** Arguments that make the tool print its version, e.g. `["-v"]`. */
   versionArgs: readonly string[];
+  /** Which printed line is the version (socat's first line is a banner). @default the first */
+  versionLine?: RegExp;
 }
 
 /** One line of a result table: one kind of work, measured on the peer and on ours. */

@@ -1,10 +1,11 @@
 /**
- * Ours: wmproxy's TCP forwarder, started the way a user runs it.
+ * Ours: wmproxy's TCP and UDP forwarders, started the way a user runs them.
  * @module
  */
 
 import { type ManagedProcess, startServer } from "../lib/process.ts";
 import type { TcpRoute } from "./tcp_route.ts";
+import type { UdpRoute } from "./udp_route.ts";
 
 /** The repository root, where `main.ts` and `deno.json` live. */
 export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
@@ -21,6 +22,33 @@ export async function startWmproxyStream(
   dir: string,
   routes: readonly TcpRoute[],
 ): Promise<ManagedProcess> {
+  return await startWmproxy(dir, wmproxyStreamConfig(routes), {
+    tcp: routes.map((r) => r.listenPort),
+  });
+}
+
+/**
+ * Writes `<dir>/wmproxy.toml` with one `bind_mode = "udp"` `[[stream.server]]` per route and
+ * runs it like `startWmproxyStream`.
+ * @param dir a private temp directory
+ * @param routes where to listen and where to forward; each upstream must echo (readiness)
+ * @returns the process, once a probe came back through every route
+ * @throws Error when main.ts is missing or nothing comes back through a route
+ */
+export async function startWmproxyUdp(
+  dir: string,
+  routes: readonly UdpRoute[],
+): Promise<ManagedProcess> {
+  return await startWmproxy(dir, wmproxyUdpConfig(routes), {
+    udp: routes.map((r) => r.listenPort),
+  });
+}
+
+async function startWmproxy(
+  dir: string,
+  toml: string,
+  ports: { tcp?: number[]; udp?: number[] },
+): Promise<ManagedProcess> {
   const main = `${REPO_ROOT}main.ts`;
   try {
     await Deno.stat(main);
@@ -28,13 +56,18 @@ export async function startWmproxyStream(
     throw new Error(`"${main}" does not exist yet`);
   }
   const config = `${dir}/wmproxy.toml`;
-  await Deno.writeTextFile(config, wmproxyStreamConfig(routes));
+  await Deno.writeTextFile(config, toml);
   return await startServer(
     "wmproxy",
     [Deno.execPath(), "run", "-A", "main.ts", "run", "-c", config, "--disable-control"],
-    routes.map((r) => r.listenPort),
+    ports.tcp ?? [],
     // The first start may fetch npm packages and compile, hence the long deadline.
-    { cwd: REPO_ROOT, env: { NO_COLOR: "1" }, readyTimeoutMs: 60_000 },
+    {
+      cwd: REPO_ROOT,
+      env: { NO_COLOR: "1" },
+      readyTimeoutMs: 60_000,
+      udpEchoPorts: ports.udp ?? [],
+    },
   );
 }
 
@@ -48,6 +81,23 @@ export function wmproxyStreamConfig(routes: readonly TcpRoute[]): string {
     `[[stream.server]]
 bind_addr = "127.0.0.1:${route.listenPort}"
 proxy_url = "tcp://127.0.0.1:${route.upstreamPort}"
+`
+  ).join("\n");
+}
+
+/**
+ * The wmproxy configuration for UDP: one `[[stream.server]]` per route, sessions idle out
+ * after 60 s like the peers' (socat `-T 60`, nginx `proxy_timeout 60s`).
+ * @param routes the routes
+ * @returns TOML text
+ */
+export function wmproxyUdpConfig(routes: readonly UdpRoute[]): string {
+  return routes.map((route) =>
+    `[[stream.server]]
+bind_addr = "127.0.0.1:${route.listenPort}"
+bind_mode = "udp"
+proxy_url = "udp://127.0.0.1:${route.upstreamPort}"
+timeout = "60s"
 `
   ).join("\n");
 }

@@ -46,3 +46,13 @@ Deno.test("buildRow() notes a side whose samples differ by more than 20%", () =>
   });
   assert.deepEqual(row.notes, ["peer: samples differ by 50% (100, 150)"]);
 });
+
+Deno.test("buildRow() calls a tie 1× even at zero", () => {
+  const row = buildRow({
+    ...base,
+    better: "lower",
+    peer: [{ ok: true, value: 0 }],
+    ours: [{ ok: true, value: 0 }],
+  });
+  assert.equal(row.ratio, 1);
+});

@@ -1,0 +1,132 @@
+import type { CidrSet } from "../net/cidr.ts";
+
+/** One upstream server of a reverse-proxy upstream. */
+export interface ReverseUpstreamServer {
+  /** `host:port` as configured; the key for health state. */
+  readonly addr: string;
+  /** Host to connect to (IPv6 without brackets). */
+  readonly hostname: string;
+  /** Port to connect to. */
+  readonly port: number;
+  /** Relative share of requests. @default 100 */
+  readonly weight: number;
+  /** Seconds a server is skipped after `fall_times` failures. @default 30 */
+  readonly fail_timeout: number;
+  /** Consecutive failures that mark the server down. @default 2 */
+  readonly fall_times: number;
+  /** Consecutive successful active checks that mark it up again. @default 2 */
+  readonly rise_times: number;
+}
+
+/** How an upstream picks a server for a request. */
+export type BalanceMethod =
+  | { readonly kind: "round_robin" }
+  | { readonly kind: "least_conn" }
+  | { readonly kind: "ip_hash" }
+  | { readonly kind: "hash"; readonly key: string };
+
+/** A named group of servers requests are balanced over. */
+export interface ReverseUpstream {
+  /** The name `proxy_url = "http://NAME"` refers to. */
+  readonly name: string;
+  /** The servers. */
+  readonly servers: readonly ReverseUpstreamServer[];
+  /** How a server is picked. @default round_robin (weighted) */
+  readonly method: BalanceMethod;
+  /** Active health check, or null for passive health only. */
+  readonly healthCheck: {
+    readonly path: string;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+  } | null;
+}
+
+/** A header rule in wmproxy's syntax, parsed. */
+export interface HeaderRule {
+  /**
+   * `proxy`: set on the upstream request; `add`: add to the response (`+ NAME VALUE`);
+   * `remove`: remove from the response (`- NAME`); `set`: set on the response (`NAME VALUE`).
+   */
+  readonly op: "proxy" | "add" | "remove" | "set";
+  /** Header name. */
+  readonly name: string;
+  /** Value template with `{client_ip}`-style variables; empty for `remove`. */
+  readonly value: string;
+}
+
+/** How a location matches a request path. */
+export type LocationMatcher =
+  | { readonly kind: "prefix"; readonly prefix: string }
+  | { readonly kind: "glob"; readonly pattern: RegExp; readonly source: string }
+  | { readonly kind: "regex"; readonly pattern: RegExp; readonly source: string }
+  | { readonly kind: "named"; readonly name: string };
+
+/** Timeouts in milliseconds. */
+export interface ReverseTimeouts {
+  /** Connecting to an upstream server. @default 10000 */
+  readonly proxyConnect: number;
+  /** Waiting for upstream bytes (response head or body). @default 60000 */
+  readonly proxyRead: number;
+  /** Writing to the upstream. @default 60000 */
+  readonly proxyWrite: number;
+  /** Receiving a complete request head (and each body read) from the client. @default 60000 */
+  readonly clientRead: number;
+  /** Writing to the client. @default 60000 */
+  readonly clientWrite: number;
+  /** An idle keep-alive client connection. @default 75000 */
+  readonly clientKeepAlive: number;
+}
+
+/** What a location does with a matched request. */
+export type LocationAction =
+  | {
+    readonly kind: "proxy";
+    readonly upstream: ReverseUpstream;
+    readonly hostHeader: string | null;
+  }
+  | { readonly kind: "static"; readonly body: string; readonly status: number }
+  | { readonly kind: "none" };
+
+/** One `[[http.server.location]]`, ready to use. */
+export interface ReverseLocation {
+  /** The rule as written, for logs. */
+  readonly rule: string;
+  /** How paths are matched. */
+  readonly matcher: LocationMatcher;
+  /** Methods accepted (upper case), or null for any. */
+  readonly methods: readonly string[] | null;
+  /** What to do with matched requests. */
+  readonly action: LocationAction;
+  /** Header rules of the location (the server's come first). */
+  readonly headers: readonly HeaderRule[];
+  /** Clients allowed / refused (403). */
+  readonly allow: CidrSet | null;
+  /** Clients refused (403). */
+  readonly deny: CidrSet | null;
+  /** Timeouts in force for this location. */
+  readonly timeouts: ReverseTimeouts;
+}
+
+/** One `[[http.server]]` (virtual host) on a listener. */
+export interface ReverseServer {
+  /** Host names it answers (`up_name`), lower case; empty = any. */
+  readonly names: readonly string[];
+  /** Locations in config order; matching order is documented in lib/reverse/match.ts. */
+  readonly locations: readonly ReverseLocation[];
+  /** Header rules applied in every location. */
+  readonly headers: readonly HeaderRule[];
+  /** Clients allowed / refused for the whole server. */
+  readonly allow: CidrSet | null;
+  /** Clients refused for the whole server. */
+  readonly deny: CidrSet | null;
+  /** Timeouts for the server (locations may override). */
+  readonly timeouts: ReverseTimeouts;
+}
+
+/** Everything one reverse-proxy listener (one bind address) needs. */
+export interface ReverseOptions {
+  /** Servers sharing this address; the first is the default when no name matches Host. */
+  readonly servers: readonly ReverseServer[];
+  /** Whether clients reach this listener over TLS (for `{scheme}` and X-Forwarded-Proto). */
+  readonly tls: boolean;
+}

@@ -23,8 +23,15 @@ export {
   type Config,
   DEFAULTS,
   type Defaults,
+  type HttpLocation,
+  type HttpSection,
+  type HttpServer,
+  type HttpTimeouts,
+  type HttpUpstream,
   LOG_LEVELS,
   type LogLevel,
+  type ProxyProtocol,
+  type ProxySection,
   type StreamConfig,
   type StreamServer,
   type Upstream,
@@ -33,9 +40,15 @@ export {
 export { parseDuration } from "./lib/config/duration.ts";
 export {
   diffListeners,
+  type HttpListenerSettings,
+  type HttpListenerSpec,
   type ListenerDiff,
+  listenerKind,
   type ListenerSpec,
+  type ListenerSpecBase,
   listenerSpecs,
+  type ProxyListenerSpec,
+  type StreamListenerSpec,
 } from "./lib/config/listeners.ts";
 export { App, type AppOptions } from "./lib/server/app.ts";
 export { type ListenerStatus, Supervisor } from "./lib/server/supervisor.ts";

@@ -67,6 +67,11 @@ async function check(args: CliArgs): Promise<number> {
       console.log(`  ${s.name}  ${s.settings.flag.join(",")} ${s.bind_addr} (${auth})`);
       continue;
     }
+    if (s.kind === "http") {
+      const hosts = s.settings.servers.map((v) => v.up_name.join(" ") || "*").join(", ");
+      console.log(`  ${s.name}  reverse proxy for ${hosts}`);
+      continue;
+    }
     const targets = s.settings.upstream.server.map((u) => `${u.addr} (weight ${u.weight})`);
     console.log(
       `  ${s.name}  ${s.settings.bind_mode} ${s.settings.bind_addr} → ${targets.join(", ")}`,

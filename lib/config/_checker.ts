@@ -51,3 +51,15 @@ export function show(value: unknown): string {
   if (isTable(value)) return "a table";
   return String(value);
 }
+
+/** One warning for each key of `table` not in `known`. */
+export function warnUnknownKeys(
+  c: Checker,
+  table: Table,
+  path: KeyPath,
+  known: readonly string[],
+): void {
+  for (const key of Object.keys(table)) {
+    if (!known.includes(key)) c.warn([...path, key], "unknown or unsupported key; ignored");
+  }
+}

@@ -1,5 +1,5 @@
 import { parseAddress } from "../net/address.ts";
-import type { Config, ProxySection, StreamServer } from "./schema.ts";
+import type { Config, HttpServer, HttpUpstream, ProxySection, StreamServer } from "./schema.ts";
 
 /** What every listener spec has, whatever it does with connections. */
 export interface ListenerSpecBase {
@@ -35,10 +35,26 @@ export interface ProxyListenerSpec extends ListenerSpecBase {
   readonly settings: ProxySection;
 }
 
-/** One listener a config asks for, keyed by transport and bind address. */
-export type ListenerSpec = StreamListenerSpec | ProxyListenerSpec;
+/** What an `[http]` listener serves: the virtual hosts on its address, and every upstream. */
+export interface HttpListenerSettings {
+  /** The `[[http.server]]`s listening on this address, in config order (the first is the default). */
+  readonly servers: readonly HttpServer[];
+  /** All `[[http.upstream]]`s. */
+  readonly upstreams: readonly HttpUpstream[];
+}
 
-/** The listeners a config defines, in config order: `[proxy]` first, then `[[stream.server]]`. */
+/** An `[http]` listener: the reverse proxy on one address. */
+export interface HttpListenerSpec extends ListenerSpecBase {
+  /** What the listener does with connections. */
+  readonly kind: "http";
+  /** Servers and upstreams. */
+  readonly settings: HttpListenerSettings;
+}
+
+/** One listener a config asks for, keyed by transport and bind address. */
+export type ListenerSpec = StreamListenerSpec | ProxyListenerSpec | HttpListenerSpec;
+
+/** The listeners a config defines: `[proxy]`, then `[http]` addresses, then `[[stream.server]]`. */
 export function listenerSpecs(config: Config): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   if (config.proxy) {
@@ -55,6 +71,27 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       settings: p,
       fingerprint: JSON.stringify(["proxy", p]),
     });
+  }
+  if (config.http) {
+    const byAddr = new Map<string, HttpServer[]>();
+    for (const server of config.http.server) {
+      for (const a of server.bind_addr) byAddr.set(a, [...(byAddr.get(a) ?? []), server]);
+    }
+    for (const [a, servers] of byAddr) {
+      const addr = parseAddress(a)!;
+      const settings = { servers, upstreams: config.http.upstream };
+      specs.push({
+        key: `tcp ${a}`,
+        name: `http ${a}`,
+        transport: "tcp",
+        bind_addr: a,
+        hostname: addr.hostname,
+        port: addr.port,
+        kind: "http",
+        settings,
+        fingerprint: JSON.stringify(["http", settings]),
+      });
+    }
   }
   config.stream.server.forEach((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
@@ -75,7 +112,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
 
 /** A short label of what a listener does: `stream/tcp`, `stream/udp`, `proxy`. */
 export function listenerKind(spec: ListenerSpec): string {
-  return spec.kind === "stream" ? `stream/${spec.settings.bind_mode}` : "proxy";
+  return spec.kind === "stream" ? `stream/${spec.settings.bind_mode}` : spec.kind;
 }
 
 /** How the listeners of two generations differ, by pool key. */

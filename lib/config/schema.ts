@@ -145,6 +145,74 @@ export interface ProxySection {
   readonly timeout: number;
 }
 
+/** Timeouts of the reverse proxy, in seconds; inherited `[http]` → server → location. */
+export interface HttpTimeouts {
+  /** Connecting to an upstream server. @default 10 */
+  readonly proxy_connect_timeout: number;
+  /** Waiting for upstream bytes. @default 60 */
+  readonly proxy_read_timeout: number;
+  /** Writing to the upstream. @default 60 */
+  readonly proxy_write_timeout: number;
+  /** Receiving a request head (and each body read) from a client. @default 60 */
+  readonly client_read_timeout: number;
+  /** Writing to a client. @default 60 */
+  readonly client_write_timeout: number;
+  /** An idle keep-alive client connection. @default 75 */
+  readonly client_ka_timeout: number;
+}
+
+/** A `[[http.upstream]]`. */
+export interface HttpUpstream {
+  /** What `proxy_url = "http://NAME"` refers to. */
+  readonly name: string;
+  /** The servers. */
+  readonly server: readonly UpstreamServer[];
+  /** `round_robin` (weighted), `least_conn`, `ip_hash` or `hash {var}`. @default "round_robin" */
+  readonly method: string;
+  /** Active health check: GET `path` (empty: TCP connect) every `interval` seconds. */
+  readonly health_check: {
+    readonly path: string;
+    readonly interval: number;
+    readonly timeout: number;
+  } | null;
+}
+
+/** A `[[http.server.location]]`. */
+export interface HttpLocation extends HttpTimeouts {
+  /** Path rule: prefix, `*` glob, regular expression or `@name`. */
+  readonly rule: string;
+  /** Methods accepted, upper case; null for any. */
+  readonly method: readonly string[] | null;
+  /** `http://UPSTREAM_NAME` or a URL `http://host:port` (also read from `reverse_proxy`, `proxy_pass`). */
+  readonly proxy_url: string | null;
+  /** Header rules in wmproxy syntax: the server's, then the location's. */
+  readonly headers: readonly string[];
+  /** Answer directly with this text (variables expanded). */
+  readonly static_response: string | null;
+  /** Client blocks allowed (server's and location's). */
+  readonly allow_ip: readonly string[];
+  /** Client blocks refused (server's and location's). */
+  readonly deny_ip: readonly string[];
+}
+
+/** A `[[http.server]]`: a virtual host on one or more addresses (its own timeouts apply to clients before a location is known). */
+export interface HttpServer extends HttpTimeouts {
+  /** Addresses listened on. */
+  readonly bind_addr: readonly string[];
+  /** Host names answered (wmproxy's `up_name`), lower case; empty = any. */
+  readonly up_name: readonly string[];
+  /** Locations in config order. */
+  readonly location: readonly HttpLocation[];
+}
+
+/** The `[http]` section: the reverse proxy. */
+export interface HttpSection {
+  /** `[[http.upstream]]` groups. */
+  readonly upstream: readonly HttpUpstream[];
+  /** `[[http.server]]` virtual hosts. */
+  readonly server: readonly HttpServer[];
+}
+
 /** A whole validated config file. */
 export interface Config {
   /** Control endpoint address, or null when disabled. @default "127.0.0.1:8837" */
@@ -161,6 +229,8 @@ export interface Config {
   readonly pidfile: string | null;
   /** The `[proxy]` section, or null when absent. */
   readonly proxy: ProxySection | null;
+  /** The `[http]` section, or null when absent. */
+  readonly http: HttpSection | null;
   /** The `[stream]` section. */
   readonly stream: StreamConfig;
 }

@@ -3,7 +3,9 @@ import { isLoopback } from "../net/address.ts";
 import type { KeyPath } from "./locate.ts";
 import { Checker, isTable, show, type Table } from "./_checker.ts";
 import { optBool, optDuration, optInt, optString } from "./_fields.ts";
+import { validateHttp } from "./_validate_http.ts";
 import { validateProxy } from "./_validate_proxy.ts";
+import { validateUpstreamServer } from "./_validate_upstream.ts";
 import { ConfigErrors } from "./errors.ts";
 import {
   type Config,
@@ -35,9 +37,7 @@ export interface Validated {
 }
 
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
-const LATER_SECTIONS: Readonly<Record<string, string>> = {
-  http: "the reverse proxy",
-};
+const LATER_SECTIONS: Readonly<Record<string, string>> = {};
 const LATER_BIND_MODES = ["tcp2ws", "tcp2wss", "ws2tcp"];
 const TOP_KEYS = [
   "control",
@@ -48,6 +48,7 @@ const TOP_KEYS = [
   "log_file",
   "pidfile",
   "proxy",
+  "http",
   "stream",
 ];
 const SERVER_KEYS = [
@@ -60,7 +61,6 @@ const SERVER_KEYS = [
   "max_sessions",
 ];
 const UPSTREAM_KEYS = ["name", "bind", "server"];
-const UPSTREAM_SERVER_KEYS = ["addr", "weight", "fail_timeout", "fall_times", "rise_times"];
 
 /**
  * Turns a parsed TOML document into a typed, frozen {@link Config}, or throws
@@ -96,22 +96,10 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     log_file: optString(c, raw, ["log_file"]) ?? null,
     pidfile: optString(c, raw, ["pidfile"]) ?? null,
     proxy: validateProxy(c, raw.proxy),
+    http: validateHttp(c, raw.http),
     stream: validateStream(c, raw.stream),
   };
-  const clash = config.proxy &&
-    config.stream.server.findIndex((s) =>
-      s.bind_mode === "tcp" && s.bind_addr === config.proxy!.bind_addr
-    );
-  if (clash !== null && clash !== undefined && clash >= 0) {
-    c.error(
-      [
-        "proxy",
-        raw.proxy && isTable(raw.proxy) && raw.proxy.bind !== undefined ? "bind" : "bind_addr",
-      ],
-      `${show(config.proxy!.bind_addr)} is already used by stream.server[${clash}]`,
-      "one tcp listener per address",
-    );
-  }
+  checkAddressClashes(c, config);
   if (c.errors.length > 0) throw new ConfigErrors(c.errors, options.file);
   return { config: deepFreeze(config), warnings: c.warnings };
 }
@@ -211,32 +199,6 @@ function validateUpstream(c: Checker, t: Table, path: KeyPath): Upstream | undef
   }
   if (name === undefined) return undefined;
   return { name, bind: bind === "udp" ? "udp" : "tcp", server: servers };
-}
-
-function validateUpstreamServer(c: Checker, s: Table, path: KeyPath): UpstreamServer | undefined {
-  warnUnknown(c, s, path, UPSTREAM_SERVER_KEYS);
-  const addrText = optString(c, s, [...path, "addr"]);
-  if (addrText === undefined) {
-    return c.error([...path, "addr"], "is missing", ADDRESS_EXPECTED);
-  }
-  const addr = parseAddress(addrText, false);
-  if (!addr) {
-    c.error([...path, "addr"], `${show(addrText)} is not a valid address`, ADDRESS_EXPECTED);
-  }
-  const weight = optInt(c, s, [...path, "weight"], 1, 65535) ?? DEFAULTS.weight;
-  const failTimeout = optDuration(c, s, [...path, "fail_timeout"]) ?? DEFAULTS.fail_timeout;
-  const fall = optInt(c, s, [...path, "fall_times"], 1, 1000) ?? DEFAULTS.fall_times;
-  const rise = optInt(c, s, [...path, "rise_times"], 1, 1000) ?? DEFAULTS.rise_times;
-  if (!addr) return undefined;
-  return {
-    addr: addrText,
-    hostname: addr.hostname,
-    port: addr.port,
-    weight,
-    fail_timeout: failTimeout,
-    fall_times: fall,
-    rise_times: rise,
-  };
 }
 
 function validateServer(
@@ -347,4 +309,29 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** One TCP address, one listener kind: `[proxy]`, `[http]` servers and tcp stream servers. */
+function checkAddressClashes(c: Checker, config: Config): void {
+  const owners = new Map<string, string>();
+  const claim = (addr: string, owner: string, path: KeyPath) => {
+    const seen = owners.get(addr);
+    if (seen === undefined) owners.set(addr, owner);
+    else if (seen !== owner || owner !== "http") {
+      c.error(
+        path,
+        `${show(addr)} is already used by ${seen}`,
+        "one kind of tcp listener per address",
+      );
+    }
+  };
+  for (const [i, s] of config.stream.server.entries()) {
+    if (s.bind_mode === "tcp") {
+      claim(s.bind_addr, `stream.server[${i}]`, ["stream", "server", i, "bind_addr"]);
+    }
+  }
+  if (config.proxy) claim(config.proxy.bind_addr, "[proxy]", ["proxy", "bind_addr"]);
+  for (const [i, s] of (config.http?.server ?? []).entries()) {
+    for (const a of s.bind_addr) claim(a, "http", ["http", "server", i, "bind_addr"]);
+  }
 }

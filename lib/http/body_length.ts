@@ -28,6 +28,11 @@ const MAX_LENGTH_DIGITS = 15;
 export function parseContentLength(headers: HeaderList, status = 400): number | undefined {
   const values = headers.getAll("content-length");
   if (values.length === 0) return undefined;
+  if (values.length === 1) {
+    // The usual single plain number, without splitting or patterns.
+    const n = plainNumber(values[0]);
+    if (n >= 0) return n;
+  }
   let result: number | undefined;
   for (const value of values) {
     for (const part of value.split(",")) {
@@ -133,6 +138,21 @@ export function responseBodyLength(
   const length = parseContentLength(headers, 502);
   if (length === undefined) return CLOSE_BODY;
   return length === 0 ? NO_BODY : { kind: "length", length };
+}
+
+/** `text` as a number when it is 1..15 digits without a superfluous leading zero, else -1. */
+function plainNumber(text: string): number {
+  const len = text.length;
+  if (len === 0 || len > MAX_LENGTH_DIGITS || (len > 1 && text.charCodeAt(0) === 0x30)) {
+    return -1;
+  }
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 function isToken(text: string): boolean {

@@ -23,7 +23,7 @@ export class HeaderList {
   /** Appends a field. */
   add(name: string, value: string): void {
     this.#names.push(name);
-    this.#lower.push(name.toLowerCase());
+    this.#lower.push(lowerCase(name));
     this.#values.push(value);
   }
 
@@ -36,13 +36,13 @@ export class HeaderList {
 
   /** The value of the first field called `name`, or undefined. */
   get(name: string): string | undefined {
-    const i = this.#lower.indexOf(name.toLowerCase());
+    const i = this.#lower.indexOf(lowerCase(name));
     return i < 0 ? undefined : this.#values[i];
   }
 
   /** The values of every field called `name`, in order. */
   getAll(name: string): string[] {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     const out: string[] = [];
     for (let i = 0; i < this.#lower.length; i++) {
       if (this.#lower[i] === lower) out.push(this.#values[i]);
@@ -52,7 +52,7 @@ export class HeaderList {
 
   /** How many fields are called `name`. */
   count(name: string): number {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     let n = 0;
     for (const l of this.#lower) if (l === lower) n++;
     return n;
@@ -60,12 +60,12 @@ export class HeaderList {
 
   /** Whether a field called `name` is present. */
   has(name: string): boolean {
-    return this.#lower.includes(name.toLowerCase());
+    return this.#lower.includes(lowerCase(name));
   }
 
   /** Removes every field called `name`; returns how many were removed. */
   delete(name: string): number {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     let removed = 0;
     for (let i = this.#lower.length - 1; i >= 0; i--) {
       if (this.#lower[i] !== lower) continue;
@@ -79,7 +79,7 @@ export class HeaderList {
 
   /** Replaces the first field called `name` in place (dropping the others), or appends it. */
   set(name: string, value: string): void {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     const i = this.#lower.indexOf(lower);
     if (i < 0) {
       this.add(name, value);
@@ -117,11 +117,24 @@ export class HeaderList {
 }
 
 /**
+ * `name` in lower case; the same string when it has no upper-case ASCII letter (the usual
+ * lookup by a constant), without calling `toLowerCase`.
+ */
+function lowerCase(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
+}
+
+/**
  * The lower-case, trimmed, non-empty elements of every `name` field's comma-separated list
  * (e.g. `Connection: close, Upgrade` → `["close", "upgrade"]`).
  */
 export function listTokens(headers: HeaderList, name: string): string[] {
   const out: string[] = [];
+  if (!headers.has(name)) return out;
   for (const value of headers.getAll(name)) {
     for (const part of value.split(",")) {
       const t = part.trim().toLowerCase();

@@ -5,9 +5,14 @@ import { CR, LF } from "./_chars.ts";
 
 /** Anything bytes can be read from, like a `Deno.Conn`. */
 export interface ByteSource {
-  /** Reads into `p`; the number of bytes read, or null at the end of the stream. */
+  /**
+   * Reads into `p` (never empty); the number of bytes read, or null — or 0 — at the end of
+   * the stream.
+   */
   read(p: Uint8Array): Promise<number | null>;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Which side of an exchange a head comes from: decides the limits and statuses. */
 export type HeadKind = "request" | "response";
@@ -24,13 +29,17 @@ export class HttpReader {
   #end = 0;
   #read = 0;
   #pooled: boolean;
+  // Progress of a head scan (relative to #start), so takeHead never rescans bytes.
+  #scanned = 0;
+  #lineStart = 0;
+  #lines = 0;
 
   /**
    * Creates a reader with a buffer from the pool.
    * @param src the connection to read from
    * @param initial bytes already read from it (e.g. while sniffing the protocol)
    */
-  constructor(src: ByteSource, initial: Uint8Array = new Uint8Array(0)) {
+  constructor(src: ByteSource, initial: Uint8Array = EMPTY) {
     this.#src = src;
     const pooled = takeBuffer();
     this.#pooled = initial.length <= pooled.length;
@@ -57,6 +66,7 @@ export class HttpReader {
 
   /** Marks `n` buffered bytes as used. */
   consume(n: number): void {
+    this.#scanned = this.#lineStart = this.#lines = 0;
     this.#start += n;
     if (this.#start === this.#end) this.#start = this.#end = 0;
   }
@@ -65,6 +75,7 @@ export class HttpReader {
   takeBuffered(): Uint8Array {
     const out = this.#buf.slice(this.#start, this.#end);
     this.#start = this.#end = 0;
+    this.#scanned = this.#lineStart = this.#lines = 0;
     return out;
   }
 
@@ -74,6 +85,11 @@ export class HttpReader {
    * counts as the end too, so callers see one way a peer goes away.
    */
   async fill(): Promise<boolean> {
+    if (this.#buf.length === 0) {
+      // Parked: take a buffer again.
+      this.#buf = takeBuffer();
+      this.#pooled = true;
+    }
     if (this.#end === this.#buf.length) {
       if (this.#start > 0) {
         this.#buf.copyWithin(0, this.#start, this.#end);
@@ -95,7 +111,7 @@ export class HttpReader {
       if (isGone(e)) return false;
       throw e;
     }
-    if (n === null) return false;
+    if (n === null || n === 0) return false;
     this.#end += n;
     this.#read += n;
     return true;
@@ -114,63 +130,98 @@ export class HttpReader {
     kind: HeadKind,
     limits: HeadLimits = DEFAULT_HEAD_LIMITS,
   ): Promise<Uint8Array | null> {
-    const request = kind === "request";
-    const bad = request ? 400 : 502;
-    let scanned = 0; // bytes (from #start) already looked at
-    let lineStart = 0;
-    let lines = 0;
     while (true) {
-      if (request && lines === 0) {
-        while (
-          this.buffered >= 2 && this.#buf[this.#start] === CR && this.#buf[this.#start + 1] === LF
-        ) {
-          this.consume(2);
-          scanned = 0;
-        }
-      }
-      const buf = this.#buf;
-      const base = this.#start;
-      const end = this.#end;
-      // A plain loop: Uint8Array#indexOf costs more per call than a short line takes to scan.
-      for (let i = base + scanned; i < end; i++) {
-        if (buf[i] !== LF) continue;
-        const lf = i - base;
-        if (lf === lineStart || buf[i - 1] !== CR) throw new HttpError(bad, "bare LF in head");
-        const length = lf - 1 - lineStart;
-        if (lines === 0 && length > limits.maxStartLine && request) {
-          throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
-        }
-        if (length === 0) {
-          if (lines === 0) throw new HttpError(bad, "empty start line");
-          const head = buf.subarray(base, i + 1);
-          this.#start = i + 1;
-          if (this.#start === this.#end) this.#start = this.#end = 0;
-          return head;
-        }
-        if (lines > limits.maxHeaders) {
-          throw new HttpError(request ? 431 : 502, `more than ${limits.maxHeaders} header fields`);
-        }
-        lines++;
-        lineStart = lf + 1;
-      }
-      scanned = end - base;
-      if (request && lines === 0 && scanned - lineStart > limits.maxStartLine + 1) {
-        throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
-      }
-      if (scanned >= limits.maxHeadSize) {
-        throw new HttpError(request ? 431 : 502, `head larger than ${limits.maxHeadSize} bytes`);
-      }
+      const head = this.takeHead(kind, limits);
+      if (head !== undefined) return head;
       if (!(await this.fill())) {
         if (this.buffered === 0) return null;
-        throw new HttpError(bad, `connection closed in the middle of a ${kind} head`);
+        throw new HttpError(
+          kind === "request" ? 400 : 502,
+          `connection closed in the middle of a ${kind} head`,
+        );
       }
     }
+  }
+
+  /**
+   * {@link readHead} without reading: the head when the buffer holds a complete one, else
+   * undefined (call {@link fill} and try again; bytes already scanned are not scanned
+   * twice). Throws as {@link readHead} does. Lets a caller skip an `await` when a whole head
+   * arrived with the previous read.
+   */
+  takeHead(
+    kind: HeadKind,
+    limits: HeadLimits = DEFAULT_HEAD_LIMITS,
+  ): Uint8Array | undefined {
+    const request = kind === "request";
+    const bad = request ? 400 : 502;
+    if (request && this.#lines === 0) {
+      while (
+        this.buffered >= 2 && this.#buf[this.#start] === CR && this.#buf[this.#start + 1] === LF
+      ) {
+        this.consume(2);
+      }
+    }
+    const buf = this.#buf;
+    const base = this.#start;
+    const end = this.#end;
+    let lineStart = this.#lineStart;
+    let lines = this.#lines;
+    // A plain loop: Uint8Array#indexOf costs more per call than a short line takes to scan.
+    for (let i = base + this.#scanned; i < end; i++) {
+      if (buf[i] !== LF) continue;
+      const lf = i - base;
+      if (lf === lineStart || buf[i - 1] !== CR) throw new HttpError(bad, "bare LF in head");
+      const length = lf - 1 - lineStart;
+      if (lines === 0 && length > limits.maxStartLine && request) {
+        throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
+      }
+      if (length === 0) {
+        if (lines === 0) throw new HttpError(bad, "empty start line");
+        const head = buf.subarray(base, i + 1);
+        this.#start = i + 1;
+        if (this.#start === this.#end) this.#start = this.#end = 0;
+        this.#scanned = this.#lineStart = this.#lines = 0;
+        return head;
+      }
+      if (lines > limits.maxHeaders) {
+        throw new HttpError(request ? 431 : 502, `more than ${limits.maxHeaders} header fields`);
+      }
+      lines++;
+      lineStart = lf + 1;
+    }
+    const scanned = end - base;
+    this.#scanned = scanned;
+    this.#lineStart = lineStart;
+    this.#lines = lines;
+    if (request && lines === 0 && scanned - lineStart > limits.maxStartLine + 1) {
+      throw new HttpError(414, `request line longer than ${limits.maxStartLine} bytes`);
+    }
+    if (scanned >= limits.maxHeadSize) {
+      throw new HttpError(request ? 431 : 502, `head larger than ${limits.maxHeadSize} bytes`);
+    }
+    return undefined;
+  }
+
+  /**
+   * Gives the buffer back to the pool while nothing is buffered (an idle keep-alive
+   * connection need not hold 64 KiB); the next {@link fill} takes one again. Returns false,
+   * keeping the buffer, when bytes are buffered. Views handed out earlier become invalid.
+   */
+  park(): boolean {
+    if (this.#end !== this.#start) return false;
+    if (this.#pooled) releaseBuffer(this.#buf);
+    this.#buf = EMPTY;
+    this.#pooled = false;
+    this.#start = this.#end = 0;
+    return true;
   }
 
   /** Gives the buffer back to the pool; the reader must not be used afterwards. */
   release(): void {
     if (this.#pooled) releaseBuffer(this.#buf);
-    this.#buf = new Uint8Array(0);
+    this.#buf = EMPTY;
+    this.#pooled = false;
     this.#start = this.#end = 0;
   }
 }

@@ -130,7 +130,7 @@ function findReadOp(): ReadOp | undefined {
 }
 
 /** A read function for `conn` that resolves to 0 at end of stream. */
-function fastReader(conn: Deno.Conn): (buf: Uint8Array) => Promise<number> {
+export function fastReader(conn: Deno.Conn): (buf: Uint8Array) => Promise<number> {
   if (readOp) {
     ridSymbol ??= Object.getOwnPropertySymbols(conn).find((s) =>
       s.description === "Deno.internal.rid"

@@ -1,6 +1,7 @@
 import { copyBody } from "../http/body_copy.ts";
 import { type BodyLength, responseBodyLength } from "../http/body_length.ts";
 import { endToEndHeaders, wantsKeepAlive } from "../http/connection.ts";
+import { errorResponse } from "../http/error_response.ts";
 import { HttpError } from "../http/errors.ts";
 import { HeaderList } from "../http/headers.ts";
 import type { RequestHead } from "../http/request_head.ts";
@@ -10,7 +11,7 @@ import type { TargetAddress } from "../http/target.ts";
 import { writeAll } from "../http/write.ts";
 import { ConnectError } from "../net/connect.ts";
 import { safeClose } from "../net/relay.ts";
-import { errorResponse, reject } from "./_http_answer.ts";
+import { reject } from "./_http_answer.ts";
 import type { HttpSession } from "./_http_session.ts";
 import { errorText, logDone, logFailure, logger } from "./_http_log.ts";
 import type { Upstream } from "./_http_upstream.ts";

@@ -1,3 +1,4 @@
+import { noDelay } from "../http/no_delay.ts";
 import { HttpReader } from "../http/reader.ts";
 import { formatAddress } from "../net/address.ts";
 import { connectTcp } from "../net/connect.ts";
@@ -62,17 +63,5 @@ export class UpstreamSlot {
     safeClose(cur.conn);
     this.#ctx.untrack(cur.conn);
     cur.reader.release();
-  }
-}
-
-/**
- * Turns Nagle's algorithm off: a head and a body written separately must not wait for the
- * peer's delayed ACK (40 ms per exchange otherwise).
- */
-export function noDelay(conn: Deno.TcpConn): void {
-  try {
-    conn.setNoDelay(true);
-  } catch {
-    // closed already: the next read or write reports it
   }
 }

@@ -1,5 +1,6 @@
 import { debugEnabled } from "../log/level.ts";
 import { HttpError } from "../http/errors.ts";
+import { noDelay } from "../http/no_delay.ts";
 import type { RequestHead } from "../http/request_head.ts";
 import { parseAuthorityTarget, type TargetAddress } from "../http/target.ts";
 import { writeAll } from "../http/write.ts";
@@ -8,7 +9,6 @@ import { relay, safeClose } from "../net/relay.ts";
 import { reject } from "./_http_answer.ts";
 import { errorText, logDone, logFailure, logger } from "./_http_log.ts";
 import type { HttpSession } from "./_http_session.ts";
-import { noDelay } from "./_http_upstream.ts";
 
 const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
 

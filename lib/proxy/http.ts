@@ -1,5 +1,7 @@
 import { credentialsMatch, parseBasic } from "./auth.ts";
+import { errorResponse } from "../http/error_response.ts";
 import { HttpError } from "../http/errors.ts";
+import { noDelay } from "../http/no_delay.ts";
 import { HttpReader } from "../http/reader.ts";
 import { parseRequestHead, type RequestHead } from "../http/request_head.ts";
 import { parseAbsoluteTarget } from "../http/target.ts";
@@ -8,11 +10,11 @@ import { ipAllowed } from "../net/cidr.ts";
 import { safeClose } from "../net/relay.ts";
 import { handleConnect } from "./connect.ts";
 import type { ProxyConnContext, ProxyHandler } from "./types.ts";
-import { errorResponse, reject } from "./_http_answer.ts";
+import { reject } from "./_http_answer.ts";
 import { forwardRequest } from "./_http_exchange.ts";
 import { logDone, logFailure, logger } from "./_http_log.ts";
 import type { HttpSession } from "./_http_session.ts";
-import { noDelay, UpstreamSlot } from "./_http_upstream.ts";
+import { UpstreamSlot } from "./_http_upstream.ts";
 import { Watchdog, type WatchKind } from "./_http_watchdog.ts";
 
 const PROXY_AUTHENTICATE = [["Proxy-Authenticate", 'Basic realm="wmproxy"']] as const;

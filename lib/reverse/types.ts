@@ -18,7 +18,12 @@ export interface ReverseUpstreamServer {
   readonly rise_times: number;
 }
 
-/** How an upstream picks a server for a request. */
+/**
+ * How an upstream picks a server for a request: smooth weighted round-robin; weighted least
+ * requests in flight; consistent hashing of the client address (`ip_hash`) or of a template
+ * (`hash`, e.g. `"{path}"`, variables as in header rules). Both hashes use one ring (see
+ * lib/balancer/hash.ts): a key keeps its server while that server is up.
+ */
 export type BalanceMethod =
   | { readonly kind: "round_robin" }
   | { readonly kind: "least_conn" }
@@ -39,6 +44,10 @@ export interface ReverseUpstream {
     readonly intervalMs: number;
     readonly timeoutMs: number;
   } | null;
+  /** Idle keep-alive connections kept open per server. @default 32 */
+  readonly keepalive?: number;
+  /** Milliseconds an idle upstream connection is kept before it is closed. @default 60000 */
+  readonly keepaliveTimeoutMs?: number;
 }
 
 /** A header rule in wmproxy's syntax, parsed. */

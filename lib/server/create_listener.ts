@@ -2,6 +2,7 @@ import type { HealthRegistry } from "../balancer/health.ts";
 import type { ListenerSpec } from "../config/listeners.ts";
 import type { Listener } from "./listener.ts";
 import { ProxyListener } from "./proxy_listener.ts";
+import { ReverseListener } from "./reverse_listener.ts";
 import { createStreamListener } from "./stream_listeners.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
 
@@ -14,7 +15,12 @@ export function createListener(
   health: HealthRegistry,
   slot?: TcpSlot,
 ): Listener {
-  return spec.kind === "proxy"
-    ? new ProxyListener(spec, slot)
-    : createStreamListener(spec, health, slot);
+  switch (spec.kind) {
+    case "proxy":
+      return new ProxyListener(spec, slot);
+    case "http":
+      return new ReverseListener(spec, health, slot);
+    default:
+      return createStreamListener(spec, health, slot);
+  }
 }

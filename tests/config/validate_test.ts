@@ -395,18 +395,64 @@ Deno.test("loadConfigText() warns once for a NAT-traversal [proxy] section and i
   assert.equal(config.stream.server.length, 0);
 });
 
-Deno.test("loadConfigText() warns once for an [http] section, however deep it goes", () => {
-  const { warnings } = loadConfigText(toml(
+Deno.test("loadConfigText() reads [http] and warns once per key it does not implement yet", () => {
+  const { warnings, config } = loadConfigText(toml(
     "[http]",
     "max_read_buf = 1024",
+    'proxy_read_timeout = "30s"',
+    "[[http.upstream]]",
+    'name = "web"',
+    'server = [{ addr = "127.0.0.1:8080", weight = 3 }]',
+    'method = "least_conn"',
     "[[http.server]]",
     'bind_addr = "0.0.0.0:82"',
+    'up_name = "Example.TEST"',
+    'headers = ["proxy X-Real-IP {client_ip}"]',
     "[[http.server.location]]",
     'rule = "/"',
+    'proxy_url = "http://web"',
+    'headers = ["+ X-By wmproxy"]',
+    "client_ka_timeout = 5",
   ));
   assert.deepEqual(warnings, [
-    "http: the reverse proxy is not supported yet; section ignored (line 1)",
+    "http.max_read_buf: max_read_buf is not supported yet; ignored (line 2)",
   ]);
+  const server = config.http!.server[0];
+  assert.deepEqual(server.up_name, ["example.test"]);
+  const loc = server.location[0];
+  assert.deepEqual(loc.headers, ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy"]);
+  assert.deepEqual([loc.proxy_read_timeout, loc.client_ka_timeout, loc.proxy_connect_timeout], [
+    30,
+    5,
+    10,
+  ]);
+  assert.equal(config.http!.upstream[0].method, "least_conn");
+});
+
+Deno.test("loadConfigText() reports bad [http] rules, headers, methods and proxy_urls with lines", () => {
+  assert.deepEqual(
+    messages(toml(
+      "[[http.upstream]]",
+      'name = "web"',
+      'server = [{ addr = "127.0.0.1:8080" }]',
+      'method = "fastest"',
+      "[[http.server]]",
+      'bind_addr = "127.0.0.1:99999"',
+      "[[http.server.location]]",
+      'rule = "/("',
+      "[[http.server.location]]",
+      'rule = "/a"',
+      'headers = ["a b c d"]',
+      'proxy_url = "http://nope"',
+    )),
+    [
+      'http.upstream[0].method: "fastest" is not a balancing method, expected "round_robin", "least_conn", "ip_hash" or "hash {var}" (line 4)',
+      'http.server[0].bind_addr: "127.0.0.1:99999" is not a valid address, expected host:port such as "127.0.0.1:80" (line 6)',
+      'http.server[0].location[0].rule: "/(" is not a valid regular expression, expected a path prefix "/api", a glob "/static/*", a regular expression or "@name" (line 8)',
+      'http.server[0].location[1].proxy_url: "http://nope" names no [[http.upstream]] and is not http://host:port, expected one of "http://web", or "http://host:port" (line 12)',
+      'http.server[0].location[1].headers[0]: "a b c d" is not a header rule, expected a list of rules like ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy", "- Server"] (line 11)',
+    ],
+  );
 });
 
 Deno.test("loadConfigText() warns for unsupported bind_modes and skips those servers", () => {
@@ -469,7 +515,17 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     new URL("reverse.toml", REFERENCE).pathname,
   );
   assert.deepEqual(warnings, [
-    "http: the reverse proxy is not supported yet; section ignored (line 10)",
+    "http.aa: unknown or unsupported key; ignored (line 11)",
+    "http.max_read_buf: max_read_buf is not supported yet; ignored (line 13)",
+    "http.access_log: access_log is not supported yet; ignored (line 14)",
+    "http.error_log: error_log is not supported yet; ignored (line 15)",
+    "http.log_format: log_format (access logs) is not supported yet; ignored (line 17)",
+    "http.log_names: log_names (access logs) is not supported yet; ignored (line 20)",
+    "http.limit_req_zone: limit_req_zone (request rate limits) is not supported yet; ignored (line 25)",
+    "http.server[0].root: root is not supported yet; ignored (line 50)",
+    "http.server[0].limit_req: limit_req (request rate limits) is not supported yet; ignored (line 60)",
+    "http.server[0].location[0].file_server: file_server is not supported yet; this location is ignored (line 66)",
+    "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",
     'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
     'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
   ]);

@@ -1,0 +1,347 @@
+import { CidrSet } from "../net/cidr.ts";
+import { parseAddress } from "../net/address.ts";
+import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import { type Checker, isTable, show, type Table } from "./_checker.ts";
+import { optDuration, optString } from "./_fields.ts";
+import { validateUpstreamServer } from "./_validate_upstream.ts";
+import type { KeyPath } from "./locate.ts";
+import type {
+  HttpLocation,
+  HttpSection,
+  HttpServer,
+  HttpTimeouts,
+  HttpUpstream,
+  UpstreamServer,
+} from "./schema.ts";
+
+/** Reverse-proxy timeout defaults, in seconds (nginx's where it has one). */
+export const HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
+  proxy_connect_timeout: 10,
+  proxy_read_timeout: 60,
+  proxy_write_timeout: 60,
+  client_read_timeout: 60,
+  client_write_timeout: 60,
+  client_ka_timeout: 75,
+});
+const TIMEOUT_KEYS = Object.keys(HTTP_TIMEOUTS) as (keyof HttpTimeouts)[];
+/** Keys every level may set and that are inherited downwards. */
+const COMMON = [...TIMEOUT_KEYS, "headers", "allow_ip", "deny_ip"];
+/** wmproxy keys this version reads but does not implement yet: one warning each. */
+const LATER: Readonly<Record<string, string>> = {
+  max_read_buf: "max_read_buf",
+  rate_limit: "rate_limit (bandwidth limits)",
+  limit_req: "limit_req (request rate limits)",
+  limit_req_zone: "limit_req_zone (request rate limits)",
+  log_format: "log_format (access logs)",
+  log_names: "log_names (access logs)",
+  access_log: "access_log",
+  error_log: "error_log",
+  client_timeout: "client_timeout",
+  proxy_timeout: "proxy_timeout",
+  domain: "domain",
+  root: "root",
+  bind_ssl: "bind_ssl (TLS)",
+};
+const METHODS = /^(round_robin|least_conn|ip_hash|hash\s+\{?\w+\}?)$/;
+const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:80"';
+
+interface Inherited extends HttpTimeouts {
+  readonly headers: readonly string[];
+  readonly allow_ip: readonly string[];
+  readonly deny_ip: readonly string[];
+}
+
+/** Validates `[http]`; null when absent. */
+export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
+  if (raw === undefined) return null;
+  const path: KeyPath = ["http"];
+  if (!isTable(raw)) {
+    return c.error(path, `${show(raw)} is not a table`, "an [http] section") ?? null;
+  }
+  warnKeys(c, raw, path, ["upstream", "server", ...COMMON]);
+  const top = inherit(c, raw, path, { ...HTTP_TIMEOUTS, headers: [], allow_ip: [], deny_ip: [] });
+  const upstreams = tables(c, raw.upstream, [...path, "upstream"])
+    .map(([t, p]) => validateUpstream(c, t, p))
+    .filter((u): u is HttpUpstream => u !== undefined);
+  const byName = new Map<string, HttpUpstream>();
+  upstreams.forEach((u, i) => {
+    if (byName.has(u.name)) {
+      c.error([...path, "upstream", i, "name"], `${show(u.name)} is defined twice`, "unique names");
+    }
+    byName.set(u.name, u);
+  });
+  const servers = tables(c, raw.server, [...path, "server"])
+    .map(([t, p]) => validateServer(c, t, p, top, byName))
+    .filter((s): s is HttpServer => s !== undefined);
+  return { upstream: upstreams, server: servers };
+}
+
+function warnKeys(c: Checker, t: Table, path: KeyPath, known: readonly string[]): void {
+  for (const key of Object.keys(t)) {
+    if (known.includes(key)) continue;
+    if (key in LATER) c.warn([...path, key], `${LATER[key]} is not supported yet; ignored`);
+    else c.warn([...path, key], "unknown or unsupported key; ignored");
+  }
+}
+
+function tables(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    return c.error(path, `${show(raw)} is not an array of tables`, `[[${path.join(".")}]]`) ?? [];
+  }
+  const out: [Table, KeyPath][] = [];
+  raw.forEach((t, i) => {
+    if (isTable(t)) out.push([t, [...path, i]]);
+    else c.error([...path, i], `${show(t)} is not a table`, "a table");
+  });
+  return out;
+}
+
+function inherit(c: Checker, t: Table, path: KeyPath, parent: Inherited): Inherited {
+  const timeouts = Object.fromEntries(
+    TIMEOUT_KEYS.map((k) => [k, optDuration(c, t, [...path, k]) ?? parent[k]]),
+  ) as unknown as HttpTimeouts;
+  return {
+    ...timeouts,
+    headers: [...parent.headers, ...headerList(c, t, [...path, "headers"])],
+    allow_ip: [...parent.allow_ip, ...cidrs(c, t, [...path, "allow_ip"])],
+    deny_ip: [...parent.deny_ip, ...cidrs(c, t, [...path, "deny_ip"])],
+  };
+}
+
+function headerList(c: Checker, t: Table, path: KeyPath): string[] {
+  const v = t.headers;
+  if (v === undefined) return [];
+  const expected =
+    'a list of rules like ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy", "- Server"]';
+  if (!Array.isArray(v)) return c.error(path, `${show(v)} is not a list`, expected) ?? [];
+  const out: string[] = [];
+  v.forEach((h, i) => {
+    // wmproxy also accepts ["+", "name", "value"] arrays.
+    const text = Array.isArray(h) && h.every((x) => typeof x === "string")
+      ? h.map((x) => (/\s/.test(x) ? `'${x}'` : x)).join(" ")
+      : h;
+    if (typeof text !== "string") {
+      return c.error([...path, i], `${show(h)} is not a rule`, expected);
+    }
+    const parsed = parseHeaderRule(text);
+    if (typeof parsed === "string") {
+      return c.error([...path, i], `${show(text)} ${parsed}`, expected);
+    }
+    out.push(text);
+  });
+  return out;
+}
+
+function cidrs(c: Checker, t: Table, path: KeyPath): string[] {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return [];
+  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8"';
+  const list = typeof v === "string"
+    ? v.split(/[\s,]+/).filter((x) => x !== "")
+    : Array.isArray(v) && v.every((x) => typeof x === "string")
+    ? v as string[]
+    : undefined;
+  if (!list) return c.error(path, `${show(v)} is not a list of addresses`, expected) ?? [];
+  const parsed = CidrSet.parse(list);
+  if ("invalid" in parsed) {
+    return c.error(
+      path,
+      `${parsed.invalid.map((x) => JSON.stringify(x)).join(", ")} not valid`,
+      expected,
+    ) ?? [];
+  }
+  return list;
+}
+
+function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | undefined {
+  warnKeys(c, t, path, ["name", "server", "method", "health_check", "bind"]);
+  const name = optString(c, t, [...path, "name"]);
+  if (name === undefined) {
+    c.error([...path, "name"], "is missing", "a name for proxy_url to refer to");
+  }
+  const method = (optString(c, t, [...path, "method"]) ?? "round_robin").trim();
+  if (!METHODS.test(method)) {
+    c.error(
+      [...path, "method"],
+      `${show(method)} is not a balancing method`,
+      '"round_robin", "least_conn", "ip_hash" or "hash {var}"',
+    );
+  }
+  const servers: UpstreamServer[] = [];
+  if (!Array.isArray(t.server) || t.server.length === 0) {
+    c.error(
+      [...path, "server"],
+      t.server === undefined ? "is missing" : `${show(t.server)} is not a list of servers`,
+      'a list like [{ addr = "127.0.0.1:8080" }]',
+    );
+  } else {
+    t.server.forEach((s, i) => {
+      const sp = [...path, "server", i];
+      if (!isTable(s)) return c.error(sp, `${show(s)} is not a table`, '{ addr = "host:port" }');
+      const server = validateUpstreamServer(c, s, sp);
+      if (server) servers.push(server);
+    });
+  }
+  let health: HttpUpstream["health_check"] = null;
+  if (t.health_check !== undefined) {
+    const hp = [...path, "health_check"];
+    if (!isTable(t.health_check)) {
+      c.error(
+        hp,
+        `${show(t.health_check)} is not a table`,
+        '{ path = "/health", interval = "5s", timeout = "2s" }',
+      );
+    } else {
+      const h = t.health_check;
+      warnKeys(c, h, hp, ["path", "interval", "timeout"]);
+      const p = optString(c, h, [...hp, "path"]) ?? "";
+      if (p !== "" && !p.startsWith("/")) {
+        c.error(
+          [...hp, "path"],
+          `${show(p)} is not a path`,
+          'a path like "/health", or "" for a TCP check',
+        );
+      }
+      health = {
+        path: p,
+        interval: optDuration(c, h, [...hp, "interval"]) ?? 5,
+        timeout: optDuration(c, h, [...hp, "timeout"]) ?? 2,
+      };
+    }
+  }
+  if (name === undefined) return undefined;
+  return { name, server: servers, method, health_check: health };
+}
+
+function validateServer(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  parent: Inherited,
+  upstreams: ReadonlyMap<string, HttpUpstream>,
+): HttpServer | undefined {
+  warnKeys(c, t, path, [
+    "bind_addr",
+    "up_name",
+    "server_name",
+    "location",
+    "cert",
+    "key",
+    ...COMMON,
+  ]);
+  const binds = stringList(t.bind_addr);
+  if (binds === undefined || binds.length === 0) {
+    c.error(
+      [...path, "bind_addr"],
+      t.bind_addr === undefined ? "is missing" : `${show(t.bind_addr)} is not an address list`,
+      ADDRESS_EXPECTED,
+    );
+  }
+  for (const b of binds ?? []) {
+    if (!parseAddress(b)) {
+      c.error([...path, "bind_addr"], `${show(b)} is not a valid address`, ADDRESS_EXPECTED);
+    }
+  }
+  const names = stringList(t.up_name ?? t.server_name) ?? [];
+  const mine = inherit(c, t, path, parent);
+  if (t.cert !== undefined || t.key !== undefined) {
+    c.warn(
+      [...path, t.cert !== undefined ? "cert" : "key"],
+      "TLS is not supported yet; this server is ignored",
+    );
+    return undefined;
+  }
+  const locations = tables(c, t.location, [...path, "location"])
+    .map(([l, p]) => validateLocation(c, l, p, mine, upstreams))
+    .filter((l): l is HttpLocation => l !== undefined);
+  if (!binds || binds.length === 0 || binds.some((b) => !parseAddress(b))) return undefined;
+  return {
+    bind_addr: binds,
+    up_name: names.map((n) => n.toLowerCase()),
+    location: locations,
+    ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
+  };
+}
+
+const LOCATION_KEYS = [
+  "rule",
+  "method",
+  "proxy_url",
+  "reverse_proxy",
+  "proxy_pass",
+  "static_response",
+  "up_name",
+  ...COMMON,
+];
+const LATER_LOCATION = ["file_server", "try_paths", "is_ws"];
+
+function validateLocation(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  parent: Inherited,
+  upstreams: ReadonlyMap<string, HttpUpstream>,
+): HttpLocation | undefined {
+  const later = LATER_LOCATION.find((k) => t[k] !== undefined && t[k] !== false);
+  if (later) {
+    c.warn([...path, later], `${later} is not supported yet; this location is ignored`);
+    return undefined;
+  }
+  warnKeys(c, t, path, LOCATION_KEYS);
+  const rule = optString(c, t, [...path, "rule"]) ?? "/";
+  const compiled = compileRule(rule);
+  if (typeof compiled === "string") {
+    c.error(
+      [...path, "rule"],
+      `${show(rule)} ${compiled}`,
+      'a path prefix "/api", a glob "/static/*", a regular expression or "@name"',
+    );
+  }
+  const methodText = optString(c, t, [...path, "method"]);
+  const method = methodText === undefined
+    ? null
+    : methodText.toUpperCase().split(/[\s,]+/).filter((m) => m !== "");
+  if (method && method.some((m) => !/^[A-Z]+$/.test(m))) {
+    c.error([...path, "method"], `${show(methodText)} is not a list of methods`, '"GET POST"');
+  }
+  const urlKey = ["proxy_url", "reverse_proxy", "proxy_pass"].find((k) =>
+    typeof t[k] === "string" && t[k] !== ""
+  );
+  const proxyUrl = urlKey ? optString(c, t, [...path, urlKey])! : null;
+  if (proxyUrl !== null) {
+    const m = /^http:\/\/([^/]+)\/?$/.exec(proxyUrl);
+    const known = m && (upstreams.has(m[1]) || parseAddress(m[1], false));
+    if (!known) {
+      const names = [...upstreams.keys()].map((n) => `"http://${n}"`).join(", ");
+      c.error(
+        [...path, urlKey!],
+        `${show(proxyUrl)} names no [[http.upstream]] and is not http://host:port`,
+        names
+          ? `one of ${names}, or "http://host:port"`
+          : '"http://UPSTREAM_NAME" or "http://host:port"',
+      );
+    }
+  }
+  const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
+  const mine = inherit(c, t, path, parent);
+  if (typeof compiled === "string" || (method && method.some((m) => !/^[A-Z]+$/.test(m)))) {
+    return undefined;
+  }
+  return {
+    rule,
+    method,
+    proxy_url: proxyUrl,
+    headers: mine.headers,
+    static_response: staticResponse,
+    allow_ip: mine.allow_ip,
+    deny_ip: mine.deny_ip,
+    ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
+  };
+}
+
+function stringList(v: unknown): string[] | undefined {
+  if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  return undefined;
+}

@@ -1,0 +1,175 @@
+import { errorResponse } from "../http/error_response.ts";
+import { HeadBuilder } from "../http/head_builder.ts";
+import { HttpReader } from "../http/reader.ts";
+import type { CidrSet } from "../net/cidr.ts";
+import { fastReader, safeClose } from "../net/relay.ts";
+import type { DeadlineSweeper, Timed } from "./_deadlines.ts";
+import type { Generation } from "./_generation.ts";
+import type { ConnTracker } from "../server/conn_tracker.ts";
+import { logger } from "./_log.ts";
+import type { UpstreamConn } from "./upstream_conn.ts";
+
+/** No deadline. */
+export const WAIT_NONE = 0;
+/** A request head must be complete by the deadline (else 408 and close). */
+export const WAIT_HEAD = 1;
+/** A kept-alive connection waits for its next request (else close). */
+export const WAIT_IDLE = 2;
+/** An exchange must make progress each period (else the upstream is cut off). */
+export const WAIT_STALL = 3;
+
+const TIMEOUT_408 = errorResponse(408, "request head not received in time", { close: true });
+
+/**
+ * One client connection: its socket and reader, the generation it was accepted with, and its
+ * one deadline, enforced by the proxy's {@link DeadlineSweeper}.
+ */
+export class ClientConn implements Timed {
+  readonly id: number;
+  readonly conn: Deno.TcpConn;
+  readonly reader: HttpReader;
+  readonly gen: Generation;
+  /** The listener's tracker, where upstream sockets in use are registered. */
+  readonly tracker: ConnTracker;
+  /** The client's IP address. */
+  readonly ip: string;
+  readonly port: number;
+  /** The local address the client connected to. */
+  readonly localIp: string;
+  readonly localPort: number;
+  deadline = 0;
+  /** What fired, or {@link WAIT_NONE}; a stall is reset by the request that handles it. */
+  fired = WAIT_NONE;
+  /** The upstream connection of the request in progress, for stall checks and aborts. */
+  upstream: UpstreamConn | null = null;
+  /** The response has started going to the client (a stall then closes the client too). */
+  responding = false;
+  #out: HeadBuilder | null = null;
+  #mode = WAIT_NONE;
+  #period = 0;
+  #seen = 0;
+  #sets: Map<CidrSet, boolean> | null = null;
+  readonly #sweeper: DeadlineSweeper;
+
+  constructor(
+    id: number,
+    conn: Deno.TcpConn,
+    env: { gen: Generation; sweeper: DeadlineSweeper; tracker: ConnTracker },
+  ) {
+    const { gen, sweeper } = env;
+    this.id = id;
+    this.conn = conn;
+    this.gen = gen;
+    this.tracker = env.tracker;
+    this.reader = new HttpReader({ read: fastReader(conn) });
+    const remote = conn.remoteAddr;
+    const local = conn.localAddr;
+    this.ip = remote.hostname;
+    this.port = remote.port;
+    this.localIp = local.hostname;
+    this.localPort = local.port;
+    this.#sweeper = sweeper;
+    sweeper.add(this);
+  }
+
+  /**
+   * The connection's reused buffer for composing outgoing heads (the upstream request, then
+   * the response); one message at a time.
+   */
+  get out(): HeadBuilder {
+    return this.#out ??= new HeadBuilder(4096);
+  }
+
+  /** `host:port` of the client, for log lines. */
+  get peer(): string {
+    return this.ip.includes(":") ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
+  }
+
+  /** Arms a head ({@link WAIT_HEAD}) or keep-alive ({@link WAIT_IDLE}) deadline; 0 ms = none. */
+  wait(mode: typeof WAIT_HEAD | typeof WAIT_IDLE, ms: number): void {
+    this.#mode = mode;
+    this.deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /**
+   * Watches for a stall: each `ms` period without a byte read from the client or the upstream
+   * cuts the upstream off (and the client, once the response started).
+   */
+  watchStall(ms: number): void {
+    this.#mode = WAIT_STALL;
+    this.#period = ms;
+    this.#seen = this.#progress();
+    this.deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /** No deadline. */
+  clear(): void {
+    this.#mode = WAIT_NONE;
+    this.deadline = 0;
+  }
+
+  /**
+   * Whether the client's address passes `allow` and `deny` (as `ipAllowed`), each set's answer
+   * memoized for the connection.
+   */
+  allowed(allow: CidrSet | null, deny: CidrSet | null): boolean {
+    if (deny !== null && this.#inSet(deny)) return false;
+    return allow === null || this.#inSet(allow);
+  }
+
+  #inSet(set: CidrSet): boolean {
+    this.#sets ??= new Map();
+    let hit = this.#sets.get(set);
+    if (hit === undefined) this.#sets.set(set, hit = set.has(this.ip));
+    return hit;
+  }
+
+  expire(now: number): void {
+    switch (this.#mode) {
+      case WAIT_HEAD:
+        this.#fire(WAIT_HEAD);
+        logger.warn("conn {id} {peer}: no complete request head in time; 408", {
+          id: this.id,
+          peer: this.peer,
+        });
+        this.conn.write(TIMEOUT_408).catch(() => 0).finally(() => safeClose(this.conn));
+        return;
+      case WAIT_IDLE:
+        this.#fire(WAIT_IDLE);
+        safeClose(this.conn);
+        return;
+      case WAIT_STALL: {
+        const p = this.#progress();
+        if (p !== this.#seen) {
+          this.#seen = p;
+          this.deadline = now + this.#period;
+          return;
+        }
+        this.#fire(WAIT_STALL);
+        this.upstream?.abort();
+        if (this.responding) safeClose(this.conn);
+        return;
+      }
+      default:
+        this.deadline = 0;
+    }
+  }
+
+  /** Stops the deadline for good and gives the reader's buffer back (no read may be pending). */
+  finish(): void {
+    this.clear();
+    this.#sweeper.delete(this);
+    safeClose(this.conn);
+    this.reader.release();
+  }
+
+  #fire(mode: number): void {
+    this.fired = mode;
+    this.#mode = WAIT_NONE;
+    this.deadline = 0;
+  }
+
+  #progress(): number {
+    return this.reader.bytesRead + (this.upstream === null ? 0 : this.upstream.bytesRead);
+  }
+}

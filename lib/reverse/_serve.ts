@@ -1,0 +1,78 @@
+import { errorResponse } from "../http/error_response.ts";
+import { HttpError } from "../http/errors.ts";
+import { lingerClose } from "../http/linger.ts";
+import { parseRequestHead } from "../http/request_head.ts";
+import { writeAll } from "../http/write.ts";
+import { debugEnabled } from "../log/level.ts";
+import { type ClientConn, WAIT_HEAD, WAIT_IDLE, WAIT_NONE } from "./_client.ts";
+import { logger } from "./_log.ts";
+import { checkAccess } from "./phases/access.ts";
+import { type Answer, RequestContext } from "./phases/context.ts";
+import { forward } from "./phases/forward.ts";
+import { logRequest } from "./phases/log.ts";
+import { sendAnswer } from "./phases/respond.ts";
+import { route } from "./phases/route.ts";
+import { staticAnswer } from "./phases/static_response.ts";
+
+const NO_HANDLER: Answer = { status: 404, body: "404 Not Found: nothing serves this location\n" };
+
+/**
+ * Serves a client connection's requests one after the other (keep-alive, pipelining) until
+ * either side ends it. A head must be complete within `clientRead` (else 408), the next one
+ * must start within `clientKeepAlive`. A head the strict parser refuses — smuggling attempts
+ * included (Content-Length with Transfer-Encoding, differing lengths, bad codings, obs-fold)
+ * — is answered with its status (400, 414, 431, 505) and the connection closed: nothing of
+ * it is forwarded.
+ */
+export async function serveConnection(c: ClientConn): Promise<void> {
+  const t = c.gen.timeouts;
+  for (let first = true;; first = false) {
+    if (!first && c.reader.buffered === 0) {
+      // An idle connection holds no 64 KiB buffer; the next read takes one from the pool.
+      c.reader.park();
+      c.wait(WAIT_IDLE, t.clientKeepAlive);
+      if (!(await c.reader.fill())) return;
+    }
+    c.wait(WAIT_HEAD, t.clientRead);
+    let ctx: RequestContext;
+    try {
+      // Usually the whole head came with the last read: no await needed.
+      const raw = c.reader.takeHead("request") ?? await c.reader.readHead("request");
+      // A head completing just as the deadline passed was already answered with 408.
+      if (raw === null || c.fired !== WAIT_NONE) return;
+      ctx = new RequestContext(c, parseRequestHead(raw), raw);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      if (c.fired !== WAIT_NONE) return;
+      c.clear();
+      logger.warn("conn {id} {peer}: {status} {error}", {
+        id: c.id,
+        peer: c.peer,
+        status: e.status,
+        error: e.message,
+      });
+      try {
+        await writeAll(c.conn, errorResponse(e.status, e.message, { close: true }));
+      } catch {
+        return;
+      }
+      await lingerClose(c.conn, c.reader);
+      return;
+    }
+    c.clear();
+    if (debugEnabled()) ctx.started = performance.now();
+    // The phases: route, access, then the action (which answers), then the log line.
+    const answer = route(ctx) ?? checkAccess(ctx);
+    let keep: boolean;
+    if (answer !== null) {
+      keep = await sendAnswer(ctx, answer);
+    } else {
+      const action = ctx.location!.location.action;
+      keep = action.kind === "proxy"
+        ? await forward(ctx)
+        : await sendAnswer(ctx, action.kind === "static" ? staticAnswer(ctx) : NO_HANDLER);
+    }
+    logRequest(ctx);
+    if (!keep) return;
+  }
+}

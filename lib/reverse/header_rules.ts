@@ -1,0 +1,112 @@
+import type { HeaderList } from "../http/headers.ts";
+import type { HeaderRule } from "./types.ts";
+import { compileTemplate, type Template, type VariableSource } from "./template.ts";
+
+/**
+ * Header fields no rule may touch: they frame the message or describe the connection, and
+ * the proxy sets them itself. Rules naming them are skipped.
+ */
+export const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "upgrade",
+]);
+
+/** One rule ready to apply. */
+export interface CompiledRule {
+  readonly op: HeaderRule["op"];
+  /** The name as written (used when the field is added). */
+  readonly name: string;
+  readonly lower: string;
+  readonly value: Template;
+}
+
+/** The rules of a location split by direction. */
+export interface CompiledHeaderRules {
+  /** `proxy` rules: set on the upstream request (an empty value removes the field). */
+  readonly request: readonly CompiledRule[];
+  /** `add` / `set` / `remove` rules on the response, in order. */
+  readonly response: readonly CompiledRule[];
+  /** Lower-case names the `proxy` rules set. */
+  readonly requestNames: ReadonlySet<string>;
+}
+
+/**
+ * Why `rule` cannot be used (it names a protected field or is not a token), or null when it
+ * is fine; for config validation.
+ */
+export function headerRuleProblem(rule: HeaderRule): string | null {
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(rule.name)) {
+    return `${JSON.stringify(rule.name)} is not a valid header name`;
+  }
+  if (PROTECTED_HEADERS.has(rule.name.toLowerCase())) {
+    return `header ${JSON.stringify(rule.name)} is managed by the proxy and cannot be changed`;
+  }
+  if (/[\r\n\0]/.test(rule.value)) {
+    return `the value of header ${JSON.stringify(rule.name)} contains a line break`;
+  }
+  return null;
+}
+
+/** Compiles rules in order; those {@link headerRuleProblem} refuses are left out. */
+export function compileHeaderRules(rules: readonly HeaderRule[]): CompiledHeaderRules {
+  const request: CompiledRule[] = [];
+  const response: CompiledRule[] = [];
+  for (const rule of rules) {
+    if (headerRuleProblem(rule) !== null) continue;
+    const compiled = {
+      op: rule.op,
+      name: rule.name,
+      lower: rule.name.toLowerCase(),
+      value: compileTemplate(utf8AsLatin1(rule.value)),
+    };
+    (rule.op === "proxy" ? request : response).push(compiled);
+  }
+  return { request, response, requestNames: new Set(request.map((r) => r.lower)) };
+}
+
+/** No rules at all. */
+export const NO_RULES: CompiledHeaderRules = compileHeaderRules([]);
+
+/** Applies `proxy` rules to the upstream request's fields. */
+export function applyRequestRules(
+  headers: HeaderList,
+  rules: readonly CompiledRule[],
+  src: VariableSource,
+): void {
+  for (const r of rules) {
+    const value = r.value.expand(src);
+    if (value === "") headers.delete(r.lower);
+    else headers.set(r.name, value);
+  }
+}
+
+/** Applies `add` / `set` / `remove` rules to response fields. */
+export function applyResponseRules(
+  headers: HeaderList,
+  rules: readonly CompiledRule[],
+  src: VariableSource,
+): void {
+  for (const r of rules) {
+    if (r.op === "remove") headers.delete(r.lower);
+    else if (r.op === "add") headers.add(r.name, r.value.expand(src));
+    else headers.set(r.name, r.value.expand(src));
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Config text as the bytes of its UTF-8 encoding, one char per byte, the way field values
+ * are held (so `"+ x-note 'é'"` goes out as UTF-8).
+ */
+function utf8AsLatin1(text: string): string {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  return String.fromCharCode(...utf8.encode(text));
+}

@@ -1,0 +1,83 @@
+import { HOP_BY_HOP } from "../../http/connection.ts";
+import type { HeadBuilder } from "../../http/head_builder.ts";
+import { listTokens } from "../../http/headers.ts";
+import type { RequestContext } from "./context.ts";
+
+const XFF = "x-forwarded-for";
+const XFP = "x-forwarded-proto";
+const XFH = "x-forwarded-host";
+
+/**
+ * Writes the request as the upstream gets it into `out` and returns it (a view of `out`):
+ * HTTP/1.1 with an origin-form target; the client's field lines copied as they are except
+ * hop-by-hop ones (and those `Connection` names), `X-Forwarded-*` and the fields `proxy`
+ * rules set; Host kept (the action's `hostHeader`, or an absolute-form target's authority,
+ * replaces it; without one, the upstream's name); Content-Length once, as a plain number;
+ * then `X-Forwarded-For` (earlier values, then the client), `X-Forwarded-Proto`,
+ * `X-Forwarded-Host`, the rules' fields (an empty value sets nothing), and `body` when given.
+ * Throws `HttpError` 500 when a rule makes an invalid field.
+ */
+export function upstreamRequest(
+  ctx: RequestContext,
+  out: HeadBuilder,
+  body: Uint8Array | null,
+): Uint8Array {
+  const { head, rawHead } = ctx;
+  const loc = ctx.location!;
+  const headers = head.headers;
+  const requestNames = loc.rules.requestNames;
+  out.reset();
+  if (head.form === "origin" && head.version === "HTTP/1.1") {
+    out.startLineOf(rawHead);
+  } else {
+    out.text(`${head.method} ${ctx.target} HTTP/1.1`);
+    out.crlf();
+  }
+  const named = headers.has("connection") ? listTokens(headers, "connection") : null;
+  const replaceHost = loc.hostHeader !== null || head.form === "absolute";
+  const length = head.body.kind === "length" ? String(head.body.length) : "0";
+  let drop: number[] | null = null;
+  let forwardedFor = "";
+  let hasHost = false;
+  let lengthState = 0; // 0: none seen, 1: one plain value kept, 2: rewrite
+  for (let i = 0; i < headers.size; i++) {
+    const lower = headers.lowerName(i);
+    let skip: boolean;
+    if (HOP_BY_HOP.has(lower)) {
+      skip = true;
+    } else if (lower === "host") {
+      hasHost = true;
+      skip = replaceHost;
+    } else if (lower === "content-length") {
+      skip = lengthState !== 0 || headers.value(i) !== length;
+      lengthState = skip ? 2 : 1;
+    } else if (lower === XFF) {
+      forwardedFor += `${headers.value(i)}, `;
+      skip = true;
+    } else {
+      skip = lower === XFP || lower === XFH || requestNames.has(lower) ||
+        (named !== null && named.includes(lower));
+    }
+    if (skip) (drop ??= []).push(i);
+  }
+  out.fieldsOf(rawHead, drop);
+  if (replaceHost || !hasHost) {
+    const host = loc.hostHeader !== null
+      ? loc.hostHeader.expand(ctx)
+      : ctx.authority !== ""
+      ? ctx.authority
+      : loc.group!.upstream.name;
+    out.field("Host", host);
+  }
+  if (lengthState === 2) out.field("Content-Length", length);
+  out.field("X-Forwarded-For", forwardedFor + ctx.client.ip);
+  out.field("X-Forwarded-Proto", ctx.gen.scheme);
+  if (ctx.authority !== "") out.field("X-Forwarded-Host", ctx.authority);
+  for (const r of loc.rules.request) {
+    const value = r.value.expand(ctx);
+    if (value !== "") out.field(r.name, value);
+  }
+  out.crlf();
+  if (body !== null) out.bytes(body);
+  return out.view();
+}

@@ -1,0 +1,107 @@
+import type { RequestHead } from "../../http/request_head.ts";
+import type { ClientConn } from "../_client.ts";
+import type { CompiledLocation, CompiledServer, Generation } from "../_generation.ts";
+import {
+  VAR_CLIENT_IP,
+  VAR_HOST,
+  VAR_HTTP_HEADER,
+  VAR_METHOD,
+  VAR_PATH,
+  VAR_QUERY,
+  VAR_SCHEME,
+  VAR_SERVER_ADDR,
+  VAR_SERVER_PORT,
+  VAR_UPSTREAM_ADDR,
+  VAR_URL,
+  type VariableSource,
+} from "../template.ts";
+
+/** An answer a phase gives instead of proxying (an error, a static response). */
+export interface Answer {
+  readonly status: number;
+  /** The body, sent as `text/plain; charset=utf-8` unless `contentType` says otherwise. */
+  readonly body: string;
+  /** @default "text/plain; charset=utf-8" */
+  readonly contentType?: string;
+  /** More header fields. */
+  readonly headers?: readonly (readonly [string, string])[];
+  /** Close the connection after it (the request could not be read safely). @default false */
+  readonly close?: boolean;
+  /** Apply the response header rules of the location (or server). @default false */
+  readonly rules?: boolean;
+}
+
+/**
+ * The one object a request's phases pass along: route → access → action (static or proxy)
+ * → response → log. Phases fill in what they decide; it is also the source of template
+ * variables.
+ */
+export class RequestContext implements VariableSource {
+  readonly client: ClientConn;
+  readonly head: RequestHead;
+  readonly gen: Generation;
+  /** The raw head bytes; valid until the client reader reads again. */
+  readonly rawHead: Uint8Array;
+  /** The server routing picked. */
+  server: CompiledServer;
+  /** The location routing picked, or null (no match, or routing failed). */
+  location: CompiledLocation | null = null;
+  /** The Host header as sent (or the absolute-form authority), "" when absent. */
+  authority = "";
+  /** `{host}`: the host name, lower case, no port. */
+  host = "";
+  /** The target to send upstream, origin-form (`/a?b`), or `*`. */
+  target: string;
+  /** `{path}` and `{query}` of the target as sent. */
+  path = "";
+  query = "";
+  /** `{upstream_addr}`, once a server is picked. */
+  upstreamAddr = "";
+  /** The request body has been read (or there is none). */
+  bodyRead: boolean;
+  /** Status answered (0 until known); for the log phase. */
+  status = 0;
+  /** Why the request failed, for the log phase; empty when it did not. */
+  error = "";
+  /** When the head was parsed (ms, `performance.now()`), only when debug logging is on. */
+  started = 0;
+
+  constructor(client: ClientConn, head: RequestHead, rawHead: Uint8Array) {
+    this.client = client;
+    this.head = head;
+    this.gen = client.gen;
+    this.rawHead = rawHead;
+    this.server = client.gen.servers[0];
+    this.target = head.target;
+    this.bodyRead = head.body.kind === "none";
+  }
+
+  variable(code: number, arg: string): string {
+    switch (code) {
+      case VAR_CLIENT_IP:
+        return this.client.ip;
+      case VAR_HOST:
+        return this.host;
+      case VAR_URL:
+        return this.target;
+      case VAR_PATH:
+        return this.path;
+      case VAR_QUERY:
+        return this.query;
+      case VAR_METHOD:
+        return this.head.method;
+      case VAR_SCHEME:
+        return this.gen.scheme;
+      case VAR_SERVER_ADDR:
+        return this.client.localIp;
+      case VAR_SERVER_PORT:
+        return String(this.client.localPort);
+      case VAR_UPSTREAM_ADDR:
+        return this.upstreamAddr;
+      case VAR_HTTP_HEADER:
+        return this.head.headers.get(arg) ?? "";
+      default:
+        return "";
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { HttpError } from "../../http/errors.ts";
+import { reasonPhrase } from "../../http/status.ts";
+import { ConnectError } from "../../net/connect.ts";
+import { debugEnabled } from "../../log/level.ts";
+import { logger } from "../_log.ts";
+import type { ReverseUpstreamServer } from "../types.ts";
+import { exchange, RETRY } from "./_exchange.ts";
+import { upstreamRequest } from "./_upstream_head.ts";
+import type { RequestContext } from "./context.ts";
+import { sendAnswer } from "./respond.ts";
+
+/** Largest body copied behind the head into one write; a larger one is streamed. */
+const MAX_COMBINED_BODY = 16 * 1024;
+
+/**
+ * Phase 4, the `proxy` action: picks a server (skipping those marked down), connects or
+ * takes an idle pooled connection, and runs the exchange. A connect that fails or times out
+ * moves on to the next server before any byte of the request is sent (nginx's
+ * `proxy_next_upstream error timeout`), counting against the server's passive health. A
+ * pooled connection the server had closed is replaced once by a fresh one when the request
+ * can be sent again (see `exchange`). Answers 503 when every server is down, 502 when none
+ * could be connected (504 when the last attempt timed out, as nginx does). Returns whether
+ * the client connection stays open.
+ */
+export async function forward(ctx: RequestContext): Promise<boolean> {
+  const loc = ctx.location!;
+  const group = loc.group!;
+  const timeouts = loc.location.timeouts;
+  const client = ctx.client;
+  let tried: Set<ReverseUpstreamServer> | undefined;
+  let lastError: ConnectError | undefined;
+  let fresh = false;
+  let request: Uint8Array | null = null;
+  let bodySent = false;
+  while (true) {
+    const server = group.select(ctx, tried);
+    if (server === undefined) {
+      if (lastError === undefined) {
+        ctx.error = `every server of upstream "${group.upstream.name}" is down`;
+        return await failEarly(ctx, 503, ctx.error);
+      }
+      ctx.error = lastError.message;
+      return await failEarly(ctx, lastError.kind === "timeout" ? 504 : 502, ctx.error);
+    }
+    ctx.upstreamAddr = server.addr;
+    let up = fresh ? undefined : group.takeIdle(server);
+    if (up === undefined) {
+      try {
+        up = await group.connect(server, timeouts.proxyConnect);
+      } catch (e) {
+        if (!(e instanceof ConnectError)) throw e;
+        group.failed(server);
+        lastError = e;
+        (tried ??= new Set()).add(server);
+        logger.warn("conn {id} {peer} {method} {target}: {error}; {next}", {
+          id: client.id,
+          peer: client.peer,
+          method: ctx.head.method,
+          target: ctx.target,
+          error: e.message,
+          next: tried.size < group.servers.length ? "trying the next server" : "no server left",
+        });
+        continue;
+      }
+    }
+    client.tracker.add(up.conn, false);
+    if (request === null) {
+      // Built once: a retry sends the same bytes (the body, if included, was consumed).
+      const length = ctx.head.body.kind === "length" ? ctx.head.body.length : -1;
+      bodySent = ctx.head.body.kind === "none" ||
+        (length >= 0 && client.reader.buffered >= length);
+      let body: Uint8Array | null = null;
+      if (length > 0 && bodySent) {
+        if (length <= MAX_COMBINED_BODY) body = client.reader.view().subarray(0, length);
+        else bodySent = false; // streamed after the head instead
+      }
+      try {
+        request = upstreamRequest(ctx, client.out, body);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        client.tracker.delete(up.conn);
+        group.release(up, true);
+        ctx.error = e.message;
+        return await failEarly(ctx, 500, e.message);
+      }
+      if (body !== null) {
+        client.reader.consume(length);
+        ctx.bodyRead = true;
+      }
+    }
+    const result = await exchange(ctx, up, request, { bodySent, mayRetry: !fresh });
+    if (result !== RETRY) return result;
+    if (debugEnabled()) {
+      logger.debug("conn {id} {peer}: {upstream} closed a kept-alive connection; resending", {
+        id: client.id,
+        peer: client.peer,
+        upstream: server.addr,
+      });
+    }
+    fresh = true;
+  }
+}
+
+/** Answers before anything was sent upstream; the request body may still be unread. */
+function failEarly(ctx: RequestContext, status: number, message: string): Promise<boolean> {
+  return sendAnswer(ctx, { status, body: `${status} ${reasonPhrase(status)}: ${message}\n` });
+}

@@ -1,0 +1,70 @@
+import { wantsKeepAlive } from "../../http/connection.ts";
+import { HttpError } from "../../http/errors.ts";
+import { HeaderList } from "../../http/headers.ts";
+import { lingerClose } from "../../http/linger.ts";
+import { serializeResponseHead } from "../../http/serialize.ts";
+import { reasonPhrase } from "../../http/status.ts";
+import { writeAll } from "../../http/write.ts";
+import { applyResponseRules } from "../header_rules.ts";
+import { discardBody } from "./_body.ts";
+import type { Answer, RequestContext } from "./context.ts";
+
+const encoder = new TextEncoder();
+const TEXT = "text/plain; charset=utf-8";
+
+/**
+ * Sends an answer made by the proxy (error, static response) in one write: the unread request
+ * body is dropped first when that is cheap, else the connection closes after the answer.
+ * Response header rules apply when `answer.rules` is set. Returns whether the connection
+ * stays open.
+ */
+export async function sendAnswer(ctx: RequestContext, answer: Answer): Promise<boolean> {
+  const { head, client } = ctx;
+  ctx.status = answer.status;
+  let keep = !answer.close && wantsKeepAlive(head.version, head.headers);
+  if (keep) keep = await discardBody(ctx);
+  if (client.fired !== 0) return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = answerBytes(ctx, answer, keep);
+  } catch (e) {
+    // A header rule made an invalid field: answer without the rules.
+    if (!(e instanceof HttpError)) throw e;
+    ctx.status = 500;
+    bytes = answerBytes(
+      ctx,
+      { status: 500, body: `500 Internal Server Error: ${e.message}\n` },
+      keep,
+    );
+  }
+  try {
+    await writeAll(client.conn, bytes);
+  } catch {
+    return false; // the client is gone
+  }
+  if (!keep) await lingerClose(client.conn, client.reader);
+  return keep;
+}
+
+/** The answer's head and body as one buffer. */
+export function answerBytes(ctx: RequestContext, answer: Answer, keep: boolean): Uint8Array {
+  const { head } = ctx;
+  const body = encoder.encode(answer.body);
+  const status = answer.status;
+  const headers = new HeaderList([["Content-Type", answer.contentType ?? TEXT]]);
+  const noBody = head.method === "HEAD" || status === 204 || status === 304;
+  if (status !== 204 && status !== 304) headers.add("Content-Length", String(body.length));
+  if (answer.headers) { for (const [n, v] of answer.headers) headers.add(n, v); }
+  if (answer.rules) {
+    const rules = ctx.location?.rules ?? ctx.server.rules;
+    if (rules.response.length > 0) applyResponseRules(headers, rules.response, ctx);
+  }
+  if (!keep) headers.add("Connection", "close");
+  else if (head.version === "HTTP/1.0") headers.add("Connection", "keep-alive");
+  const headBytes = serializeResponseHead({ status, reason: reasonPhrase(status), headers });
+  if (noBody) return headBytes;
+  const out = new Uint8Array(headBytes.length + body.length);
+  out.set(headBytes);
+  out.set(body, headBytes.length);
+  return out;
+}

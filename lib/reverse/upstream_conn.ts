@@ -1,0 +1,72 @@
+import { noDelay } from "../http/no_delay.ts";
+import { HttpReader } from "../http/reader.ts";
+import { connectTcp } from "../net/connect.ts";
+import { fastReader, safeClose } from "../net/relay.ts";
+import type { ReverseUpstreamServer } from "./types.ts";
+
+/**
+ * One connection to an upstream server. Its reader holds a pooled 64 KiB buffer only while
+ * it serves a request: an idle pooled connection holds none.
+ */
+export class UpstreamConn {
+  readonly conn: Deno.TcpConn;
+  readonly server: ReverseUpstreamServer;
+  /** Requests sent on it before the current one (more than 0: reused from the pool). */
+  requests = 0;
+  /** Serving a request for a client (between `takeIdle`/`connect` and `release` of its group). */
+  leased = false;
+  /** When it was put back in the pool (ms since the epoch). */
+  idleSince = 0;
+  readonly #reader: HttpReader;
+  #closed = false;
+
+  /** Wraps a connected socket (Nagle off). */
+  constructor(conn: Deno.TcpConn, server: ReverseUpstreamServer) {
+    this.conn = conn;
+    this.server = server;
+    this.#reader = new HttpReader({ read: fastReader(conn) });
+    noDelay(conn);
+  }
+
+  /** Connects to `server` within `timeoutMs`; throws `ConnectError`. */
+  static async open(server: ReverseUpstreamServer, timeoutMs: number): Promise<UpstreamConn> {
+    const conn = await connectTcp(server.hostname, server.port, { timeout: timeoutMs });
+    return new UpstreamConn(conn, server);
+  }
+
+  /** The connection's reader. */
+  get reader(): HttpReader {
+    return this.#reader;
+  }
+
+  /** Bytes read so far (a progress counter for stall checks). */
+  get bytesRead(): number {
+    return this.#reader.bytesRead;
+  }
+
+  /** Whether {@link close} ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Ends the current request: gives the reader's buffer back. Returns false (keeping it)
+   * when bytes beyond the response are buffered, which makes the connection unusable.
+   */
+  park(): boolean {
+    return this.#reader.park();
+  }
+
+  /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */
+  abort(): void {
+    safeClose(this.conn);
+  }
+
+  /** Closes the socket and returns the buffer; no read may be pending. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    safeClose(this.conn);
+    this.#reader.release();
+  }
+}

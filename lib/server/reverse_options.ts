@@ -1,0 +1,121 @@
+import type { HttpListenerSettings } from "../config/listeners.ts";
+import type { HttpLocation, HttpTimeouts, HttpUpstream } from "../config/schema.ts";
+import { parseAddress } from "../net/address.ts";
+import { CidrSet } from "../net/cidr.ts";
+import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import type {
+  BalanceMethod,
+  HeaderRule,
+  LocationAction,
+  ReverseLocation,
+  ReverseOptions,
+  ReverseTimeouts,
+  ReverseUpstream,
+} from "../reverse/types.ts";
+
+/**
+ * Turns the `[http]` servers of one address into the engine's options. The config was
+ * validated, so rules, header rules and CIDR lists parse. Upstream objects are shared by
+ * name across calls through `cache` so that balancer and health state can be keyed by them.
+ */
+export function reverseOptions(
+  settings: HttpListenerSettings,
+  cache: Map<string, ReverseUpstream> = new Map(),
+): ReverseOptions {
+  const byName = new Map(settings.upstreams.map((u) => [u.name, u]));
+  const upstreamFor = (url: string): ReverseUpstream => {
+    const target = /^http:\/\/([^/]+)\/?$/.exec(url)![1];
+    const named = byName.get(target);
+    const built = named ? fromConfig(named) : single(target);
+    const key = JSON.stringify(built);
+    const cached = cache.get(key);
+    if (cached) return cached;
+    cache.set(key, built);
+    return built;
+  };
+  return {
+    tls: false,
+    servers: settings.servers.map((server) => ({
+      names: server.up_name,
+      headers: [],
+      allow: null,
+      deny: null,
+      timeouts: timeouts(server),
+      locations: server.location.map((l) => location(l, upstreamFor)),
+    })),
+  };
+}
+
+function location(l: HttpLocation, upstreamFor: (url: string) => ReverseUpstream): ReverseLocation {
+  let action: LocationAction = { kind: "none" };
+  if (l.static_response !== null) action = { kind: "static", body: l.static_response, status: 200 };
+  else if (l.proxy_url !== null) {
+    action = { kind: "proxy", upstream: upstreamFor(l.proxy_url), hostHeader: null };
+  }
+  return {
+    rule: l.rule,
+    matcher: compileRule(l.rule) as Exclude<ReturnType<typeof compileRule>, string>,
+    methods: l.method,
+    action,
+    headers: l.headers.map((h) => parseHeaderRule(h) as HeaderRule),
+    allow: cidr(l.allow_ip),
+    deny: cidr(l.deny_ip),
+    timeouts: timeouts(l),
+  };
+}
+
+function timeouts(t: HttpTimeouts): ReverseTimeouts {
+  return {
+    proxyConnect: t.proxy_connect_timeout * 1000,
+    proxyRead: t.proxy_read_timeout * 1000,
+    proxyWrite: t.proxy_write_timeout * 1000,
+    clientRead: t.client_read_timeout * 1000,
+    clientWrite: t.client_write_timeout * 1000,
+    clientKeepAlive: t.client_ka_timeout * 1000,
+  };
+}
+
+function cidr(list: readonly string[]): CidrSet | null {
+  if (list.length === 0) return null;
+  const set = CidrSet.parse(list);
+  return set instanceof CidrSet ? set : null;
+}
+
+function method(text: string): BalanceMethod {
+  if (text === "least_conn") return { kind: "least_conn" };
+  if (text === "ip_hash") return { kind: "ip_hash" };
+  const hash = /^hash\s+(.+)$/.exec(text);
+  if (hash) return { kind: "hash", key: hash[1].trim() };
+  return { kind: "round_robin" };
+}
+
+function fromConfig(u: HttpUpstream): ReverseUpstream {
+  return {
+    name: u.name,
+    servers: u.server.map((s) => ({ ...s })),
+    method: method(u.method),
+    healthCheck: u.health_check && {
+      path: u.health_check.path,
+      intervalMs: u.health_check.interval * 1000,
+      timeoutMs: u.health_check.timeout * 1000,
+    },
+  };
+}
+
+function single(hostPort: string): ReverseUpstream {
+  const addr = parseAddress(hostPort, false)!;
+  return {
+    name: hostPort,
+    servers: [{
+      addr: hostPort,
+      hostname: addr.hostname,
+      port: addr.port,
+      weight: 100,
+      fail_timeout: 30,
+      fall_times: 2,
+      rise_times: 2,
+    }],
+    method: { kind: "round_robin" },
+    healthCheck: null,
+  };
+}

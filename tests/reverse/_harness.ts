@@ -1,0 +1,526 @@
+/**
+ * Helpers for the reverse-proxy tests: `ReverseOptions` built by hand, `ReverseProxy` on an
+ * in-process accept loop, origins (Deno.serve and raw TCP) that record what they receive,
+ * and curl run the way a user runs it.
+ */
+import { HealthRegistry } from "../../lib/balancer/health.ts";
+import { setupLogging } from "../../lib/log/setup.ts";
+import { CidrSet } from "../../lib/net/cidr.ts";
+import { ReverseProxy } from "../../lib/reverse/service.ts";
+import type {
+  BalanceMethod,
+  HeaderRule,
+  LocationAction,
+  LocationMatcher,
+  ReverseLocation,
+  ReverseOptions,
+  ReverseServer,
+  ReverseTimeouts,
+  ReverseUpstream,
+  ReverseUpstreamServer,
+} from "../../lib/reverse/types.ts";
+import { curl, readToEnd, sha256, writeAll } from "../proxy/http_harness.ts";
+
+export { curl, readToEnd, sha256, writeAll };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+if (Deno.env.get("WMPROXY_TEST_LOG")) await setupLogging({ level: "debug" });
+
+/** Test-friendly timeouts; override per test. */
+export function timeouts(overrides: Partial<ReverseTimeouts> = {}): ReverseTimeouts {
+  return {
+    proxyConnect: 2000,
+    proxyRead: 10_000,
+    proxyWrite: 10_000,
+    clientRead: 10_000,
+    clientWrite: 10_000,
+    clientKeepAlive: 30_000,
+    ...overrides,
+  };
+}
+
+/** An upstream server on 127.0.0.1 (or `hostname`) at `port`. */
+export function upstreamServer(
+  port: number,
+  overrides: Partial<ReverseUpstreamServer> = {},
+): ReverseUpstreamServer {
+  const hostname = overrides.hostname ?? "127.0.0.1";
+  return {
+    addr: hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`,
+    hostname,
+    port,
+    weight: 100,
+    fail_timeout: 30,
+    fall_times: 2,
+    rise_times: 2,
+    ...overrides,
+  };
+}
+
+/** An upstream over `servers` (ports or server objects). */
+export function upstream(
+  name: string,
+  servers: readonly (number | ReverseUpstreamServer)[],
+  overrides: Partial<ReverseUpstream> = {},
+): ReverseUpstream {
+  return {
+    name,
+    servers: servers.map((s) => typeof s === "number" ? upstreamServer(s) : s),
+    method: { kind: "round_robin" } as BalanceMethod,
+    healthCheck: null,
+    ...overrides,
+  };
+}
+
+/** A location matching `rule`: `/x` prefix, `~ re` regex, `* glob`, `@name` named. */
+export function location(
+  rule: string,
+  action: LocationAction,
+  overrides: Partial<ReverseLocation> = {},
+): ReverseLocation {
+  return {
+    rule,
+    matcher: matcher(rule),
+    methods: null,
+    action,
+    headers: [],
+    allow: null,
+    deny: null,
+    timeouts: timeouts(),
+    ...overrides,
+  };
+}
+
+function matcher(rule: string): LocationMatcher {
+  if (rule.startsWith("@")) return { kind: "named", name: rule.slice(1) };
+  if (rule.startsWith("~ ")) {
+    return { kind: "regex", pattern: new RegExp(rule.slice(2)), source: rule.slice(2) };
+  }
+  if (rule.startsWith("* ")) {
+    const glob = rule.slice(2);
+    const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000")
+      .replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*").replace(/\?/g, "[^/]");
+    return { kind: "glob", pattern: new RegExp(`^${re}$`), source: glob };
+  }
+  return { kind: "prefix", prefix: rule };
+}
+
+/** The `proxy` action. */
+export function proxyTo(up: ReverseUpstream, hostHeader: string | null = null): LocationAction {
+  return { kind: "proxy", upstream: up, hostHeader };
+}
+
+/** The `static` action. */
+export function staticBody(body: string, status = 200): LocationAction {
+  return { kind: "static", body, status };
+}
+
+/** A server with `names` and `locations`. */
+export function server(
+  names: readonly string[],
+  locations: readonly ReverseLocation[],
+  overrides: Partial<ReverseServer> = {},
+): ReverseServer {
+  return {
+    names,
+    locations,
+    headers: [],
+    allow: null,
+    deny: null,
+    timeouts: timeouts(),
+    ...overrides,
+  };
+}
+
+/** Parsed header rules from wmproxy's strings: `proxy N V`, `+ N V`, `- N`, `N V`. */
+export function rules(...lines: string[]): HeaderRule[] {
+  return lines.map((line) => {
+    const [a, b, ...rest] = line.split(" ");
+    if (a === "proxy") return { op: "proxy", name: b, value: rest.join(" ") };
+    if (a === "+") return { op: "add", name: b, value: rest.join(" ") };
+    if (a === "-") return { op: "remove", name: b, value: "" };
+    return { op: "set", name: a, value: [b, ...rest].join(" ") };
+  });
+}
+
+/** A CIDR set, or a thrown error for a bad entry. */
+export function cidr(...entries: string[]): CidrSet {
+  const set = CidrSet.parse(entries);
+  if (!(set instanceof CidrSet)) throw new Error(`bad cidr ${set.invalid}`);
+  return set;
+}
+
+/** The proxy on a loopback port. */
+export interface TestReverse {
+  readonly proxy: ReverseProxy;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Client connections accepted so far. */
+  accepted(): number;
+  /** Stops listening, closes client connections, waits for every handler, closes the proxy. */
+  close(): Promise<void>;
+}
+
+/** Runs `ReverseProxy` on `Deno.listen` in this process. */
+export function startReverse(
+  options: ReverseOptions,
+  hostname = "127.0.0.1",
+  health: HealthRegistry = new HealthRegistry(),
+): TestReverse {
+  const proxy = new ReverseProxy("test", options, health);
+  const listener = Deno.listen({ hostname, port: 0 });
+  const running = new Set<Promise<void>>();
+  let accepted = 0;
+  const loop = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      const p = proxy.handle(conn);
+      running.add(p);
+      p.finally(() => running.delete(p));
+    }
+  })().catch(() => {});
+  const { port } = listener.addr as Deno.NetAddr;
+  return {
+    proxy,
+    port,
+    url: hostname.includes(":") ? `http://[${hostname}]:${port}` : `http://${hostname}:${port}`,
+    accepted: () => accepted,
+    async close() {
+      listener.close();
+      await loop;
+      proxy.tracker.closeAll();
+      while (running.size > 0) await Promise.all(running);
+      await proxy.close();
+    },
+  };
+}
+
+/** Options with one server whose locations are given. */
+export function options(
+  locations: readonly ReverseLocation[],
+  overrides: Partial<ReverseServer> = {},
+): ReverseOptions {
+  return { servers: [server([], locations, overrides)], tls: false };
+}
+
+/** What an origin saw of one request. */
+export interface Seen {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Headers;
+  /** The proxy-side port of the upstream connection. */
+  readonly remotePort: number;
+  readonly bodyLength: number;
+  readonly bodyHash: string;
+}
+
+/** A `Deno.serve` origin recording what it receives. */
+export interface TestOrigin {
+  readonly port: number;
+  readonly tag: string;
+  readonly seen: Seen[];
+  /** Upstream connections seen (distinct remote ports). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `Deno.serve` on 127.0.0.1:`port` (0: any). It answers `respond`, by default
+ * `TAG PATH` (text).
+ */
+export function startOrigin(
+  tag: string,
+  respond?: (req: Request, seen: Seen) => Response | Promise<Response>,
+  port = 0,
+): TestOrigin {
+  const seen: Seen[] = [];
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, signal: ac.signal, onListen() {} },
+    async (req, info) => {
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await req.arrayBuffer());
+      } catch {
+        return new Response("incomplete body", { status: 400 });
+      }
+      const url = new URL(req.url);
+      const entry: Seen = {
+        method: req.method,
+        path: url.pathname + url.search,
+        headers: req.headers,
+        remotePort: (info.remoteAddr as Deno.NetAddr).port,
+        bodyLength: body.length,
+        bodyHash: body.length > 0 ? await sha256(body) : "",
+      };
+      seen.push(entry);
+      if (respond) return await respond(req, entry);
+      return new Response(`${tag} ${url.pathname}`);
+    },
+  );
+  return {
+    port: server.addr.port,
+    tag,
+    seen,
+    connections: () => new Set(seen.map((s) => s.remotePort)).size,
+    async close() {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
+/** One request a raw origin parsed (its head as text, its body bytes). */
+export interface RawRequest {
+  readonly head: string;
+  readonly requestLine: string;
+  readonly body: Uint8Array;
+  /** Which accepted connection (0-based) it came on. */
+  readonly conn: number;
+}
+
+/** What a raw origin does with a request: the bytes to answer, or null to close. */
+export type RawHandler = (
+  req: RawRequest,
+  conn: Deno.TcpConn,
+) => Uint8Array | string | null | Promise<Uint8Array | string | null>;
+
+/** A raw TCP origin reading simple HTTP/1.1 requests (Content-Length or chunked bodies). */
+export interface RawOrigin {
+  readonly port: number;
+  readonly requests: RawRequest[];
+  /** Connections accepted. */
+  accepted(): number;
+  /** Connections the proxy closed (or that ended). */
+  ended(): number;
+  /** Closes every open connection (the listener stays). */
+  dropConnections(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a raw origin: parses each request just enough (head, then Content-Length or
+ * chunked body, passing through `Expect: 100-continue` when `continue100`) and writes what
+ * `handler` returns.
+ */
+export function startRawOrigin(
+  handler: RawHandler,
+  options: { continue100?: boolean } = {},
+): RawOrigin {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const requests: RawRequest[] = [];
+  const open = new Set<Deno.TcpConn>();
+  const tasks = new Set<Promise<void>>();
+  let accepted = 0;
+  let ended = 0;
+  const serve = async (conn: Deno.TcpConn, index: number) => {
+    const r = new RawReader(conn);
+    try {
+      while (true) {
+        const head = await r.readHead();
+        if (head === null) return;
+        const lines = head.split("\r\n");
+        const headers = new Map<string, string>();
+        for (const l of lines.slice(1)) {
+          const c = l.indexOf(":");
+          if (c > 0) headers.set(l.slice(0, c).trim().toLowerCase(), l.slice(c + 1).trim());
+        }
+        if (options.continue100 && headers.get("expect")?.toLowerCase() === "100-continue") {
+          await writeAll(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        let body: Uint8Array = new Uint8Array(0);
+        if (headers.get("transfer-encoding")?.toLowerCase().includes("chunked")) {
+          body = await r.readChunked();
+        } else if (headers.has("content-length")) {
+          body = await r.readExactly(Number(headers.get("content-length")));
+        }
+        const req = { head, requestLine: lines[0], body, conn: index };
+        requests.push(req);
+        const answer = await handler(req, conn);
+        if (answer === null) return;
+        await writeAll(conn, typeof answer === "string" ? encoder.encode(answer) : answer);
+      }
+    } catch {
+      // the proxy went away
+    } finally {
+      ended++;
+      open.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // closed already
+      }
+    }
+  };
+  const loop = (async () => {
+    for await (const conn of listener) {
+      open.add(conn);
+      const t = serve(conn, accepted++);
+      tasks.add(t);
+      t.finally(() => tasks.delete(t));
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    requests,
+    accepted: () => accepted,
+    ended: () => ended,
+    dropConnections() {
+      for (const c of open) {
+        try {
+          c.close();
+        } catch {
+          // closed already
+        }
+      }
+    },
+    async close() {
+      listener.close();
+      await loop;
+      this.dropConnections();
+      while (tasks.size > 0) await Promise.all(tasks);
+    },
+  };
+}
+
+/** A simple buffered reader for the raw origin and raw clients. */
+export class RawReader {
+  #conn: Deno.Conn;
+  #buf = new Uint8Array(0);
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async #fill(): Promise<boolean> {
+    const chunk = new Uint8Array(65536);
+    const n = await this.#conn.read(chunk);
+    if (n === null) return false;
+    const next = new Uint8Array(this.#buf.length + n);
+    next.set(this.#buf);
+    next.set(chunk.subarray(0, n), this.#buf.length);
+    this.#buf = next;
+    return true;
+  }
+
+  /** The next head (without the final CRLF CRLF), or null at a clean end. */
+  async readHead(): Promise<string | null> {
+    while (true) {
+      const text = decoder.decode(this.#buf);
+      const end = text.indexOf("\r\n\r\n");
+      if (end >= 0) {
+        const headLen = encoder.encode(text.slice(0, end + 4)).length;
+        this.#buf = this.#buf.slice(headLen);
+        return text.slice(0, end);
+      }
+      if (!(await this.#fill())) {
+        if (this.#buf.length === 0) return null;
+        throw new Error("closed inside a head");
+      }
+    }
+  }
+
+  /** Exactly `n` bytes. */
+  async readExactly(n: number): Promise<Uint8Array> {
+    while (this.#buf.length < n) {
+      if (!(await this.#fill())) throw new Error("closed inside a body");
+    }
+    const out = this.#buf.slice(0, n);
+    this.#buf = this.#buf.slice(n);
+    return out;
+  }
+
+  /** One CRLF-terminated line, without the CRLF. */
+  async readLine(): Promise<string> {
+    while (true) {
+      const i = this.#buf.indexOf(0x0a);
+      if (i >= 0) {
+        const line = decoder.decode(this.#buf.subarray(0, i)).replace(/\r$/, "");
+        this.#buf = this.#buf.slice(i + 1);
+        return line;
+      }
+      if (!(await this.#fill())) throw new Error("closed inside a line");
+    }
+  }
+
+  /** A chunked body's data (trailers skipped). */
+  async readChunked(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    while (true) {
+      const size = parseInt((await this.readLine()).split(";")[0], 16);
+      if (!(size >= 0)) throw new Error("bad chunk size");
+      if (size === 0) {
+        while ((await this.readLine()) !== "");
+        break;
+      }
+      parts.push(await this.readExactly(size));
+      await this.readExactly(2);
+    }
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  /** Bytes buffered beyond what was read. */
+  get buffered(): number {
+    return this.#buf.length;
+  }
+}
+
+/** An HTTP/1.1 response with a text body. */
+export function textResponse(
+  body: string,
+  status = 200,
+  extra: readonly string[] = [],
+): string {
+  const bytes = encoder.encode(body);
+  return `HTTP/1.1 ${status} X\r\nContent-Length: ${bytes.length}\r\n${
+    extra.map((h) => `${h}\r\n`).join("")
+  }\r\n${body}`;
+}
+
+/** Sends raw bytes and reads until the proxy closes; returns the text. */
+export async function rawExchange(port: number, payload: Uint8Array | string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const writing = writeAll(conn, payload).catch(() => {});
+    const answer = await readToEnd(conn);
+    await writing;
+    return decoder.decode(answer);
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+/** curl's status code for a URL (`-o /dev/null -w %{http_code}`), plus extra args. */
+export async function status(url: string, ...args: string[]): Promise<number> {
+  const r = await curl(["-o", "/dev/null", "-w", "%{http_code}", ...args, url]);
+  return Number(r.stdout);
+}
+
+/** Waits until `check()` is true, polling on the event loop, up to `timeoutMs`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export { decoder, encoder };

@@ -4,8 +4,10 @@
  */
 
 import type { BenchCase } from "../lib/types.ts";
+import { HTTP_PROXY_CASE } from "./http_proxy.ts";
+import { SOCKS5_CASE } from "./socks5.ts";
 import { TCP_CASE } from "./tcp.ts";
 import { UDP_CASE } from "./udp.ts";
 
 /** Every case; add a new one here. */
-export const CASES: readonly BenchCase[] = [TCP_CASE, UDP_CASE];
+export const CASES: readonly BenchCase[] = [TCP_CASE, UDP_CASE, HTTP_PROXY_CASE, SOCKS5_CASE];

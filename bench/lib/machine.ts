@@ -47,10 +47,8 @@ export async function machineInfo(
 async function toolVersion(tool: Tool): Promise<string> {
   try {
     // Some tools (wrk -v) exit non-zero after printing their version, so the status is ignored.
-    const { stdout, stderr } = await new Deno.Command(tool.command, {
-      args: [...tool.versionArgs],
-      stdin: "null",
-    }).output();
+    const [command, ...args] = tool.versionCommand ?? [tool.command, ...tool.versionArgs];
+    const { stdout, stderr } = await new Deno.Command(command, { args, stdin: "null" }).output();
     const text = new TextDecoder().decode(stdout) + "\n" + new TextDecoder().decode(stderr);
     return pickVersionLine(text, tool.versionLine);
   } catch {

@@ -31,6 +31,11 @@ export interface StartProcessOptions {
   cwd?: string;
   /** Extra environment variables. @default {} */
   env?: Record<string, string>;
+  /**
+   * `"null"` discards stdout, for a server that logs every connection there (microsocks); its
+   * stderr is still kept for error messages. @default "piped"
+   */
+  stdout?: "piped" | "null";
 }
 
 /**
@@ -51,10 +56,13 @@ export function startProcess(
     cwd: options.cwd,
     env: options.env,
     stdin: "null",
-    stdout: "piped",
+    stdout: options.stdout ?? "piped",
     stderr: "piped",
   }).spawn();
-  const tails: OutputTail[] = [drainToTail(child.stdout), drainToTail(child.stderr)];
+  const tails: OutputTail[] = [
+    ...(options.stdout === "null" ? [] : [drainToTail(child.stdout)]),
+    drainToTail(child.stderr),
+  ];
   const controller = new AbortController();
   const status = child.status.then(async (status) => {
     // A forking server's children hold the pipes too; stopProcess signals them as well.
@@ -155,16 +163,22 @@ export interface StartServerOptions extends StartProcessOptions {
    * server's own port, or a forwarder's port in front of one. @default []
    */
   udpEchoPorts?: readonly number[];
+  /**
+   * A last check once every port is up, such as one request through a proxy: the server is
+   * ready when it resolves and failed to start when it throws. It gets a signal that aborts
+   * when the process exits or `readyTimeoutMs` passes. @default none
+   */
+  probe?: (signal: AbortSignal) => Promise<void>;
 }
 
 /**
- * Spawns a server and waits until each of `ports` accepts a connection and each of
- * `options.udpEchoPorts` echoes a datagram. If it exits first or the deadline passes, it is
- * stopped and the error (with its last output) is thrown.
+ * Spawns a server and waits until each of `ports` accepts a connection, each of
+ * `options.udpEchoPorts` echoes a datagram and `options.probe` passes. If it exits first or the
+ * deadline passes, it is stopped and the error (with its last output) is thrown.
  * @param name short name used in messages
  * @param argv the command followed by its arguments
  * @param ports loopback TCP ports the server listens on
- * @param options working directory, environment, deadline, UDP ports
+ * @param options working directory, environment, deadline, UDP ports, probe
  * @returns the running, ready process
  */
 export async function startServer(
@@ -178,6 +192,10 @@ export async function startServer(
     const wait = { timeoutMs: options.readyTimeoutMs, signal: process.exited };
     for (const port of ports) await waitForPort(port, wait);
     for (const port of options.udpEchoPorts ?? []) await waitForUdpEcho(port, wait);
+    if (options.probe !== undefined) {
+      const deadline = AbortSignal.timeout(options.readyTimeoutMs ?? 10_000);
+      await options.probe(AbortSignal.any([process.exited, deadline]));
+    }
     return process;
   } catch (error) {
     const exitedEarly = process.exited.aborted;

@@ -16,6 +16,12 @@ export interface Tool {
   versionArgs: readonly string[];
   /** Which printed line is the version (socat's first line is a banner). @default the first */
   versionLine?: RegExp;
+  /**
+   * A command line to run instead of `command versionArgs...`, for a tool that cannot print
+   * its version (microsocks only prints its usage, and starts serving without arguments).
+   * @default none
+   */
+  versionCommand?: readonly string[];
 }
 
 /** One line of a result table: one kind of work, measured on the peer and on ours. */

@@ -1,5 +1,6 @@
 /**
- * Ours: wmproxy's TCP and UDP forwarders, started the way a user runs them.
+ * Ours: wmproxy's TCP and UDP forwarders and its forward proxy, started the way a user runs
+ * them.
  * @module
  */
 
@@ -44,10 +45,28 @@ export async function startWmproxyUdp(
   });
 }
 
+/**
+ * Writes `<dir>/wmproxy.toml` with a `[proxy]` section (HTTP, CONNECT and SOCKS5 on one port,
+ * no credentials) and runs it like `startWmproxyStream`.
+ * @param dir a private temp directory
+ * @param port the proxy's loopback port
+ * @param probe a request through the proxy that must succeed before it counts as ready
+ * @returns the ready process
+ * @throws Error when main.ts is missing, the proxy never listens or the probe fails
+ */
+export async function startWmproxyForward(
+  dir: string,
+  port: number,
+  probe?: (signal: AbortSignal) => Promise<void>,
+): Promise<ManagedProcess> {
+  return await startWmproxy(dir, wmproxyForwardConfig(port), { tcp: [port] }, probe);
+}
+
 async function startWmproxy(
   dir: string,
   toml: string,
   ports: { tcp?: number[]; udp?: number[] },
+  probe?: (signal: AbortSignal) => Promise<void>,
 ): Promise<ManagedProcess> {
   const main = `${REPO_ROOT}main.ts`;
   try {
@@ -67,6 +86,7 @@ async function startWmproxy(
       env: { NO_COLOR: "1" },
       readyTimeoutMs: 60_000,
       udpEchoPorts: ports.udp ?? [],
+      probe,
     },
   );
 }
@@ -100,4 +120,17 @@ proxy_url = "udp://127.0.0.1:${route.upstreamPort}"
 timeout = "60s"
 `
   ).join("\n");
+}
+
+/**
+ * The wmproxy configuration for the forward proxy: HTTP, HTTPS (CONNECT) and SOCKS5 on one
+ * loopback port, without credentials.
+ * @param port the proxy's port
+ * @returns TOML text
+ */
+export function wmproxyForwardConfig(port: number): string {
+  return `[proxy]
+bind_addr = "127.0.0.1:${port}"
+flag = "http https socks5"
+`;
 }

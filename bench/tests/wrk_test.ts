@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseWrkOutput } from "../lib/wrk.ts";
+import { parseWrkOutput, wrkRequestScript } from "../lib/wrk.ts";
 
 const REPORT = `Running 2s test @ http://127.0.0.1:18080/
   1 threads and 50 connections
@@ -28,7 +28,27 @@ Deno.test("parseWrkOutput() reads rps, requests and percentiles in milliseconds"
 Deno.test("parseWrkOutput() adds up socket errors and counts non-2xx answers", () => {
   const result = parseWrkOutput(REPORT);
   assert.equal(result.socketErrors, 6);
+  assert.deepEqual(result.socketErrorsByKind, { connect: 0, read: 3, write: 1, timeout: 2 });
   assert.equal(result.non2xx, 7);
+});
+
+Deno.test("parseWrkOutput() reports no socket errors of any kind when wrk lists none", () => {
+  const clean = REPORT.replace(/^\s*Socket errors:.*\n/m, "");
+  assert.deepEqual(parseWrkOutput(clean).socketErrorsByKind, {
+    connect: 0,
+    read: 0,
+    write: 0,
+    timeout: 0,
+  });
+});
+
+Deno.test("wrkRequestScript() sets an absolute-form target and the Host header", () => {
+  assert.equal(
+    wrkRequestScript({ path: "http://127.0.0.1:8080/", host: "127.0.0.1:8080" }),
+    `wrk.path = "http://127.0.0.1:8080/"\nwrk.headers["Host"] = "127.0.0.1:8080"\n`,
+  );
+  assert.equal(wrkRequestScript({ path: 'a"b\\' }), `wrk.path = "a\\"b\\\\"\n`);
+  assert.throws(() => wrkRequestScript({ host: "a\r\nX: y" }), /control character/);
 });
 
 Deno.test("parseWrkOutput() throws when Requests/sec is missing", () => {

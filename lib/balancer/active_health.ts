@@ -2,6 +2,7 @@ import { HttpReader } from "../http/reader.ts";
 import { parseResponseHead } from "../http/response_head.ts";
 import { writeAll } from "../http/write.ts";
 import { connectTcp } from "../net/connect.ts";
+import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { HealthRegistry } from "./health.ts";
 
 /** What an active check needs to know of a server. */
@@ -68,7 +69,7 @@ export class ActiveHealthCheck<T extends CheckedServer> {
   readonly #options: ActiveHealthOptions;
   readonly #state = new Map<T, State>();
   readonly #open = new Set<Deno.Conn>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer = undefined;
   #round: Promise<void> | undefined;
   #running = false;
   #stopped = false;
@@ -98,7 +99,7 @@ export class ActiveHealthCheck<T extends CheckedServer> {
   async stop(): Promise<void> {
     this.#running = false;
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    stopTimer(this.#timer);
     this.#timer = undefined;
     for (const c of this.#open) closeQuietly(c);
     await this.#round;
@@ -129,7 +130,7 @@ export class ActiveHealthCheck<T extends CheckedServer> {
 
   #schedule(delay: number): void {
     if (!this.#running) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = startTimer(() => {
       this.#timer = undefined;
       const started = Date.now();
       // The next round starts one interval after this one started, never before it ended.
@@ -172,7 +173,7 @@ export class ActiveHealthCheck<T extends CheckedServer> {
       return (e as Error).message;
     }
     this.#open.add(conn);
-    const timer = setTimeout(
+    const timer = startTimer(
       () => closeQuietly(conn),
       Math.max(1, timeoutMs - (Date.now() - started)),
     );
@@ -200,7 +201,7 @@ export class ActiveHealthCheck<T extends CheckedServer> {
     } catch (e) {
       return (e as Error).message;
     } finally {
-      clearTimeout(timer);
+      stopTimer(timer);
       this.#open.delete(conn);
       reader?.release();
       closeQuietly(conn);

@@ -11,7 +11,10 @@ export class HeadBuilder {
   #buf: Uint8Array;
   #len = 0;
 
-  /** @param size initial capacity in bytes */
+  /**
+   * Creates a builder.
+   * @param size initial capacity in bytes
+   */
   constructor(size = 4096) {
     this.#buf = new Uint8Array(size);
   }

@@ -1,4 +1,6 @@
+import { safeClose } from "../net/relay.ts";
 import type { HttpReader } from "./reader.ts";
+import { startTimer, stopTimer } from "../net/timer.ts";
 
 /** Options for {@link lingerClose}. */
 export interface LingerOptions {
@@ -22,11 +24,11 @@ export async function lingerClose(
   try {
     await conn.closeWrite();
   } catch {
-    closeQuietly(conn);
+    safeClose(conn);
     return;
   }
   const limit = options.maxBytes ?? 16 * 1024 * 1024;
-  const timer = setTimeout(() => closeQuietly(conn), options.timeout ?? 2000);
+  const timer = startTimer(() => safeClose(conn), options.timeout ?? 2000);
   try {
     let drained = 0;
     reader.consume(reader.buffered);
@@ -37,15 +39,7 @@ export async function lingerClose(
   } catch {
     // whatever went wrong, the connection is closed below
   } finally {
-    clearTimeout(timer);
-    closeQuietly(conn);
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
+    stopTimer(timer);
+    safeClose(conn);
   }
 }

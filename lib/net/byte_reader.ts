@@ -1,5 +1,7 @@
 import { ProtocolError } from "./protocol_error.ts";
 
+const INITIAL_SIZE = 1024;
+
 /**
  * Reads a connection through a buffer, for parsing protocol heads: exact byte counts,
  * delimited blocks with a size limit, and whatever is left over once a tunnel starts.
@@ -19,7 +21,8 @@ export class ByteReader {
   constructor(conn: Deno.Conn, initial: Uint8Array = new Uint8Array(0), protocol = "tcp") {
     this.#conn = conn;
     this.#protocol = protocol;
-    this.#buf = new Uint8Array(Math.max(16384, initial.length));
+    // Heads are small (a SOCKS5 handshake is at most 1 KiB): start small, grow when full.
+    this.#buf = new Uint8Array(Math.max(INITIAL_SIZE, initial.length));
     this.#buf.set(initial);
     this.#end = initial.length;
   }

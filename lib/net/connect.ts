@@ -1,3 +1,5 @@
+import { startTimer, stopTimer } from "./timer.ts";
+
 /** A connect that failed, with whether it timed out or was refused/unreachable. */
 export class ConnectError extends Error {
   readonly kind: "timeout" | "refused" | "unreachable";
@@ -26,7 +28,7 @@ export async function connectTcp(
   // A timer cleared on return rather than AbortSignal.timeout(), whose timer stays queued
   // and fires (building a DOMException) long after a successful connect.
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeout ?? 10_000);
+  const timer = startTimer(() => controller.abort(), options.timeout ?? 10_000);
   try {
     return await Deno.connect({ hostname, port, signal: controller.signal });
   } catch (e) {
@@ -35,6 +37,6 @@ export async function connectTcp(
     if (e instanceof Deno.errors.ConnectionRefused) throw new ConnectError(address, "refused", e);
     throw new ConnectError(address, "unreachable", e);
   } finally {
-    clearTimeout(timer);
+    stopTimer(timer);
   }
 }

@@ -1,3 +1,5 @@
+import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
+
 /** Why a {@link Watchdog} fired. */
 export type WatchKind = "head" | "idle" | "stall";
 
@@ -8,7 +10,7 @@ export type WatchKind = "head" | "idle" | "stall";
  * counter instead of resetting a timer on every read.
  */
 export class Watchdog {
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer;
   #fired: WatchKind | null = null;
   readonly #onFire: (kind: WatchKind) => void;
 
@@ -25,7 +27,7 @@ export class Watchdog {
   /** Fires `kind` after `ms` milliseconds unless cleared or re-armed first; 0 = never. */
   deadline(kind: "head" | "idle", ms: number): void {
     this.clear();
-    if (ms > 0) this.#timer = setTimeout(() => this.#fire(kind), ms);
+    if (ms > 0) this.#timer = startTimer(() => this.#fire(kind), ms);
   }
 
   /** Fires `stall` when `progress()` has not changed over a whole `ms` period; 0 = never. */
@@ -40,14 +42,14 @@ export class Watchdog {
         return;
       }
       seen = now;
-      this.#timer = setTimeout(check, ms);
+      this.#timer = startTimer(check, ms);
     };
-    this.#timer = setTimeout(check, ms);
+    this.#timer = startTimer(check, ms);
   }
 
   /** Stops the timer. */
   clear(): void {
-    clearTimeout(this.#timer);
+    stopTimer(this.#timer);
     this.#timer = undefined;
   }
 

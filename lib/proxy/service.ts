@@ -1,5 +1,7 @@
 import { log } from "../log/logger.ts";
+import { releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
 import { safeClose } from "../net/relay.ts";
+import { startTimer, stopTimer } from "../net/timer.ts";
 import { ConnTracker } from "../server/conn_tracker.ts";
 import type { ForwardProxyOptions, ProxyConnContext, ProxyHandler } from "./types.ts";
 
@@ -16,6 +18,8 @@ const SOCKS5_VERSION = 0x05;
 // A SOCKS4 greeting goes to the SOCKS5 handler too, which refuses it with a clear log line.
 const SOCKS4_VERSION = 0x04;
 let nextId = 1;
+/** Most bytes the protocol sniff reads; the handlers read the rest. */
+const FIRST_READ_SIZE = 4096;
 
 /**
  * One port, three protocols: reads the first bytes of each connection and hands it to the
@@ -83,15 +87,18 @@ export class ForwardProxy {
 
 /** The first bytes a client sends, or null when it closes or stays silent past `timeoutMs`. */
 async function readFirst(conn: Deno.TcpConn, timeoutMs: number): Promise<Uint8Array | null> {
-  const buf = new Uint8Array(4096);
-  const timer = setTimeout(() => safeClose(conn), timeoutMs);
+  // A pooled buffer and a copy of what arrived (a few hundred bytes) rather than a new
+  // buffer per connection.
+  const buf = takeBuffer();
+  const timer = startTimer(() => safeClose(conn), timeoutMs);
   try {
-    const n = await conn.read(buf);
-    return n === null ? null : buf.subarray(0, n);
+    const n = await conn.read(buf.subarray(0, FIRST_READ_SIZE));
+    return n === null ? null : buf.slice(0, n);
   } catch {
     return null;
   } finally {
-    clearTimeout(timer);
+    stopTimer(timer);
+    releaseBuffer(buf);
   }
 }
 

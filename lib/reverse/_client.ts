@@ -92,8 +92,9 @@ export class ClientConn implements Timed {
   }
 
   /**
-   * Watches for a stall: each `ms` period without a byte read from the client or the upstream
-   * cuts the upstream off (and the client, once the response started).
+   * Watches for a stall: a whole `ms` period without a byte read from the client or the
+   * upstream cuts the upstream off (and the client, once the response started or when there
+   * is no upstream).
    */
   watchStall(ms: number): void {
     this.#mode = WAIT_STALL;
@@ -146,8 +147,10 @@ export class ClientConn implements Timed {
           return;
         }
         this.#fire(WAIT_STALL);
-        this.upstream?.abort();
-        if (this.responding) safeClose(this.conn);
+        // Cut the upstream off (the exchange then answers 504); with no upstream (a body
+        // being discarded) or a response under way, the client goes too.
+        if (this.upstream !== null) this.upstream.abort();
+        if (this.responding || this.upstream === null) safeClose(this.conn);
         return;
       }
       default:

@@ -1,3 +1,5 @@
+import { startInterval, stopTimer, type Timer } from "../net/timer.ts";
+
 /** Something with a deadline the sweeper checks. */
 export interface Timed {
   /** When to call {@link expire}, in ms since the epoch; 0 = no deadline. */
@@ -14,7 +16,7 @@ export interface Timed {
  */
 export class DeadlineSweeper {
   readonly #items = new Set<Timed>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: Timer = undefined;
   #tick: number;
 
   /** @param tickMs how often deadlines are checked */
@@ -27,22 +29,22 @@ export class DeadlineSweeper {
     if (ms === this.#tick) return;
     this.#tick = ms;
     if (this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = setInterval(() => this.#sweep(), this.#tick);
+      stopTimer(this.#timer);
+      this.#timer = startInterval(() => this.#sweep(), this.#tick);
     }
   }
 
   /** Starts watching `item`. */
   add(item: Timed): void {
     this.#items.add(item);
-    this.#timer ??= setInterval(() => this.#sweep(), this.#tick);
+    this.#timer ??= startInterval(() => this.#sweep(), this.#tick);
   }
 
   /** Stops watching `item`. */
   delete(item: Timed): void {
     this.#items.delete(item);
     if (this.#items.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
+      stopTimer(this.#timer);
       this.#timer = undefined;
     }
   }

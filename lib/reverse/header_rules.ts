@@ -19,10 +19,13 @@ export const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
 
 /** One rule ready to apply. */
 export interface CompiledRule {
+  /** What the rule does (see {@link HeaderRule}). */
   readonly op: HeaderRule["op"];
   /** The name as written (used when the field is added). */
   readonly name: string;
+  /** The name in lower case. */
   readonly lower: string;
+  /** The value template. */
   readonly value: Template;
 }
 

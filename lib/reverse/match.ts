@@ -26,16 +26,19 @@
 import type { ReverseLocation, ReverseServer } from "./types.ts";
 
 /** {@link LocationTable.match}: no location matches the path. */
-export const NO_LOCATION = -1;
+export const NO_LOCATION: number = -1;
 /** {@link LocationTable.match}: locations match the path, but none accepts the method. */
-export const METHOD_NOT_ALLOWED = -2;
+export const METHOD_NOT_ALLOWED: number = -2;
 
 /** Picks the server for a Host; built once per set of servers. */
 export class ServerTable {
   readonly #byName = new Map<string, number>();
   readonly #single: boolean;
 
-  /** @param servers the servers of one listener, the default first */
+  /**
+   * Builds the table.
+   * @param servers the servers of one listener, the default first
+   */
   constructor(servers: readonly ReverseServer[]) {
     this.#single = servers.length <= 1;
     servers.forEach((server, i) => {
@@ -87,7 +90,10 @@ export class LocationTable {
   /** Indexes of regex and glob rules, in config order. */
   readonly #patterns: readonly number[];
 
-  /** @param locations one server's locations in config order */
+  /**
+   * Builds the table.
+   * @param locations one server's locations in config order
+   */
   constructor(locations: readonly ReverseLocation[]) {
     this.#locations = locations;
     const prefixes: number[] = [];

@@ -1,5 +1,6 @@
 import { HealthRegistry } from "../balancer/health.ts";
 import { noDelay } from "../http/no_delay.ts";
+import { safeClose } from "../net/relay.ts";
 import { ConnTracker } from "../server/conn_tracker.ts";
 import { ClientConn } from "./_client.ts";
 import { DeadlineSweeper, tickFor } from "./_deadlines.ts";
@@ -94,16 +95,8 @@ export class ReverseProxy {
         error: e,
       });
     } finally {
-      try {
-        client?.finish();
-      } catch {
-        // closing what is already closed
-      }
-      try {
-        conn.close();
-      } catch {
-        // closed above
-      }
+      if (client) client.finish();
+      else safeClose(conn);
       tracker.delete(conn);
     }
   }

@@ -9,7 +9,9 @@ import type { ReverseUpstreamServer } from "./types.ts";
  * it serves a request: an idle pooled connection holds none.
  */
 export class UpstreamConn {
+  /** The socket. */
   readonly conn: Deno.TcpConn;
+  /** The server it goes to. */
   readonly server: ReverseUpstreamServer;
   /** Requests sent on it before the current one (more than 0: reused from the pool). */
   requests = 0;
@@ -28,9 +30,10 @@ export class UpstreamConn {
     noDelay(conn);
   }
 
-  /** Connects to `server` within `timeoutMs`; throws `ConnectError`. */
+  /** Connects to `server` within `timeoutMs` (0: a day); throws `ConnectError`. */
   static async open(server: ReverseUpstreamServer, timeoutMs: number): Promise<UpstreamConn> {
-    const conn = await connectTcp(server.hostname, server.port, { timeout: timeoutMs });
+    const timeout = timeoutMs > 0 ? timeoutMs : 86_400_000;
+    const conn = await connectTcp(server.hostname, server.port, { timeout });
     return new UpstreamConn(conn, server);
   }
 

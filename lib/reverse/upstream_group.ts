@@ -139,6 +139,11 @@ export class UpstreamGroup {
    * down; undefined when none is left. `src` gives the hash key's variables.
    */
   select(src: VariableSource, exclude?: ReadonlySet<Server>): Server | undefined {
+    if (this.servers.length === 1 && this.#checker === null) {
+      // A lone server without active checks is always tried (see isUp): no balancing.
+      const only = this.servers[0];
+      return exclude?.has(only) ? undefined : only;
+    }
     this.#now = Date.now();
     if (this.#roundRobin) return this.#roundRobin.next(exclude, this.#eligible);
     if (this.#leastConn) return this.#leastConn.next(exclude, this.#eligible);

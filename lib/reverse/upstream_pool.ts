@@ -1,3 +1,4 @@
+import { startInterval, stopTimer, type Timer } from "../net/timer.ts";
 import type { UpstreamConn } from "./upstream_conn.ts";
 
 /** Options for {@link IdlePool}. */
@@ -18,9 +19,10 @@ export class IdlePool {
   readonly #idle: UpstreamConn[] = [];
   readonly #max: number;
   readonly #timeout: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: Timer = undefined;
   #closed = false;
 
+  /** Creates an empty pool. */
   constructor(options: IdlePoolOptions = {}) {
     this.#max = options.max ?? 32;
     this.#timeout = options.idleTimeoutMs ?? 60_000;
@@ -51,7 +53,7 @@ export class IdlePool {
     }
     c.idleSince = now;
     this.#idle.push(c);
-    this.#timer ??= setInterval(() => this.#expire(), Math.max(50, this.#timeout / 2));
+    this.#timer ??= startInterval(() => this.#expire(), Math.max(50, this.#timeout / 2));
   }
 
   /** Closes every idle connection; later {@link put}s close theirs. */
@@ -73,7 +75,7 @@ export class IdlePool {
 
   #stopTimer(): void {
     if (this.#timer === undefined) return;
-    clearInterval(this.#timer);
+    stopTimer(this.#timer);
     this.#timer = undefined;
   }
 }

@@ -100,8 +100,8 @@ function matcher(rule: string): LocationMatcher {
   }
   if (rule.startsWith("* ")) {
     const glob = rule.slice(2);
-    const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000")
-      .replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*").replace(/\?/g, "[^/]");
+    const re = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "§")
+      .replace(/\*/g, "[^/]*").replace(/§/g, ".*").replace(/\?/g, "[^/]");
     return { kind: "glob", pattern: new RegExp(`^${re}$`), source: glob };
   }
   return { kind: "prefix", prefix: rule };
@@ -304,11 +304,11 @@ export interface RawOrigin {
 /**
  * Starts a raw origin: parses each request just enough (head, then Content-Length or
  * chunked body, passing through `Expect: 100-continue` when `continue100`) and writes what
- * `handler` returns.
+ * `handler` returns. With `answerBeforeBody` it answers right after the head and closes.
  */
 export function startRawOrigin(
   handler: RawHandler,
-  options: { continue100?: boolean } = {},
+  options: { continue100?: boolean; answerBeforeBody?: boolean } = {},
 ): RawOrigin {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const requests: RawRequest[] = [];
@@ -332,6 +332,16 @@ export function startRawOrigin(
           await writeAll(conn, "HTTP/1.1 100 Continue\r\n\r\n");
         }
         let body: Uint8Array = new Uint8Array(0);
+        if (options.answerBeforeBody) {
+          // Answer at once, leave the body unread, close.
+          const req = { head, requestLine: lines[0], body, conn: index };
+          requests.push(req);
+          const answer = await handler(req, conn);
+          if (answer !== null) {
+            await writeAll(conn, typeof answer === "string" ? encoder.encode(answer) : answer);
+          }
+          return;
+        }
         if (headers.get("transfer-encoding")?.toLowerCase().includes("chunked")) {
           body = await r.readChunked();
         } else if (headers.has("content-length")) {

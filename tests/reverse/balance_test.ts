@@ -8,8 +8,8 @@ import {
   startOrigin,
   startRawOrigin,
   startReverse,
-  textResponse,
   type TestOrigin,
+  textResponse,
   upstream,
   upstreamServer,
 } from "./_harness.ts";

@@ -10,6 +10,7 @@ import {
   startReverse,
   textResponse,
   upstream,
+  upstreamServer,
 } from "./_harness.ts";
 
 // Header handling through the proxy: X-Forwarded-*, Host, hop-by-hop fields, header rules.
@@ -198,5 +199,33 @@ Deno.test("ReverseProxy response rules also apply to static responses", async ()
     assert.doesNotMatch(r.stdout, /text\/plain/);
   } finally {
     await p.close();
+  }
+});
+
+Deno.test("ReverseProxy works over IPv6: [::1] client, listener and upstream", async () => {
+  const ac = new AbortController();
+  const seen: Headers[] = [];
+  const origin = Deno.serve(
+    { hostname: "::1", port: 0, signal: ac.signal, onListen() {} },
+    (req) => {
+      seen.push(req.headers);
+      return new Response("v6");
+    },
+  );
+  const up = upstream("six", [upstreamServer(origin.addr.port, { hostname: "::1" })]);
+  const p = startReverse(
+    options([location("/", proxyTo(up), { headers: rules("proxy X-Up {upstream_addr}") })]),
+    "::1",
+  );
+  try {
+    const r = await curl(["-g", `${p.url}/x`]);
+    assert.equal(r.stdout, "v6", r.stderr);
+    assert.equal(seen[0].get("x-forwarded-for"), "::1");
+    assert.equal(seen[0].get("x-up"), `[::1]:${origin.addr.port}`);
+    assert.equal(seen[0].get("host"), `[::1]:${p.port}`);
+  } finally {
+    await p.close();
+    ac.abort();
+    await origin.finished;
   }
 });

@@ -6,12 +6,14 @@ import {
   options,
   proxyTo,
   rawExchange,
+  readToEnd,
   server,
   startOrigin,
   startReverse,
   staticBody,
   status,
   upstream,
+  writeAll,
 } from "./_harness.ts";
 
 // Routing through a real listener, driven by curl: server by Host, location by path/method.
@@ -191,5 +193,37 @@ Deno.test("ReverseProxy refuses CONNECT and bad paths without forwarding", async
   } finally {
     await p.close();
     await origin.close();
+  }
+});
+
+Deno.test("ReverseProxy drops the unread body of a refused request and keeps the connection", async () => {
+  const p = startReverse(options([location("/", staticBody("ok"), { deny: cidr("127.0.0.1") })]));
+  try {
+    const big = "x".repeat(200_000);
+    const r = await rawExchange(
+      p.port,
+      `POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: ${big.length}\r\n\r\n${big}` +
+        "GET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    const answers = r.split("HTTP/1.1 403 Forbidden\r\n");
+    assert.equal(answers.length, 3, "both requests were answered on one connection");
+  } finally {
+    await p.close();
+  }
+});
+
+Deno.test("ReverseProxy closes a client that stops sending a body it must drop", async () => {
+  const t = { ...location("/", staticBody("x")).timeouts, clientRead: 300 };
+  const p = startReverse(options([
+    location("/", staticBody("ok"), { deny: cidr("127.0.0.1"), timeouts: t }),
+  ], { timeouts: t }));
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
+  try {
+    await writeAll(conn, "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nonly some");
+    const answer = new TextDecoder().decode(await readToEnd(conn));
+    assert.equal(answer, "", "closed without an answer to a request it could not finish");
+  } finally {
+    conn.close();
+    await p.close();
   }
 });

@@ -1,5 +1,8 @@
 // Small socket helpers shared by the SOCKS5 server and UDP relay.
 
+import { safeClose } from "../../net/relay.ts";
+import { startTimer, stopTimer } from "../../net/timer.ts";
+
 /** Writes every byte of `data`. */
 export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let off = 0;
@@ -18,13 +21,7 @@ const LINGER_BYTES = 65536;
  * reset, and the client could lose the answer. Never throws; the caller closes `conn`.
  */
 export async function sendFinal(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch {
-      // closed already
-    }
-  }, LINGER_MS);
+  const timer = startTimer(() => safeClose(conn), LINGER_MS);
   try {
     await writeAll(conn, data);
     await conn.closeWrite();
@@ -38,6 +35,6 @@ export async function sendFinal(conn: Deno.Conn, data: Uint8Array): Promise<void
   } catch {
     // the client went away, or the linger timer closed the socket: either way we are done
   } finally {
-    clearTimeout(timer);
+    stopTimer(timer);
   }
 }

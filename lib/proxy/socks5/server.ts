@@ -24,6 +24,7 @@ import {
 } from "./codec.ts";
 import { connectFailure } from "./connect_reply.ts";
 import { serveUdpAssociate } from "./udp_relay.ts";
+import { startTimer, stopTimer } from "../../net/timer.ts";
 
 const logger = log("proxy", "socks5");
 
@@ -63,14 +64,14 @@ export async function handleSocks5(
 ): Promise<void> {
   const peer = formatAddress(ctx.peer);
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = startTimer(() => {
     timedOut = true;
     safeClose(conn);
   }, ctx.options.handshakeTimeout);
   let stage = "handshake";
   try {
     const negotiated = await negotiate(conn, first, ctx);
-    clearTimeout(timer);
+    stopTimer(timer);
     if (!negotiated) return;
     const { request, early } = negotiated;
     stage = COMMAND_NAMES[request.command];
@@ -94,7 +95,7 @@ export async function handleSocks5(
   } catch (e) {
     await failed(conn, e, timedOut, stage, ctx);
   } finally {
-    clearTimeout(timer);
+    stopTimer(timer);
     safeClose(conn);
   }
 }

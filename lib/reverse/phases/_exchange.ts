@@ -86,7 +86,11 @@ export async function exchange(
     return await failBeforeResponse(ctx, up, BODY_SENT, 502, why);
   }
   const body = options.bodySent ? BODY_SENT : startBody(ctx, up);
-  client.watchStall(timeouts.proxyRead);
+  // No byte either way for a period ends the wait: proxyRead once the request is sent, the
+  // longer of proxyRead and proxyWrite while its body still streams.
+  client.watchStall(
+    options.bodySent ? timeouts.proxyRead : Math.max(timeouts.proxyRead, timeouts.proxyWrite),
+  );
   const reader = up.reader;
   let response: ResponseHead;
   let raw: Uint8Array;

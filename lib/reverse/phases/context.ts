@@ -18,10 +18,11 @@ import {
 
 /** An answer a phase gives instead of proxying (an error, a static response). */
 export interface Answer {
+  /** The status code. */
   readonly status: number;
   /** The body, sent as `text/plain; charset=utf-8` unless `contentType` says otherwise. */
   readonly body: string;
-  /** @default "text/plain; charset=utf-8" */
+  /** The Content-Type. @default "text/plain; charset=utf-8" */
   readonly contentType?: string;
   /** More header fields. */
   readonly headers?: readonly (readonly [string, string])[];
@@ -37,8 +38,11 @@ export interface Answer {
  * variables.
  */
 export class RequestContext implements VariableSource {
+  /** The client connection. */
   readonly client: ClientConn;
+  /** The parsed request head. */
   readonly head: RequestHead;
+  /** The options in force for the connection. */
   readonly gen: Generation;
   /** The raw head bytes; valid until the client reader reads again. */
   readonly rawHead: Uint8Array;
@@ -52,8 +56,9 @@ export class RequestContext implements VariableSource {
   host = "";
   /** The target to send upstream, origin-form (`/a?b`), or `*`. */
   target: string;
-  /** `{path}` and `{query}` of the target as sent. */
+  /** `{path}`: the target's path as sent, without the query. */
   path = "";
+  /** `{query}`: the target's query, without `?`. */
   query = "";
   /** `{upstream_addr}`, once a server is picked. */
   upstreamAddr = "";
@@ -66,6 +71,12 @@ export class RequestContext implements VariableSource {
   /** When the head was parsed (ms, `performance.now()`), only when debug logging is on. */
   started = 0;
 
+  /**
+   * Starts a request's context.
+   * @param client its connection
+   * @param head the parsed head
+   * @param rawHead the head's bytes, as read
+   */
   constructor(client: ClientConn, head: RequestHead, rawHead: Uint8Array) {
     this.client = client;
     this.head = head;
@@ -76,6 +87,7 @@ export class RequestContext implements VariableSource {
     this.bodyRead = head.body.kind === "none";
   }
 
+  /** The value of template variable `code` for this request. */
   variable(code: number, arg: string): string {
     switch (code) {
       case VAR_CLIENT_IP:

@@ -103,5 +103,14 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
 
 /** Answers before anything was sent upstream; the request body may still be unread. */
 function failEarly(ctx: RequestContext, status: number, message: string): Promise<boolean> {
+  const client = ctx.client;
+  logger.warn("conn {id} {peer} {method} {target}: {status} {error}", {
+    id: client.id,
+    peer: client.peer,
+    method: ctx.head.method,
+    target: ctx.target,
+    status,
+    error: message,
+  });
   return sendAnswer(ctx, { status, body: `${status} ${reasonPhrase(status)}: ${message}\n` });
 }

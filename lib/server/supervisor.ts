@@ -107,11 +107,7 @@ export class Supervisor {
     }
     this.#config = config;
     this.#generation++;
-    this.#health.retain(
-      specs.flatMap((s) =>
-        s.kind === "stream" ? s.settings.upstream.server.map((u) => u.addr) : []
-      ),
-    );
+    this.#health.retain(specs.flatMap(upstreamAddrs));
     logger.info("generation {generation}: {added} added, {removed} removed, {changed} changed", {
       generation: this.#generation,
       added: diff.added.length,
@@ -153,5 +149,17 @@ export class Supervisor {
     } finally {
       this.#draining.delete(listener);
     }
+  }
+}
+
+/** Upstream server addresses a listener uses, whose health is kept across reloads. */
+function upstreamAddrs(spec: ListenerSpec): string[] {
+  switch (spec.kind) {
+    case "stream":
+      return spec.settings.upstream.server.map((u) => u.addr);
+    case "http":
+      return spec.settings.upstreams.flatMap((u) => u.server.map((s) => s.addr));
+    default:
+      return [];
   }
 }

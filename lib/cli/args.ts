@@ -3,7 +3,16 @@ import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
 import { UsageError } from "./errors.ts";
 
 /** The verbs `wmproxy` understands. */
-export const VERBS = ["run", "check", "reload", "stop", "proxy", "version", "help"] as const;
+export const VERBS = [
+  "run",
+  "check",
+  "reload",
+  "stop",
+  "proxy",
+  "reverse-proxy",
+  "version",
+  "help",
+] as const;
 /** One of {@link VERBS}. */
 export type Verb = typeof VERBS[number];
 
@@ -25,6 +34,16 @@ export interface CliArgs {
   readonly pass?: string;
   /** `proxy`: protocols, e.g. `"http https socks5"`. */
   readonly flag?: string;
+  /** `reverse-proxy`: address to listen on (`-f`). */
+  readonly from?: string;
+  /** `reverse-proxy`: where requests go (`-t`): `host:port` or `http://host:port`. */
+  readonly to?: string;
+  /** `reverse-proxy`: header rules (`-H`, repeatable). */
+  readonly headers?: readonly string[];
+  /** `reverse-proxy`: TLS was asked for (`--tls`), not supported yet. */
+  readonly tls?: boolean;
+  /** `reverse-proxy`: access log file (`--access-log`), not supported yet. */
+  readonly accessLog?: string;
 }
 
 const SHARED = {
@@ -46,6 +65,13 @@ const BY_VERB = {
     pass: { type: "string" },
     flag: { type: "string" },
   },
+  "reverse-proxy": {
+    from: { type: "string", short: "f" },
+    to: { type: "string", short: "t" },
+    header: { type: "string", short: "H", multiple: true },
+    tls: { type: "boolean" },
+    "access-log": { type: "string" },
+  },
   version: {},
   help: {},
 } as const;
@@ -66,14 +92,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
   } else if (argv.some((a) => a === "-c" || a === "--config" || a.startsWith("--config="))) {
     verb = "run";
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     values = parseArgs({
       args: rest,
       options: { ...SHARED, ...BY_VERB[verb] },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
+    }).values as Record<string, string | boolean | string[] | undefined>;
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ""));
   }
@@ -103,9 +129,17 @@ export function parseCli(argv: readonly string[]): CliArgs {
     user: values.user as string | undefined,
     pass: values.pass as string | undefined,
     flag: values.flag as string | undefined,
+    from: values.from as string | undefined,
+    to: values.to as string | undefined,
+    headers: values.header as string[] | undefined,
+    tls: values.tls as boolean | undefined,
+    accessLog: values["access-log"] as string | undefined,
   };
   if (!help && (verb === "run" || verb === "check") && !args.config) {
     throw new UsageError(`${verb} needs a config file: -c FILE`);
+  }
+  if (!help && verb === "reverse-proxy" && (!args.from || !args.to)) {
+    throw new UsageError("reverse-proxy needs -f FROM and -t TO");
   }
   if (!help && (verb === "reload" || verb === "stop") && !args.config && !args.url) {
     if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);

@@ -32,6 +32,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return await run(args);
     case "proxy":
       return await proxy(args);
+    case "reverse-proxy":
+      return await reverseProxy(args);
     case "reload":
     case "stop":
       return await control(args, args.verb);
@@ -103,6 +105,41 @@ async function proxy(args: CliArgs): Promise<number> {
       e.message.replace(/^config:/, "wmproxy proxy:")
         .replace(/proxy\.bind_addr/g, "-b").replace(/proxy\.username/g, "--user")
         .replace(/proxy\.password/g, "--pass").replace(/proxy\.flag/g, "--flag"),
+    );
+    return 2;
+  }
+  return await serve(loaded, null, args);
+}
+
+/** `wmproxy reverse-proxy -f FROM -t TO [-H RULE]...`: one server, one location, one target. */
+async function reverseProxy(args: CliArgs): Promise<number> {
+  for (const [flag, set] of [["--tls", args.tls], ["--access-log", args.accessLog]] as const) {
+    if (set) {
+      console.error(`wmproxy reverse-proxy: ${flag} is not supported yet`);
+      return 2;
+    }
+  }
+  const to = args.to!.replace(/\/+$/, "");
+  const target = /^https?:\/\//.test(to) ? to : `http://${to}`;
+  const raw = {
+    http: {
+      server: [{
+        bind_addr: args.from,
+        headers: args.headers ?? [],
+        location: [{ rule: "/", proxy_url: target }],
+      }],
+    },
+  };
+  let loaded: Validated;
+  try {
+    loaded = validate(raw, "", overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    console.error(
+      e.message.replace(/^config:/, "wmproxy reverse-proxy:")
+        .replace(/http\.server\[0\]\.bind_addr/g, "-f")
+        .replace(/http\.server\[0\]\.location\[0\]\.proxy_url/g, "-t")
+        .replace(/http\.server\[0\]\.headers\[(\d+)\]/g, "-H #$1"),
     );
     return 2;
   }

@@ -24,6 +24,8 @@ Commands:
                      make a running instance stop accepting, drain and exit
   proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
+  reverse-proxy -f FROM -t TO [-H RULE]...
+                     run a reverse proxy from FROM to TO without a config file
   version            print the version
   help               this help
 
@@ -73,6 +75,17 @@ file. Binding a non-loopback address without credentials makes an open proxy: it
   -b, --bind ADDR       address to listen on (default ${DEFAULTS.proxy_bind_addr})
   --user U, --pass P    require these credentials (HTTP Basic / SOCKS5 username+password)
   --flag "..."          protocols: any of http, https, socks5 (default all three)
+
+${SHARED}`,
+  "reverse-proxy": `Usage: wmproxy reverse-proxy -f FROM -t TO [-H RULE]... [flags]
+
+Runs a reverse proxy without a config file: every request to FROM goes to TO.
+
+  -f, --from ADDR       address to listen on, e.g. 127.0.0.1:8088
+  -t, --to TARGET       host:port or http://host:port of the server behind it
+  -H, --header RULE     a header rule in wmproxy syntax, repeatable:
+                        "proxy NAME VALUE", "+ NAME VALUE", "- NAME", "NAME VALUE"
+  --tls, --access-log   accepted for wmproxy compatibility; not supported yet (exit 2)
 
 ${SHARED}`,
   version: `Usage: wmproxy version

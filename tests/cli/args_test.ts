@@ -23,6 +23,11 @@ const RUN_DEFAULTS: CliArgs = {
   user: undefined,
   pass: undefined,
   flag: undefined,
+  from: undefined,
+  to: undefined,
+  headers: undefined,
+  tls: undefined,
+  accessLog: undefined,
 };
 
 Deno.test("parseCli() reads each verb with its flags", () => {

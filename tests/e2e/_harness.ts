@@ -182,10 +182,16 @@ export class Instance {
   #closed = false;
   readonly #done: Promise<void>;
 
+  /**
+   * @param configPath the config file, run as `main.ts run -c configPath ...args`; when empty,
+   *   `args` is the whole command line (e.g. `["proxy", "-b", ...]`)
+   * @param args further arguments
+   */
   constructor(configPath: string, args: string[] = []) {
     this.configPath = configPath;
+    const argv = configPath ? ["run", "-c", configPath, ...args] : args;
     this.process = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "run", "-c", configPath, ...args],
+      args: ["run", "-A", MAIN, ...argv],
       stdout: "null",
       stderr: "piped",
       stdin: "null",
@@ -274,6 +280,18 @@ export async function startInstance(
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, config);
   const inst = new Instance(path, args);
+  try {
+    await inst.ready();
+  } catch (e) {
+    await inst.kill();
+    throw e;
+  }
+  return inst;
+}
+
+/** Starts `main.ts` with a whole command line (no config file) and waits until ready. */
+export async function startCommand(args: string[]): Promise<Instance> {
+  const inst = new Instance("", args);
   try {
     await inst.ready();
   } catch (e) {

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { control, decoder, freePort, startInstance, tempDir } from "./_harness.ts";
+import {
+  control,
+  decoder,
+  freePort,
+  runMain,
+  startCommand,
+  startInstance,
+  tempDir,
+} from "./_harness.ts";
 
 async function curl(...args: string[]): Promise<{ code: number; out: string }> {
   const r = await new Deno.Command("curl", {
@@ -89,4 +97,49 @@ static_response = "other host"
     await b.close();
     await dir.cleanup();
   }
+});
+
+Deno.test("wmproxy reverse-proxy -f -t -H proxies every request to the target", async () => {
+  const a = origin("A");
+  const port = freePort();
+  const inst = await startCommand([
+    "reverse-proxy",
+    "-f",
+    `127.0.0.1:${port}`,
+    "-t",
+    `127.0.0.1:${a.port}`,
+    "-H",
+    "proxy X-Real-IP {client_ip}",
+    "-H",
+    "+ X-Via wmproxy",
+    "--disable-control",
+  ]);
+  try {
+    const r = await curl("-i", "-H", "Host: any.test", `http://127.0.0.1:${port}/deep/path?q=1`);
+    assert.match(r.out, /^HTTP\/1\.1 200 /);
+    assert.match(r.out, /X-Via: wmproxy/i);
+    assert.match(r.out, /A \/deep\/path xff=127\.0\.0\.1 real=127\.0\.0\.1 host=any\.test$/);
+  } finally {
+    await inst.kill();
+    await a.close();
+  }
+});
+
+Deno.test("wmproxy reverse-proxy refuses bad flags with exit 2", async () => {
+  const bad = await runMain(["reverse-proxy", "-f", "127.0.0.1:99999", "-t", "127.0.0.1:1"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /-f: "127\.0\.0\.1:99999" is not a valid address/);
+  const missing = await runMain(["reverse-proxy", "-f", "127.0.0.1:8088"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /reverse-proxy needs -f FROM and -t TO/);
+  const tls = await runMain([
+    "reverse-proxy",
+    "-f",
+    "127.0.0.1:8088",
+    "-t",
+    "127.0.0.1:1",
+    "--tls",
+  ]);
+  assert.equal(tls.code, 2);
+  assert.match(tls.stderr, /--tls is not supported yet/);
 });

@@ -1,23 +1,15 @@
 import type { HealthRegistry } from "../balancer/health.ts";
 import type { HttpListenerSpec, ListenerSpec } from "../config/listeners.ts";
-import { log } from "../log/logger.ts";
 import { ReverseProxy } from "../reverse/service.ts";
 import type { ReverseUpstream } from "../reverse/types.ts";
-import { formatHostPort } from "./format.ts";
-import type { Listener, ListenerReport } from "./listener.ts";
 import { reverseOptions } from "./reverse_options.ts";
-import { TcpSlot } from "./tcp_slot.ts";
-
-const logger = log("server");
+import { TcpListener } from "./tcp_listener.ts";
+import type { TcpSlot } from "./tcp_slot.ts";
 
 /** `[http]` on one address: a TCP slot handing connections to a {@link ReverseProxy}. */
-export class ReverseListener implements Listener {
-  #spec: HttpListenerSpec;
-  readonly #proxy: ReverseProxy;
-  readonly #slot: TcpSlot;
+export class ReverseListener extends TcpListener<HttpListenerSpec, ReverseProxy> {
   /** Upstreams by content, so unchanged ones stay the same objects across reloads. */
-  readonly #upstreams = new Map<string, ReverseUpstream>();
-  #handedOver = false;
+  readonly #upstreams: Map<string, ReverseUpstream>;
 
   /**
    * @param spec the `[http]` listener spec for one address
@@ -25,64 +17,31 @@ export class ReverseListener implements Listener {
    * @param slot a socket already bound for this address by a predecessor, if any
    */
   constructor(spec: HttpListenerSpec, health: HealthRegistry, slot?: TcpSlot) {
-    this.#spec = spec;
-    this.#proxy = new ReverseProxy(
-      spec.name,
-      reverseOptions(spec.settings, this.#upstreams),
-      health,
+    const upstreams = new Map<string, ReverseUpstream>();
+    super(
+      spec,
+      new ReverseProxy(spec.name, reverseOptions(spec.settings, upstreams), health),
+      slot,
     );
-    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, this.#proxy);
-    this.#slot.setHandler(this.#proxy);
-  }
-
-  bind(): void {
-    this.#slot.bind();
-  }
-
-  start(): void {
-    this.#slot.start();
+    this.#upstreams = upstreams;
   }
 
   update(spec: ListenerSpec): boolean {
     if (spec.kind !== "http") return false;
-    this.#spec = spec;
-    this.#proxy.update(reverseOptions(spec.settings, this.#upstreams));
+    this.spec = spec;
+    this.handler.update(reverseOptions(spec.settings, this.#upstreams));
     return true;
   }
 
-  handOver(): TcpSlot {
-    this.#handedOver = true;
-    return this.#slot;
+  override async drain(timeoutMs: number): Promise<void> {
+    await super.drain(timeoutMs);
+    await this.handler.close();
   }
 
-  close(): Promise<void> {
-    return this.#handedOver ? Promise.resolve() : this.#slot.close();
-  }
-
-  async drain(timeoutMs: number): Promise<void> {
-    const tracker = this.#proxy.tracker;
-    if (!(await tracker.idle(timeoutMs))) {
-      logger.warn("{name}: closing {n} connections still open after the drain timeout", {
-        name: this.#spec.name,
-        n: tracker.size,
-      });
-      tracker.closeAll();
-    }
-    await this.#proxy.close();
-  }
-
-  get open(): number {
-    return this.#proxy.tracker.size;
-  }
-
-  report(): ListenerReport {
-    const addr = this.#slot.boundAddr;
+  protected details(): Record<string, unknown> {
     return {
-      address: addr ? formatHostPort(addr) : this.#spec.bind_addr,
-      open: this.#proxy.tracker.size,
-      accepted: this.#proxy.tracker.accepted,
-      servers: this.#spec.settings.servers.map((s) => s.up_name.join(" ") || "*"),
-      upstream: this.#proxy.status(),
+      servers: this.spec.settings.servers.map((s) => s.up_name.join(" ") || "*"),
+      upstream: this.handler.status(),
     };
   }
 }

@@ -1,14 +1,12 @@
 import type { HealthRegistry } from "../balancer/health.ts";
 import type { ListenerSpec, StreamListenerSpec } from "../config/listeners.ts";
 import type { StreamServer } from "../config/schema.ts";
-import { log } from "../log/logger.ts";
 import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
 import { UdpForwarder, type UdpForwarderOptions } from "../stream/udp_forwarder.ts";
 import { formatHostPort } from "./format.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
-import { TcpSlot } from "./tcp_slot.ts";
-
-const logger = log("server");
+import { TcpListener } from "./tcp_listener.ts";
+import type { TcpSlot } from "./tcp_slot.ts";
 
 /** Builds the listener a `[[stream.server]]` spec asks for. */
 export function createStreamListener(
@@ -22,65 +20,20 @@ export function createStreamListener(
 }
 
 /** `bind_mode = "tcp"`: a TCP slot handing connections to a {@link TcpForwarder}. */
-class TcpStreamListener implements Listener {
-  #spec: StreamListenerSpec;
-  #forwarder: TcpForwarder;
-  #slot: TcpSlot;
-  #handedOver = false;
-
+class TcpStreamListener extends TcpListener<StreamListenerSpec, TcpForwarder> {
   constructor(spec: StreamListenerSpec, health: HealthRegistry, slot?: TcpSlot) {
-    this.#spec = spec;
-    this.#forwarder = new TcpForwarder(spec.name, tcpOptions(spec.settings), health);
-    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, this.#forwarder);
-    this.#slot.setHandler(this.#forwarder);
-  }
-
-  bind(): void {
-    this.#slot.bind();
-  }
-
-  start(): void {
-    this.#slot.start();
+    super(spec, new TcpForwarder(spec.name, tcpOptions(spec.settings), health), slot);
   }
 
   update(spec: ListenerSpec): boolean {
     if (spec.kind !== "stream" || spec.settings.bind_mode !== "tcp") return false;
-    this.#spec = spec;
-    this.#forwarder.update(tcpOptions(spec.settings));
+    this.spec = spec;
+    this.handler.update(tcpOptions(spec.settings));
     return true;
   }
 
-  handOver(): TcpSlot {
-    this.#handedOver = true;
-    return this.#slot;
-  }
-
-  close(): Promise<void> {
-    return this.#handedOver ? Promise.resolve() : this.#slot.close();
-  }
-
-  async drain(timeoutMs: number): Promise<void> {
-    const tracker = this.#forwarder.tracker;
-    if (await tracker.idle(timeoutMs)) return;
-    logger.warn("{name}: closing {n} connections still open after the drain timeout", {
-      name: this.#spec.name,
-      n: tracker.size,
-    });
-    tracker.closeAll();
-  }
-
-  get open(): number {
-    return this.#forwarder.tracker.size;
-  }
-
-  report(): ListenerReport {
-    const addr = this.#slot.boundAddr;
-    return {
-      address: addr ? formatHostPort(addr) : this.#spec.settings.bind_addr,
-      open: this.#forwarder.tracker.size,
-      accepted: this.#forwarder.tracker.accepted,
-      upstream: this.#forwarder.health(),
-    };
+  protected details(): Record<string, unknown> {
+    return { upstream: this.handler.health() };
   }
 }
 

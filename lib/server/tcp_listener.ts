@@ -1,0 +1,86 @@
+import type { ListenerSpec } from "../config/listeners.ts";
+import { log } from "../log/logger.ts";
+import type { ConnTracker } from "./conn_tracker.ts";
+import { formatHostPort } from "./format.ts";
+import type { Listener, ListenerReport } from "./listener.ts";
+import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
+
+/** A connection handler that tracks what it has open. */
+export interface TrackingHandler extends TcpConnHandler {
+  /** Open connections, for draining and `/status`. */
+  readonly tracker: ConnTracker;
+}
+
+const logger = log("server");
+
+/**
+ * What every TCP listener kind shares: a {@link TcpSlot} (bound here or handed over by a
+ * predecessor of another kind at the same address), hand-over, stop-accepting and drain.
+ * Subclasses supply the handler and say which specs they can take over by `update`.
+ */
+export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHandler>
+  implements Listener {
+  protected spec: S;
+  protected readonly handler: H;
+  readonly #slot: TcpSlot;
+  #handedOver = false;
+
+  /**
+   * @param spec the listener's spec
+   * @param handler what accepted connections go to
+   * @param slot a socket already bound for this address by a predecessor, if any
+   */
+  constructor(spec: S, handler: H, slot?: TcpSlot) {
+    this.spec = spec;
+    this.handler = handler;
+    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler);
+    this.#slot.setHandler(handler);
+  }
+
+  /** Takes `spec` if it is of this listener's kind; false otherwise. */
+  abstract update(spec: ListenerSpec): boolean;
+
+  /** What this kind adds to `/status`. */
+  protected abstract details(): Record<string, unknown>;
+
+  bind(): void {
+    this.#slot.bind();
+  }
+
+  start(): void {
+    this.#slot.start();
+  }
+
+  handOver(): TcpSlot {
+    this.#handedOver = true;
+    return this.#slot;
+  }
+
+  close(): Promise<void> {
+    return this.#handedOver ? Promise.resolve() : this.#slot.close();
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    const tracker = this.handler.tracker;
+    if (await tracker.idle(timeoutMs)) return;
+    logger.warn("{name}: closing {n} connections still open after the drain timeout", {
+      name: this.spec.name,
+      n: tracker.size,
+    });
+    tracker.closeAll();
+  }
+
+  get open(): number {
+    return this.handler.tracker.size;
+  }
+
+  report(): ListenerReport {
+    const addr = this.#slot.boundAddr;
+    return {
+      address: addr ? formatHostPort(addr) : this.spec.bind_addr,
+      open: this.handler.tracker.size,
+      accepted: this.handler.tracker.accepted,
+      ...this.details(),
+    };
+  }
+}

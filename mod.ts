@@ -23,6 +23,8 @@ export {
   type Config,
   DEFAULTS,
   type Defaults,
+  type HttpLimitReq,
+  type HttpLimitReqZone,
   type HttpLocation,
   type HttpSection,
   type HttpServer,

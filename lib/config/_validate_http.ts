@@ -1,11 +1,15 @@
 import { CidrSet } from "../net/cidr.ts";
 import { parseAddress } from "../net/address.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_syntax.ts";
+import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { optDuration, optString } from "./_fields.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
+  HttpLimitReq,
+  HttpLimitReqZone,
   HttpLocation,
   HttpSection,
   HttpServer,
@@ -25,13 +29,10 @@ export const HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
 });
 const TIMEOUT_KEYS = Object.keys(HTTP_TIMEOUTS) as (keyof HttpTimeouts)[];
 /** Keys every level may set and that are inherited downwards. */
-const COMMON = [...TIMEOUT_KEYS, "headers", "allow_ip", "deny_ip"];
+const COMMON = [...TIMEOUT_KEYS, "headers", "allow_ip", "deny_ip", "limit_req", "rate_limit"];
 /** wmproxy keys this version reads but does not implement yet: one warning each. */
 const LATER: Readonly<Record<string, string>> = {
   max_read_buf: "max_read_buf",
-  rate_limit: "rate_limit (bandwidth limits)",
-  limit_req: "limit_req (request rate limits)",
-  limit_req_zone: "limit_req_zone (request rate limits)",
   log_format: "log_format (access logs)",
   log_names: "log_names (access logs)",
   access_log: "access_log",
@@ -49,6 +50,14 @@ interface Inherited extends HttpTimeouts {
   readonly headers: readonly string[];
   readonly allow_ip: readonly string[];
   readonly deny_ip: readonly string[];
+  readonly limit_req: HttpLimitReq | null;
+  readonly rate_limit: number | null;
+}
+
+/** What inner levels may refer to by name. */
+interface Known {
+  readonly upstreams: ReadonlyMap<string, HttpUpstream>;
+  readonly zones: ReadonlyMap<string, HttpLimitReqZone>;
 }
 
 /** Validates `[http]`; null when absent. */
@@ -58,8 +67,16 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
   if (!isTable(raw)) {
     return c.error(path, `${show(raw)} is not a table`, "an [http] section") ?? null;
   }
-  warnKeys(c, raw, path, ["upstream", "server", ...COMMON]);
-  const top = inherit(c, raw, path, { ...HTTP_TIMEOUTS, headers: [], allow_ip: [], deny_ip: [] });
+  warnKeys(c, raw, path, ["upstream", "server", "limit_req_zone", ...COMMON]);
+  const zones = limitZones(c, raw.limit_req_zone, [...path, "limit_req_zone"]);
+  const top = inherit(c, raw, path, {
+    ...HTTP_TIMEOUTS,
+    headers: [],
+    allow_ip: [],
+    deny_ip: [],
+    limit_req: null,
+    rate_limit: null,
+  }, zones);
   const upstreams = tables(c, raw.upstream, [...path, "upstream"])
     .map(([t, p]) => validateUpstream(c, t, p))
     .filter((u): u is HttpUpstream => u !== undefined);
@@ -71,9 +88,72 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     byName.set(u.name, u);
   });
   const servers = tables(c, raw.server, [...path, "server"])
-    .map(([t, p]) => validateServer(c, t, p, top, byName))
+    .map(([t, p]) => validateServer(c, t, p, top, { upstreams: byName, zones }))
     .filter((s): s is HttpServer => s !== undefined);
-  return { upstream: upstreams, server: servers };
+  return { limit_req_zone: Object.fromEntries(zones), upstream: upstreams, server: servers };
+}
+
+const ZONE_EXPECTED = '"{client_ip} limit=10m rate=1000r/s"';
+
+function limitZones(c: Checker, raw: unknown, path: KeyPath): Map<string, HttpLimitReqZone> {
+  const zones = new Map<string, HttpLimitReqZone>();
+  if (raw === undefined) return zones;
+  if (!isTable(raw)) {
+    c.error(path, `${show(raw)} is not a table`, `a table of NAME = ${ZONE_EXPECTED}`);
+    return zones;
+  }
+  for (const [name, spec] of Object.entries(raw)) {
+    const p = [...path, name];
+    if (typeof spec !== "string") {
+      c.error(p, `${show(spec)} is not a zone spec`, ZONE_EXPECTED);
+      continue;
+    }
+    const parsed = parseLimitZone(spec);
+    if (typeof parsed === "string") {
+      c.error(p, `${show(spec)} ${parsed}`, ZONE_EXPECTED);
+      continue;
+    }
+    for (const v of unknownVariables(parsed.key)) {
+      c.warn(p, `{${v}} is not a variable; it stays as written in the key`);
+    }
+    zones.set(name, { name, ...parsed });
+  }
+  return zones;
+}
+
+function limitReq(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  zones: ReadonlyMap<string, HttpLimitReqZone>,
+): HttpLimitReq | undefined {
+  const text = optString(c, t, path);
+  if (text === undefined) return undefined;
+  const parsed = parseLimitReq(text);
+  const names = [...zones.keys()].map((n) => `"zone=${n}"`).join(", ");
+  const expected = names
+    ? `"zone=NAME burst=N" naming one of ${names}`
+    : '"zone=NAME burst=N" naming a [http.limit_req_zone] entry';
+  if (typeof parsed === "string") return c.error(path, `${show(text)} ${parsed}`, expected);
+  const zone = zones.get(parsed.zone);
+  if (!zone) {
+    return c.error(path, `${show(text)} names no [http.limit_req_zone] entry`, expected);
+  }
+  return { zone, burst: parsed.burst };
+}
+
+function rateLimit(c: Checker, t: Table, path: KeyPath): number | undefined {
+  const text = optString(c, t, path);
+  if (text === undefined) return undefined;
+  const rate = parseRate(text);
+  if (rate === null) {
+    return c.error(
+      path,
+      `${show(text)} is not a rate`,
+      'bytes per period such as "4m/s", "512k/s" or "100/s"',
+    );
+  }
+  return rate;
 }
 
 function warnKeys(c: Checker, t: Table, path: KeyPath, known: readonly string[]): void {
@@ -97,7 +177,13 @@ function tables(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
   return out;
 }
 
-function inherit(c: Checker, t: Table, path: KeyPath, parent: Inherited): Inherited {
+function inherit(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  parent: Inherited,
+  zones: ReadonlyMap<string, HttpLimitReqZone>,
+): Inherited {
   const timeouts = Object.fromEntries(
     TIMEOUT_KEYS.map((k) => [k, optDuration(c, t, [...path, k]) ?? parent[k]]),
   ) as unknown as HttpTimeouts;
@@ -106,6 +192,8 @@ function inherit(c: Checker, t: Table, path: KeyPath, parent: Inherited): Inheri
     headers: [...parent.headers, ...headerList(c, t, [...path, "headers"])],
     allow_ip: [...parent.allow_ip, ...cidrs(c, t, [...path, "allow_ip"])],
     deny_ip: [...parent.deny_ip, ...cidrs(c, t, [...path, "deny_ip"])],
+    limit_req: limitReq(c, t, [...path, "limit_req"], zones) ?? parent.limit_req,
+    rate_limit: rateLimit(c, t, [...path, "rate_limit"]) ?? parent.rate_limit,
   };
 }
 
@@ -219,7 +307,7 @@ function validateServer(
   t: Table,
   path: KeyPath,
   parent: Inherited,
-  upstreams: ReadonlyMap<string, HttpUpstream>,
+  known: Known,
 ): HttpServer | undefined {
   warnKeys(c, t, path, [
     "bind_addr",
@@ -244,7 +332,7 @@ function validateServer(
     }
   }
   const names = stringList(t.up_name ?? t.server_name) ?? [];
-  const mine = inherit(c, t, path, parent);
+  const mine = inherit(c, t, path, parent, known.zones);
   if (t.cert !== undefined || t.key !== undefined) {
     c.warn(
       [...path, t.cert !== undefined ? "cert" : "key"],
@@ -253,7 +341,7 @@ function validateServer(
     return undefined;
   }
   const locations = tables(c, t.location, [...path, "location"])
-    .map(([l, p]) => validateLocation(c, l, p, mine, upstreams))
+    .map(([l, p]) => validateLocation(c, l, p, mine, known))
     .filter((l): l is HttpLocation => l !== undefined);
   if (!binds || binds.length === 0 || binds.some((b) => !parseAddress(b))) return undefined;
   return {
@@ -281,8 +369,9 @@ function validateLocation(
   t: Table,
   path: KeyPath,
   parent: Inherited,
-  upstreams: ReadonlyMap<string, HttpUpstream>,
+  known: Known,
 ): HttpLocation | undefined {
+  const upstreams = known.upstreams;
   const later = LATER_LOCATION.find((k) => t[k] !== undefined && t[k] !== false);
   if (later) {
     c.warn([...path, later], `${later} is not supported yet; this location is ignored`);
@@ -324,7 +413,7 @@ function validateLocation(
     }
   }
   const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
-  const mine = inherit(c, t, path, parent);
+  const mine = inherit(c, t, path, parent, known.zones);
   if (typeof compiled === "string" || (method && method.some((m) => !/^[A-Z]+$/.test(m)))) {
     return undefined;
   }
@@ -336,6 +425,8 @@ function validateLocation(
     static_response: staticResponse,
     allow_ip: mine.allow_ip,
     deny_ip: mine.deny_ip,
+    limit_req: mine.limit_req,
+    rate_limit: mine.rate_limit,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
 }

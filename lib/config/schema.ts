@@ -177,6 +177,26 @@ export interface HttpUpstream {
   } | null;
 }
 
+/** A `[http.limit_req_zone]` entry: `NAME = "{client_ip} limit=10m rate=1000r/s"`. */
+export interface HttpLimitReqZone {
+  /** The zone's name (its key in the table). */
+  readonly name: string;
+  /** Key template: requests with the same expansion share a bucket. */
+  readonly key: string;
+  /** Memory bound in bytes (about 64 bytes a key). @default 10485760 (`10m`) */
+  readonly limit: number;
+  /** Requests per second a key may make on average. */
+  readonly rate: number;
+}
+
+/** A `limit_req = "zone=NAME brust=N"` in force, with its zone resolved. */
+export interface HttpLimitReq {
+  /** The zone named. */
+  readonly zone: HttpLimitReqZone;
+  /** Requests allowed beyond the rate at once (wmproxy's `brust`, or `burst`). @default 0 */
+  readonly burst: number;
+}
+
 /** A `[[http.server.location]]`. */
 export interface HttpLocation extends HttpTimeouts {
   /** Path rule: prefix, `*` glob, regular expression or `@name`. */
@@ -193,6 +213,10 @@ export interface HttpLocation extends HttpTimeouts {
   readonly allow_ip: readonly string[];
   /** Client blocks refused (server's and location's). */
   readonly deny_ip: readonly string[];
+  /** Request rate limit (inherited from server and `[http]`). @default null */
+  readonly limit_req: HttpLimitReq | null;
+  /** Response bandwidth in bytes per second, from `"4m/s"` (inherited). @default null */
+  readonly rate_limit: number | null;
 }
 
 /** A `[[http.server]]`: a virtual host on one or more addresses (its own timeouts apply to clients before a location is known). */
@@ -207,6 +231,8 @@ export interface HttpServer extends HttpTimeouts {
 
 /** The `[http]` section: the reverse proxy. */
 export interface HttpSection {
+  /** `[http.limit_req_zone]`: request rate zones by name. */
+  readonly limit_req_zone: Readonly<Record<string, HttpLimitReqZone>>;
   /** `[[http.upstream]]` groups. */
   readonly upstream: readonly HttpUpstream[];
   /** `[[http.server]]` virtual hosts. */

@@ -49,6 +49,7 @@ export class ClientConn implements Timed {
   #period = 0;
   #seen = 0;
   #sets: Map<CidrSet, boolean> | null = null;
+  #paced = 0;
   readonly #sweeper: DeadlineSweeper;
 
   constructor(
@@ -101,6 +102,11 @@ export class ClientConn implements Timed {
     this.#period = ms;
     this.#seen = this.#progress();
     this.deadline = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /** A paced (rate-limited) write went out: progress for the stall watch. */
+  wrote(): void {
+    this.#paced++;
   }
 
   /** No deadline. */
@@ -173,6 +179,7 @@ export class ClientConn implements Timed {
   }
 
   #progress(): number {
-    return this.reader.bytesRead + (this.upstream === null ? 0 : this.upstream.bytesRead);
+    return this.reader.bytesRead + this.#paced +
+      (this.upstream === null ? 0 : this.upstream.bytesRead);
   }
 }

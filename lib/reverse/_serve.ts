@@ -9,6 +9,7 @@ import { logger } from "./_log.ts";
 import { checkAccess } from "./phases/access.ts";
 import { type Answer, RequestContext } from "./phases/context.ts";
 import { forward } from "./phases/forward.ts";
+import { checkLimits } from "./phases/limits.ts";
 import { logRequest } from "./phases/log.ts";
 import { sendAnswer } from "./phases/respond.ts";
 import { route } from "./phases/route.ts";
@@ -61,8 +62,8 @@ export async function serveConnection(c: ClientConn): Promise<void> {
     }
     c.clear();
     if (debugEnabled()) ctx.started = performance.now();
-    // The phases: route, access, then the action (which answers), then the log line.
-    const answer = route(ctx) ?? checkAccess(ctx);
+    // The phases: route, access, limits, then the action (which answers), then the log line.
+    const answer = route(ctx) ?? checkAccess(ctx) ?? checkLimits(ctx);
     let keep: boolean;
     if (answer !== null) {
       keep = await sendAnswer(ctx, answer);

@@ -1,4 +1,5 @@
 import type { CidrSet } from "../net/cidr.ts";
+import type { LimitZone } from "./limit_req.ts";
 
 /** One upstream server of a reverse-proxy upstream. */
 export interface ReverseUpstreamServer {
@@ -114,6 +115,13 @@ export interface ReverseLocation {
   readonly deny: CidrSet | null;
   /** Timeouts in force for this location. */
   readonly timeouts: ReverseTimeouts;
+  /**
+   * Request rate limit: a token from `zone` per request, `burst` beyond the rate; 503 when
+   * none is left. @default null (no limit)
+   */
+  readonly limitReq?: { readonly zone: LimitZone; readonly burst: number } | null;
+  /** Response bandwidth in bytes per second for proxied responses. @default null (unlimited) */
+  readonly rateLimit?: number | null;
 }
 
 /** One `[[http.server]]` (virtual host) on a listener. */

@@ -3,6 +3,7 @@ import type { HttpLocation, HttpTimeouts, HttpUpstream } from "../config/schema.
 import { parseAddress } from "../net/address.ts";
 import { CidrSet } from "../net/cidr.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import { type LimitZoneRegistry, SHARED_ZONES } from "../reverse/limit_req.ts";
 import type {
   BalanceMethod,
   HeaderRule,
@@ -16,11 +17,14 @@ import type {
 /**
  * Turns the `[http]` servers of one address into the engine's options. The config was
  * validated, so rules, header rules and CIDR lists parse. Upstream objects are shared by
- * name across calls through `cache` so that balancer and health state can be keyed by them.
+ * name across calls through `cache` so that balancer and health state can be keyed by them;
+ * `limit_req` zones come from `zones`, shared by every listener, so a zone keeps its buckets
+ * across locations, listeners and reloads that leave its spec unchanged.
  */
 export function reverseOptions(
   settings: HttpListenerSettings,
   cache: Map<string, ReverseUpstream> = new Map(),
+  zones: LimitZoneRegistry = SHARED_ZONES,
 ): ReverseOptions {
   const byName = new Map(settings.upstreams.map((u) => [u.name, u]));
   const upstreamFor = (url: string): ReverseUpstream => {
@@ -41,12 +45,16 @@ export function reverseOptions(
       allow: null,
       deny: null,
       timeouts: timeouts(server),
-      locations: server.location.map((l) => location(l, upstreamFor)),
+      locations: server.location.map((l) => location(l, upstreamFor, zones)),
     })),
   };
 }
 
-function location(l: HttpLocation, upstreamFor: (url: string) => ReverseUpstream): ReverseLocation {
+function location(
+  l: HttpLocation,
+  upstreamFor: (url: string) => ReverseUpstream,
+  zones: LimitZoneRegistry,
+): ReverseLocation {
   let action: LocationAction = { kind: "none" };
   if (l.static_response !== null) action = { kind: "static", body: l.static_response, status: 200 };
   else if (l.proxy_url !== null) {
@@ -61,6 +69,8 @@ function location(l: HttpLocation, upstreamFor: (url: string) => ReverseUpstream
     allow: cidr(l.allow_ip),
     deny: cidr(l.deny_ip),
     timeouts: timeouts(l),
+    limitReq: l.limit_req && { zone: zones.zone(l.limit_req.zone), burst: l.limit_req.burst },
+    rateLimit: l.rate_limit,
   };
 }
 

@@ -521,9 +521,7 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     "http.error_log: error_log is not supported yet; ignored (line 15)",
     "http.log_format: log_format (access logs) is not supported yet; ignored (line 17)",
     "http.log_names: log_names (access logs) is not supported yet; ignored (line 20)",
-    "http.limit_req_zone: limit_req_zone (request rate limits) is not supported yet; ignored (line 25)",
     "http.server[0].root: root is not supported yet; ignored (line 50)",
-    "http.server[0].limit_req: limit_req (request rate limits) is not supported yet; ignored (line 60)",
     "http.server[0].location[0].file_server: file_server is not supported yet; this location is ignored (line 66)",
     "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",
     'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
@@ -769,6 +767,76 @@ Deno.test("loadConfigText() checks udp servers: udp upstreams, udp:// URLs, defa
       'stream.server[0].up_name: "echo" is a tcp upstream, expected an upstream with bind = "udp" (line 7)',
       'stream.server[1].proxy_url: "tcp://127.0.0.1:53" is not a udp URL, expected "udp://host:port" (line 11)',
       "stream.server[1].max_sessions: 0 is out of range, expected a whole number from 1 to 10000000 (line 12)",
+    ],
+  );
+});
+
+Deno.test("loadConfigText() reads limit_req_zone, limit_req (brust or burst) and rate_limit with inheritance", () => {
+  const { warnings, config } = loadConfigText(toml(
+    "[http]",
+    'rate_limit = "4m/s"',
+    "[http.limit_req_zone]",
+    'limit = "{client_ip} limit=10m rate=1000r/s"',
+    'slow = "{http_x_user} rate=60r/m"',
+    "[[http.server]]",
+    'bind_addr = "127.0.0.1:82"',
+    'limit_req = "zone=limit brust=1"',
+    "[[http.server.location]]",
+    'rule = "/a"',
+    'static_response = "a"',
+    "[[http.server.location]]",
+    'rule = "/b"',
+    'static_response = "b"',
+    'limit_req = "zone=slow burst=5"',
+    'rate_limit = "512k/s"',
+    "[[http.server.location]]",
+    'rule = "/c"',
+    'static_response = "c"',
+    'rate_limit = "100/s"',
+  ));
+  assert.deepEqual(warnings, []);
+  const http = config.http!;
+  const limit = { name: "limit", key: "{client_ip}", limit: 10 * 1024 * 1024, rate: 1000 };
+  const slow = { name: "slow", key: "{http_x_user}", limit: 10 * 1024 * 1024, rate: 1 };
+  assert.deepEqual(http.limit_req_zone, { limit, slow });
+  const [a, b, c] = http.server[0].location;
+  assert.deepEqual([a.limit_req, a.rate_limit], [{ zone: limit, burst: 1 }, 4 * 1024 * 1024]);
+  assert.deepEqual([b.limit_req, b.rate_limit], [{ zone: slow, burst: 5 }, 512 * 1024]);
+  assert.deepEqual([c.limit_req, c.rate_limit], [{ zone: limit, burst: 1 }, 100]);
+});
+
+Deno.test("loadConfigText() leaves limit_req and rate_limit null when unset", () => {
+  const { config } = loadConfigText(toml(
+    "[[http.server]]",
+    'bind_addr = "127.0.0.1:82"',
+    "[[http.server.location]]",
+    'static_response = "a"',
+  ));
+  const loc = config.http!.server[0].location[0];
+  assert.deepEqual([loc.limit_req, loc.rate_limit], [null, null]);
+  assert.deepEqual(config.http!.limit_req_zone, {});
+});
+
+Deno.test("loadConfigText() reports bad limit_req_zone, limit_req and rate_limit values with lines", () => {
+  assert.deepEqual(
+    messages(toml(
+      "[http.limit_req_zone]",
+      'one = "{client_ip} rate=10r/s"',
+      'bad = "{client_ip} rate=fast"',
+      'worse = "{client_ip} limit=10m"',
+      "[[http.server]]",
+      'bind_addr = "127.0.0.1:82"',
+      'limit_req = "zone=nope"',
+      "[[http.server.location]]",
+      'limit_req = "zone=one brust=x"',
+      'rate_limit = "lots"',
+    )),
+    [
+      'http.limit_req_zone.bad: "{client_ip} rate=fast" has an invalid rate "fast", expected "{client_ip} limit=10m rate=1000r/s" (line 3)',
+      'http.limit_req_zone.worse: "{client_ip} limit=10m" has no rate, expected "{client_ip} limit=10m rate=1000r/s" (line 4)',
+      'http.server[0].limit_req: "zone=nope" names no [http.limit_req_zone] entry, expected "zone=NAME burst=N" naming one of "zone=one" (line 7)',
+      'http.server[0].location[0].limit_req: "zone=one brust=x" has an invalid burst "x", expected "zone=NAME burst=N" naming one of "zone=one" (line 9)',
+      'http.server[0].location[0].rate_limit: "lots" is not a rate, expected bytes per period such as "4m/s", "512k/s" or "100/s" (line 10)',
     ],
   );
 });

@@ -6,7 +6,8 @@ import { HttpError } from "../../http/errors.ts";
 import { parseResponseHead, type ResponseHead } from "../../http/response_head.ts";
 import { serializeResponseHead } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
-import { writeAll } from "../../http/write.ts";
+import { type ByteSink, writeAll } from "../../http/write.ts";
+import { PacedSink } from "../../net/paced_sink.ts";
 import { safeClose } from "../../net/relay.ts";
 import { debugEnabled } from "../../log/level.ts";
 import { WAIT_NONE, WAIT_STALL } from "../_client.ts";
@@ -167,6 +168,11 @@ export async function exchange(
   }
   client.responding = true;
   client.watchStall(Math.max(timeouts.proxyRead, timeouts.clientWrite));
+  // rate_limit: the response goes out paced; each slice counts as progress.
+  const rate = loc.location.rateLimit;
+  const sink: ByteSink = rate
+    ? new PacedSink(client.conn, rate, { onProgress: () => client.wrote() })
+    : client.conn;
   try {
     const n = length.kind === "length" ? length.length : 0;
     if (length.kind === "none" || (length.kind === "length" && reader.buffered >= n)) {
@@ -191,11 +197,14 @@ export async function exchange(
         }
         reader.consume(n);
       }
-      const written = await client.conn.write(out);
-      if (written < out.length) await writeAll(client.conn, out.subarray(written));
+      if (sink !== client.conn) await writeAll(sink, out);
+      else {
+        const written = await client.conn.write(out);
+        if (written < out.length) await writeAll(client.conn, out.subarray(written));
+      }
     } else {
-      await writeAll(client.conn, asIs ? raw : client.out.view());
-      await copyBody(reader, client.conn, { length, dechunk, status: 502 });
+      await writeAll(sink, asIs ? raw : client.out.view());
+      await copyBody(reader, sink, { length, dechunk, status: 502 });
     }
   } catch (e) {
     if (e instanceof HttpError) {

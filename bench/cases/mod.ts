@@ -5,9 +5,16 @@
 
 import type { BenchCase } from "../lib/types.ts";
 import { HTTP_PROXY_CASE } from "./http_proxy.ts";
+import { REVERSE_CASE } from "./reverse.ts";
 import { SOCKS5_CASE } from "./socks5.ts";
 import { TCP_CASE } from "./tcp.ts";
 import { UDP_CASE } from "./udp.ts";
 
 /** Every case; add a new one here. */
-export const CASES: readonly BenchCase[] = [TCP_CASE, UDP_CASE, HTTP_PROXY_CASE, SOCKS5_CASE];
+export const CASES: readonly BenchCase[] = [
+  TCP_CASE,
+  UDP_CASE,
+  HTTP_PROXY_CASE,
+  SOCKS5_CASE,
+  REVERSE_CASE,
+];

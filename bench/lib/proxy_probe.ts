@@ -33,6 +33,24 @@ export async function probeHttpProxy(
 }
 
 /**
+ * Sends an origin-form `GET <path>` (`Connection: close`) to the HTTP server or reverse proxy
+ * on `port` and checks that the answer is a 200.
+ * @param port the loopback port
+ * @param path the request target, e.g. `/`
+ * @param signal aborts the probe (closing its connection)
+ * @throws Error with the status line (or what went wrong) when the answer is not a 200
+ */
+export async function probeHttp(port: number, path: string, signal?: AbortSignal): Promise<void> {
+  await withConnection(port, signal, async (conn, reader) => {
+    await writeAll(
+      conn,
+      `GET ${path} HTTP/1.1\r\nHost: ${LOOPBACK}:${port}\r\nConnection: close\r\n\r\n`,
+    );
+    expectOk(await reader.line(), `HTTP server on port ${port} (${path})`);
+  });
+}
+
+/**
  * Greets the SOCKS5 proxy on `port` (no authentication), CONNECTs to 127.0.0.1:`targetPort`
  * by IPv4, sends `GET /` and checks that the answer through the tunnel is a 200.
  * @param port the proxy's loopback port

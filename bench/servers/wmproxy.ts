@@ -5,6 +5,7 @@
  */
 
 import { type ManagedProcess, startServer } from "../lib/process.ts";
+import type { ReverseRoute } from "./nginx_reverse.ts";
 import type { TcpRoute } from "./tcp_route.ts";
 import type { UdpRoute } from "./udp_route.ts";
 
@@ -60,6 +61,28 @@ export async function startWmproxyForward(
   probe?: (signal: AbortSignal) => Promise<void>,
 ): Promise<ManagedProcess> {
   return await startWmproxy(dir, wmproxyForwardConfig(port), { tcp: [port] }, probe);
+}
+
+/**
+ * Writes `<dir>/wmproxy.toml` with one `[[http.upstream]]` and one `[[http.server]]` (location
+ * `/` proxied to that upstream) per route, and runs it like `startWmproxyStream`.
+ * @param dir a private temp directory
+ * @param routes where to listen and which origins to balance over
+ * @param probe a request through the proxy that must succeed before it counts as ready
+ * @returns the ready process
+ * @throws Error when main.ts is missing, the proxy never listens or the probe fails
+ */
+export async function startWmproxyReverse(
+  dir: string,
+  routes: readonly ReverseRoute[],
+  probe?: (signal: AbortSignal) => Promise<void>,
+): Promise<ManagedProcess> {
+  return await startWmproxy(
+    dir,
+    wmproxyReverseConfig(routes),
+    { tcp: routes.map((r) => r.listenPort) },
+    probe,
+  );
 }
 
 async function startWmproxy(
@@ -133,4 +156,27 @@ export function wmproxyForwardConfig(port: number): string {
 bind_addr = "127.0.0.1:${port}"
 flag = "http https socks5"
 `;
+}
+
+/**
+ * The wmproxy configuration for the reverse proxy: per route an upstream named after it (its
+ * servers balanced round robin, the default) and a server whose location `/` proxies to it.
+ * @param routes the routes
+ * @returns TOML text
+ */
+export function wmproxyReverseConfig(routes: readonly ReverseRoute[]): string {
+  return routes.map((route) => {
+    const servers = route.upstreamPorts.map((port) => `{ addr = "127.0.0.1:${port}" }`);
+    return `[[http.upstream]]
+name = "${route.name}"
+server = [${servers.join(", ")}]
+
+[[http.server]]
+bind_addr = "127.0.0.1:${route.listenPort}"
+
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://${route.name}"
+`;
+  }).join("\n");
 }

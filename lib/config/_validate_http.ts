@@ -4,7 +4,7 @@ import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
 import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_syntax.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optDuration, optString } from "./_fields.ts";
+import { optDuration, optInt, optString } from "./_fields.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
@@ -243,7 +243,17 @@ function cidrs(c: Checker, t: Table, path: KeyPath): string[] {
 }
 
 function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | undefined {
-  warnKeys(c, t, path, ["name", "server", "method", "health_check", "bind"]);
+  warnKeys(c, t, path, [
+    "name",
+    "server",
+    "method",
+    "health_check",
+    "bind",
+    "keepalive",
+    "keepalive_timeout",
+  ]);
+  const keepalive = optInt(c, t, [...path, "keepalive"], 0, 100_000) ?? 256;
+  const keepaliveTimeout = optDuration(c, t, [...path, "keepalive_timeout"]) ?? 60;
   const name = optString(c, t, [...path, "name"]);
   if (name === undefined) {
     c.error([...path, "name"], "is missing", "a name for proxy_url to refer to");
@@ -299,7 +309,14 @@ function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | u
     }
   }
   if (name === undefined) return undefined;
-  return { name, server: servers, method, health_check: health };
+  return {
+    name,
+    server: servers,
+    method,
+    keepalive,
+    keepalive_timeout: keepaliveTimeout,
+    health_check: health,
+  };
 }
 
 function validateServer(

@@ -169,6 +169,10 @@ export interface HttpUpstream {
   readonly server: readonly UpstreamServer[];
   /** `round_robin` (weighted), `least_conn`, `ip_hash` or `hash {var}`. @default "round_robin" */
   readonly method: string;
+  /** Idle keep-alive connections kept open per server. @default 256 */
+  readonly keepalive: number;
+  /** Seconds an idle upstream connection is kept. @default 60 */
+  readonly keepalive_timeout: number;
   /** Active health check: GET `path` (empty: TCP connect) every `interval` seconds. */
   readonly health_check: {
     readonly path: string;

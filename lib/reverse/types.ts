@@ -45,7 +45,7 @@ export interface ReverseUpstream {
     readonly intervalMs: number;
     readonly timeoutMs: number;
   } | null;
-  /** Idle keep-alive connections kept open per server. @default 32 */
+  /** Idle keep-alive connections kept open per server. @default 256 */
   readonly keepalive?: number;
   /** Milliseconds an idle upstream connection is kept before it is closed. @default 60000 */
   readonly keepaliveTimeoutMs?: number;

@@ -24,7 +24,7 @@ export class IdlePool {
 
   /** Creates an empty pool. */
   constructor(options: IdlePoolOptions = {}) {
-    this.#max = options.max ?? 32;
+    this.#max = options.max ?? 256;
     this.#timeout = options.idleTimeoutMs ?? 60_000;
   }
 

@@ -104,6 +104,8 @@ function fromConfig(u: HttpUpstream): ReverseUpstream {
     name: u.name,
     servers: u.server.map((s) => ({ ...s })),
     method: method(u.method),
+    keepalive: u.keepalive,
+    keepaliveTimeoutMs: u.keepalive_timeout * 1000,
     healthCheck: u.health_check && {
       path: u.health_check.path,
       intervalMs: u.health_check.interval * 1000,

@@ -840,3 +840,19 @@ Deno.test("loadConfigText() reports bad limit_req_zone, limit_req and rate_limit
     ],
   );
 });
+
+Deno.test("loadConfigText() reads http upstream keepalive with defaults 256 and 60s", () => {
+  const { config } = loadConfigText(toml(
+    "[[http.upstream]]",
+    'name = "a"',
+    'server = [{ addr = "127.0.0.1:8080" }]',
+    "[[http.upstream]]",
+    'name = "b"',
+    'server = [{ addr = "127.0.0.1:8081" }]',
+    "keepalive = 8",
+    'keepalive_timeout = "5s"',
+  ));
+  const [a, b] = config.http!.upstream;
+  assert.deepEqual([a.keepalive, a.keepalive_timeout], [256, 60]);
+  assert.deepEqual([b.keepalive, b.keepalive_timeout], [8, 5]);
+});

@@ -23,6 +23,8 @@ export {
   type Config,
   DEFAULTS,
   type Defaults,
+  type HttpAccessLog,
+  type HttpErrorLog,
   type HttpLimitReq,
   type HttpLimitReqZone,
   type HttpLocation,

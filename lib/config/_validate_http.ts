@@ -2,12 +2,15 @@ import { CidrSet } from "../net/cidr.ts";
 import { parseAddress } from "../net/address.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
 import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_syntax.ts";
+import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { optDuration, optInt, optString } from "./_fields.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
+  HttpAccessLog,
+  HttpErrorLog,
   HttpLimitReq,
   HttpLimitReqZone,
   HttpLocation,
@@ -29,14 +32,19 @@ export const HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
 });
 const TIMEOUT_KEYS = Object.keys(HTTP_TIMEOUTS) as (keyof HttpTimeouts)[];
 /** Keys every level may set and that are inherited downwards. */
-const COMMON = [...TIMEOUT_KEYS, "headers", "allow_ip", "deny_ip", "limit_req", "rate_limit"];
+const COMMON = [
+  ...TIMEOUT_KEYS,
+  "headers",
+  "allow_ip",
+  "deny_ip",
+  "limit_req",
+  "rate_limit",
+  "access_log",
+  "error_log",
+];
 /** wmproxy keys this version reads but does not implement yet: one warning each. */
 const LATER: Readonly<Record<string, string>> = {
   max_read_buf: "max_read_buf",
-  log_format: "log_format (access logs)",
-  log_names: "log_names (access logs)",
-  access_log: "access_log",
-  error_log: "error_log",
   client_timeout: "client_timeout",
   proxy_timeout: "proxy_timeout",
   domain: "domain",
@@ -52,12 +60,21 @@ interface Inherited extends HttpTimeouts {
   readonly deny_ip: readonly string[];
   readonly limit_req: HttpLimitReq | null;
   readonly rate_limit: number | null;
+  readonly access_log: HttpAccessLog | null;
+  readonly error_log: HttpErrorLog | null;
 }
 
 /** What inner levels may refer to by name. */
 interface Known {
   readonly upstreams: ReadonlyMap<string, HttpUpstream>;
   readonly zones: ReadonlyMap<string, HttpLimitReqZone>;
+  readonly logs: Logs;
+}
+
+/** `[http.log_names]` and `[http.log_format]`, validated. */
+interface Logs {
+  readonly names: ReadonlyMap<string, { readonly file: string; readonly level: string }>;
+  readonly formats: ReadonlyMap<string, string>;
 }
 
 /** Validates `[http]`; null when absent. */
@@ -67,16 +84,36 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
   if (!isTable(raw)) {
     return c.error(path, `${show(raw)} is not a table`, "an [http] section") ?? null;
   }
-  warnKeys(c, raw, path, ["upstream", "server", "limit_req_zone", ...COMMON]);
+  warnKeys(c, raw, path, [
+    "upstream",
+    "server",
+    "limit_req_zone",
+    "log_format",
+    "log_names",
+    ...COMMON,
+  ]);
   const zones = limitZones(c, raw.limit_req_zone, [...path, "limit_req_zone"]);
-  const top = inherit(c, raw, path, {
-    ...HTTP_TIMEOUTS,
-    headers: [],
-    allow_ip: [],
-    deny_ip: [],
-    limit_req: null,
-    rate_limit: null,
-  }, zones);
+  const logs: Logs = {
+    names: logNames(c, raw.log_names, [...path, "log_names"]),
+    formats: logFormats(c, raw.log_format, [...path, "log_format"]),
+  };
+  const top = inherit(
+    c,
+    raw,
+    path,
+    {
+      ...HTTP_TIMEOUTS,
+      headers: [],
+      allow_ip: [],
+      deny_ip: [],
+      limit_req: null,
+      rate_limit: null,
+      access_log: null,
+      error_log: null,
+    },
+    zones,
+    logs,
+  );
   const upstreams = tables(c, raw.upstream, [...path, "upstream"])
     .map(([t, p]) => validateUpstream(c, t, p))
     .filter((u): u is HttpUpstream => u !== undefined);
@@ -88,9 +125,122 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     byName.set(u.name, u);
   });
   const servers = tables(c, raw.server, [...path, "server"])
-    .map(([t, p]) => validateServer(c, t, p, top, { upstreams: byName, zones }))
+    .map(([t, p]) => validateServer(c, t, p, top, { upstreams: byName, zones, logs }))
     .filter((s): s is HttpServer => s !== undefined);
-  return { limit_req_zone: Object.fromEntries(zones), upstream: upstreams, server: servers };
+  return {
+    limit_req_zone: Object.fromEntries(zones),
+    log_format: Object.fromEntries(logs.formats),
+    log_names: Object.fromEntries(
+      [...logs.names].map(([n, l]) => [n, `${l.file} ${l.level}`]),
+    ),
+    upstream: upstreams,
+    server: servers,
+  };
+}
+
+const LEVELS_EXPECTED = '"trace", "debug", "info", "warn" or "error"';
+
+function stringTable(
+  c: Checker,
+  raw: unknown,
+  path: KeyPath,
+  expected: string,
+): [string, string][] {
+  if (raw === undefined) return [];
+  if (!isTable(raw)) return c.error(path, `${show(raw)} is not a table`, expected) ?? [];
+  const out: [string, string][] = [];
+  for (const [name, v] of Object.entries(raw)) {
+    if (typeof v === "string") out.push([name, v]);
+    else c.error([...path, name], `${show(v)} is not a string`, expected);
+  }
+  return out;
+}
+
+function logNames(
+  c: Checker,
+  raw: unknown,
+  path: KeyPath,
+): Map<string, { file: string; level: string }> {
+  const expected = '"PATH [LEVEL]" such as "logs/access.log info"';
+  const out = new Map<string, { file: string; level: string }>();
+  for (const [name, text] of stringTable(c, raw, path, expected)) {
+    const [file, levelText, ...rest] = text.trim().split(/\s+/);
+    const level = levelText === undefined ? "trace" : parseAccessLevel(levelText);
+    if (!file || rest.length > 0 || level === null) {
+      c.error(
+        [...path, name],
+        level === null
+          ? `${show(text)} has no level ${show(levelText)}`
+          : `${show(text)} is not "PATH [LEVEL]"`,
+        level === null ? LEVELS_EXPECTED : expected,
+      );
+      continue;
+    }
+    out.set(name, { file, level });
+  }
+  return out;
+}
+
+function logFormats(c: Checker, raw: unknown, path: KeyPath): Map<string, string> {
+  const expected = 'text with variables such as "{client_ip} {url} {status}"';
+  const out = new Map<string, string>();
+  for (const [name, text] of stringTable(c, raw, path, expected)) {
+    const parsed = parseLogFormat(text);
+    if (typeof parsed === "string") c.error([...path, name], `${show(text)} ${parsed}`, expected);
+    else out.set(name, text);
+  }
+  return out;
+}
+
+function logName(c: Checker, path: KeyPath, name: string, logs: Logs, text: string) {
+  const file = logs.names.get(name);
+  if (file) return file;
+  const names = [...logs.names.keys()].map((n) => `"${n}"`).join(", ");
+  return c.error(
+    path,
+    `${show(text)} names no [http.log_names] entry ${show(name)}`,
+    names ? `a log name: one of ${names}` : "a name defined in [http.log_names]",
+  );
+}
+
+function accessLog(c: Checker, t: Table, path: KeyPath, logs: Logs): HttpAccessLog | undefined {
+  const text = optString(c, t, path);
+  if (text === undefined) return undefined;
+  const [name, formatName, levelText, ...rest] = text.trim().split(/\s+/);
+  if (!name || !formatName || rest.length > 0) {
+    return c.error(path, `${show(text)} is not "NAME FORMAT [LEVEL]"`, '"access main info"');
+  }
+  const level = levelText === undefined ? "trace" : parseAccessLevel(levelText);
+  if (level === null) {
+    return c.error(path, `${show(text)} has no level ${show(levelText)}`, LEVELS_EXPECTED);
+  }
+  const file = logName(c, path, name, logs, text);
+  if (!file) return undefined;
+  const format = logs.formats.get(formatName);
+  if (format === undefined) {
+    const names = [...logs.formats.keys()].map((n) => `"${n}"`).join(", ");
+    return c.error(
+      path,
+      `${show(text)} names no [http.log_format] entry ${show(formatName)}`,
+      names ? `a format: one of ${names}` : "a name defined in [http.log_format]",
+    );
+  }
+  return { name, file: file.file, format_name: formatName, format, level, file_level: file.level };
+}
+
+function errorLog(c: Checker, t: Table, path: KeyPath, logs: Logs): HttpErrorLog | undefined {
+  const text = optString(c, t, path);
+  if (text === undefined) return undefined;
+  const [name, levelText, ...rest] = text.trim().split(/\s+/);
+  if (!name || rest.length > 0) {
+    return c.error(path, `${show(text)} is not "NAME [LEVEL]"`, '"error warn"');
+  }
+  const level = levelText === undefined ? "trace" : parseAccessLevel(levelText);
+  if (level === null) {
+    return c.error(path, `${show(text)} has no level ${show(levelText)}`, LEVELS_EXPECTED);
+  }
+  const file = logName(c, path, name, logs, text);
+  return file && { name, file: file.file, level };
 }
 
 const ZONE_EXPECTED = '"{client_ip} limit=10m rate=1000r/s"';
@@ -183,6 +333,7 @@ function inherit(
   path: KeyPath,
   parent: Inherited,
   zones: ReadonlyMap<string, HttpLimitReqZone>,
+  logs: Logs,
 ): Inherited {
   const timeouts = Object.fromEntries(
     TIMEOUT_KEYS.map((k) => [k, optDuration(c, t, [...path, k]) ?? parent[k]]),
@@ -194,6 +345,8 @@ function inherit(
     deny_ip: [...parent.deny_ip, ...cidrs(c, t, [...path, "deny_ip"])],
     limit_req: limitReq(c, t, [...path, "limit_req"], zones) ?? parent.limit_req,
     rate_limit: rateLimit(c, t, [...path, "rate_limit"]) ?? parent.rate_limit,
+    access_log: accessLog(c, t, [...path, "access_log"], logs) ?? parent.access_log,
+    error_log: errorLog(c, t, [...path, "error_log"], logs) ?? parent.error_log,
   };
 }
 
@@ -349,7 +502,7 @@ function validateServer(
     }
   }
   const names = stringList(t.up_name ?? t.server_name) ?? [];
-  const mine = inherit(c, t, path, parent, known.zones);
+  const mine = inherit(c, t, path, parent, known.zones, known.logs);
   if (t.cert !== undefined || t.key !== undefined) {
     c.warn(
       [...path, t.cert !== undefined ? "cert" : "key"],
@@ -365,6 +518,8 @@ function validateServer(
     bind_addr: binds,
     up_name: names.map((n) => n.toLowerCase()),
     location: locations,
+    access_log: mine.access_log,
+    error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
 }
@@ -430,7 +585,7 @@ function validateLocation(
     }
   }
   const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
-  const mine = inherit(c, t, path, parent, known.zones);
+  const mine = inherit(c, t, path, parent, known.zones, known.logs);
   if (typeof compiled === "string" || (method && method.some((m) => !/^[A-Z]+$/.test(m)))) {
     return undefined;
   }
@@ -444,6 +599,8 @@ function validateLocation(
     deny_ip: mine.deny_ip,
     limit_req: mine.limit_req,
     rate_limit: mine.rate_limit,
+    access_log: mine.access_log,
+    error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
 }

@@ -221,6 +221,36 @@ export interface HttpLocation extends HttpTimeouts {
   readonly limit_req: HttpLimitReq | null;
   /** Response bandwidth in bytes per second, from `"4m/s"` (inherited). @default null */
   readonly rate_limit: number | null;
+  /** Where each request's line goes (inherited). @default null */
+  readonly access_log: HttpAccessLog | null;
+  /** Where failed exchanges are written (inherited). @default null */
+  readonly error_log: HttpErrorLog | null;
+}
+
+/** An `access_log = "NAME FORMAT [level]"`, resolved through `[http.log_names]` and `[http.log_format]`. */
+export interface HttpAccessLog {
+  /** The log name. */
+  readonly name: string;
+  /** The file (relative to the working directory, or absolute). */
+  readonly file: string;
+  /** The format's name. */
+  readonly format_name: string;
+  /** The format text. */
+  readonly format: string;
+  /** The level lines are written at (`{l}`). @default "trace" */
+  readonly level: string;
+  /** The file's level: lines below it are not written. @default "trace" */
+  readonly file_level: string;
+}
+
+/** An `error_log = "NAME [level]"`, resolved through `[http.log_names]`. */
+export interface HttpErrorLog {
+  /** The log name. */
+  readonly name: string;
+  /** The file (relative to the working directory, or absolute). */
+  readonly file: string;
+  /** The lowest level written. @default "trace" */
+  readonly level: string;
 }
 
 /** A `[[http.server]]`: a virtual host on one or more addresses (its own timeouts apply to clients before a location is known). */
@@ -231,12 +261,20 @@ export interface HttpServer extends HttpTimeouts {
   readonly up_name: readonly string[];
   /** Locations in config order. */
   readonly location: readonly HttpLocation[];
+  /** The server's access log, for requests no location takes (inherited). @default null */
+  readonly access_log: HttpAccessLog | null;
+  /** The server's error log (inherited). @default null */
+  readonly error_log: HttpErrorLog | null;
 }
 
 /** The `[http]` section: the reverse proxy. */
 export interface HttpSection {
   /** `[http.limit_req_zone]`: request rate zones by name. */
   readonly limit_req_zone: Readonly<Record<string, HttpLimitReqZone>>;
+  /** `[http.log_format]`: access-log formats by name. */
+  readonly log_format: Readonly<Record<string, string>>;
+  /** `[http.log_names]`: log files by name, `"path [level]"`. */
+  readonly log_names: Readonly<Record<string, string>>;
   /** `[[http.upstream]]` groups. */
   readonly upstream: readonly HttpUpstream[];
   /** `[[http.server]]` virtual hosts. */

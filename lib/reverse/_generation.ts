@@ -1,7 +1,10 @@
+import { type FileSink, fileSink } from "../log/file_sink.ts";
+import { type AccessWriter, compileAccessLog } from "./access_log.ts";
 import { type CompiledHeaderRules, compileHeaderRules } from "./header_rules.ts";
 import { LocationTable, ServerTable } from "./match.ts";
 import { compileTemplate, type Template } from "./template.ts";
 import type {
+  ReverseAccessLog,
   ReverseLocation,
   ReverseOptions,
   ReverseServer,
@@ -20,6 +23,10 @@ export interface CompiledLocation {
   readonly hostHeader: Template | null;
   /** The `proxy` action's upstream state, else null. */
   readonly group: UpstreamGroup | null;
+  /** Its access log, null when none is written. */
+  readonly access: AccessWriter | null;
+  /** Its error log's file, else null. */
+  readonly errors: FileSink | null;
 }
 
 /** A server with its location table. */
@@ -29,6 +36,10 @@ export interface CompiledServer {
   readonly table: LocationTable;
   /** The server's own rules, for answers no location produced (404, 405). */
   readonly rules: CompiledHeaderRules;
+  /** The access log of requests no location takes, null when none is written. */
+  readonly access: AccessWriter | null;
+  /** Its error log's file, else null. */
+  readonly errors: FileSink | null;
 }
 
 /** One set of options, compiled; connections keep the generation they were accepted with. */
@@ -42,6 +53,8 @@ export interface Generation {
   readonly scheme: string;
   /** The shortest timeout anywhere, for the deadline sweep period. */
   readonly shortestTimeout: number;
+  /** Some access log uses `{request_time}`: requests are timed. */
+  readonly timed: boolean;
 }
 
 /** The timeouts used when a listener has no server at all. */
@@ -63,6 +76,7 @@ export function compileGeneration(
   const note = (t: ReverseTimeouts) => {
     for (const v of Object.values(t)) if (v > 0 && v < shortest) shortest = v;
   };
+  const logs = new LogCompiler();
   const servers = options.servers.map((server): CompiledServer => {
     note(server.timeouts);
     const locations = server.locations.map((location): CompiledLocation => {
@@ -76,6 +90,8 @@ export function compileGeneration(
           ? compileTemplate(a.hostHeader)
           : null,
         group: a.kind === "proxy" ? groupFor(a.upstream) : null,
+        access: logs.access(location.accessLog),
+        errors: location.errorLog ? fileSink(location.errorLog.file) : null,
       };
     });
     return {
@@ -83,6 +99,8 @@ export function compileGeneration(
       locations,
       table: new LocationTable(server.locations),
       rules: compileHeaderRules(server.headers),
+      access: logs.access(server.accessLog),
+      errors: server.errorLog ? fileSink(server.errorLog.file) : null,
     };
   });
   const timeouts = options.servers[0]?.timeouts ?? DEFAULT_TIMEOUTS;
@@ -94,7 +112,23 @@ export function compileGeneration(
     timeouts,
     scheme: options.tls ? "https" : "http",
     shortestTimeout: shortest === Infinity ? 1000 : shortest,
+    timed: logs.timed,
   };
+}
+
+/** Compiles each access log once (locations inherit the same one). */
+class LogCompiler {
+  timed = false;
+  readonly #cache = new Map<string, AccessWriter | null>();
+
+  access(log: ReverseAccessLog | null | undefined): AccessWriter | null {
+    if (!log) return null;
+    const key = JSON.stringify(log);
+    let w = this.#cache.get(key);
+    if (w === undefined) this.#cache.set(key, w = compileAccessLog(log));
+    if (w && log.format.includes("{request_time}")) this.timed = true;
+    return w;
+  }
 }
 
 /** Every upstream the options' locations proxy to (each object once). */

@@ -61,7 +61,7 @@ export async function serveConnection(c: ClientConn): Promise<void> {
       return;
     }
     c.clear();
-    if (debugEnabled()) ctx.started = performance.now();
+    if (c.gen.timed || debugEnabled()) ctx.started = performance.now();
     // The phases: route, access, limits, then the action (which answers), then the log line.
     const answer = route(ctx) ?? checkAccess(ctx) ?? checkLimits(ctx);
     let keep: boolean;

@@ -1,4 +1,5 @@
 import { HealthRegistry } from "../balancer/health.ts";
+import { flushFileSinks } from "../log/file_sink.ts";
 import { noDelay } from "../http/no_delay.ts";
 import { safeClose } from "../net/relay.ts";
 import { ConnTracker } from "../server/conn_tracker.ts";
@@ -115,6 +116,7 @@ export class ReverseProxy {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#groups.values()].map((g) => g.close()));
+    await flushFileSinks();
   }
 
   #compile(options: ReverseOptions): Generation {

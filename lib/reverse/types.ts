@@ -97,6 +97,24 @@ export type LocationAction =
   | { readonly kind: "static"; readonly body: string; readonly status: number }
   | { readonly kind: "none" };
 
+/** Where a location's request lines go (`access_log`). */
+export interface ReverseAccessLog {
+  /** The file, relative to the working directory or absolute. */
+  readonly file: string;
+  /** The format text (see `access_log.ts`). */
+  readonly format: string;
+  /** The level lines are written at (`{l}`). */
+  readonly level: string;
+  /** The file's level: nothing is written when `level` is below it. */
+  readonly fileLevel: string;
+}
+
+/** Where failed exchanges are written (`error_log`). */
+export interface ReverseErrorLog {
+  /** The file, relative to the working directory or absolute. */
+  readonly file: string;
+}
+
 /** One `[[http.server.location]]`, ready to use. */
 export interface ReverseLocation {
   /** The rule as written, for logs. */
@@ -122,6 +140,10 @@ export interface ReverseLocation {
   readonly limitReq?: { readonly zone: LimitZone; readonly burst: number } | null;
   /** Response bandwidth in bytes per second for proxied responses. @default null (unlimited) */
   readonly rateLimit?: number | null;
+  /** Its access log. @default null */
+  readonly accessLog?: ReverseAccessLog | null;
+  /** Its error log. @default null */
+  readonly errorLog?: ReverseErrorLog | null;
 }
 
 /** One `[[http.server]]` (virtual host) on a listener. */
@@ -138,6 +160,10 @@ export interface ReverseServer {
   readonly deny: CidrSet | null;
   /** Timeouts for the server (locations may override). */
   readonly timeouts: ReverseTimeouts;
+  /** The access log of requests no location takes. @default null */
+  readonly accessLog?: ReverseAccessLog | null;
+  /** The server's error log. @default null */
+  readonly errorLog?: ReverseErrorLog | null;
 }
 
 /** Everything one reverse-proxy listener (one bind address) needs. */

@@ -1,5 +1,5 @@
 import type { HttpListenerSettings } from "../config/listeners.ts";
-import type { HttpLocation, HttpTimeouts, HttpUpstream } from "../config/schema.ts";
+import type { HttpAccessLog, HttpLocation, HttpTimeouts, HttpUpstream } from "../config/schema.ts";
 import { parseAddress } from "../net/address.ts";
 import { CidrSet } from "../net/cidr.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
@@ -8,6 +8,7 @@ import type {
   BalanceMethod,
   HeaderRule,
   LocationAction,
+  ReverseAccessLog,
   ReverseLocation,
   ReverseOptions,
   ReverseTimeouts,
@@ -45,6 +46,8 @@ export function reverseOptions(
       allow: null,
       deny: null,
       timeouts: timeouts(server),
+      accessLog: accessLog(server.access_log),
+      errorLog: server.error_log && { file: server.error_log.file },
       locations: server.location.map((l) => location(l, upstreamFor, zones)),
     })),
   };
@@ -71,7 +74,13 @@ function location(
     timeouts: timeouts(l),
     limitReq: l.limit_req && { zone: zones.zone(l.limit_req.zone), burst: l.limit_req.burst },
     rateLimit: l.rate_limit,
+    accessLog: accessLog(l.access_log),
+    errorLog: l.error_log && { file: l.error_log.file },
   };
+}
+
+function accessLog(a: HttpAccessLog | null): ReverseAccessLog | null {
+  return a && { file: a.file, format: a.format, level: a.level, fileLevel: a.file_level };
 }
 
 function timeouts(t: HttpTimeouts): ReverseTimeouts {

@@ -517,10 +517,6 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   assert.deepEqual(warnings, [
     "http.aa: unknown or unsupported key; ignored (line 11)",
     "http.max_read_buf: max_read_buf is not supported yet; ignored (line 13)",
-    "http.access_log: access_log is not supported yet; ignored (line 14)",
-    "http.error_log: error_log is not supported yet; ignored (line 15)",
-    "http.log_format: log_format (access logs) is not supported yet; ignored (line 17)",
-    "http.log_names: log_names (access logs) is not supported yet; ignored (line 20)",
     "http.server[0].root: root is not supported yet; ignored (line 50)",
     "http.server[0].location[0].file_server: file_server is not supported yet; this location is ignored (line 66)",
     "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",
@@ -855,4 +851,79 @@ Deno.test("loadConfigText() reads http upstream keepalive with defaults 256 and 
   const [a, b] = config.http!.upstream;
   assert.deepEqual([a.keepalive, a.keepalive_timeout], [256, 60]);
   assert.deepEqual([b.keepalive, b.keepalive_timeout], [8, 5]);
+});
+
+Deno.test("loadConfigText() resolves access_log and error_log by name and inherits them", () => {
+  const { config, warnings } = loadConfigText(toml(
+    "[http]",
+    'access_log = "access main info"',
+    'error_log = "errors warn"',
+    "[http.log_format]",
+    'main = "{d(%Y-%m-%d %H:%M:%S)} {client_ip} {l} {url} {status}"',
+    'short = "{path} {status}"',
+    "[http.log_names]",
+    'access = "logs/access.log"',
+    'other = "logs/other.log debug"',
+    'errors = "logs/error.log"',
+    "[[http.server]]",
+    'bind_addr = "127.0.0.1:82"',
+    "[[http.server.location]]",
+    'rule = "/a"',
+    "[[http.server.location]]",
+    'rule = "/b"',
+    'access_log = "other short"',
+  ));
+  assert.deepEqual(warnings, []);
+  const http = config.http!;
+  assert.deepEqual(http.log_names, {
+    access: "logs/access.log trace",
+    other: "logs/other.log debug",
+    errors: "logs/error.log trace",
+  });
+  const [a, b] = http.server[0].location;
+  assert.deepEqual(a.access_log, {
+    name: "access",
+    file: "logs/access.log",
+    format_name: "main",
+    format: "{d(%Y-%m-%d %H:%M:%S)} {client_ip} {l} {url} {status}",
+    level: "info",
+    file_level: "trace",
+  });
+  assert.deepEqual(http.server[0].access_log, a.access_log);
+  assert.deepEqual(b.access_log, {
+    name: "other",
+    file: "logs/other.log",
+    format_name: "short",
+    format: "{path} {status}",
+    level: "trace",
+    file_level: "debug",
+  });
+  assert.deepEqual(b.error_log, { name: "errors", file: "logs/error.log", level: "warn" });
+});
+
+Deno.test("loadConfigText() reports unknown log names, formats and levels with lines", () => {
+  assert.deepEqual(
+    messages(toml(
+      "[http]",
+      'access_log = "nolog main"',
+      "[http.log_format]",
+      'main = "{client_ip} {colour}"',
+      'ok = "{status}"',
+      "[http.log_names]",
+      'access = "logs/a.log loud"',
+      'fine = "logs/f.log"',
+      "[[http.server]]",
+      'bind_addr = "127.0.0.1:82"',
+      'error_log = "missing"',
+      "[[http.server.location]]",
+      'access_log = "fine nope"',
+    )),
+    [
+      'http.log_names.access: "logs/a.log loud" has no level "loud", expected "trace", "debug", "info", "warn" or "error" (line 7)',
+      'http.log_format.main: "{client_ip} {colour}" has an unknown variable "{colour}", expected text with variables such as "{client_ip} {url} {status}" (line 4)',
+      'http.access_log: "nolog main" names no [http.log_names] entry "nolog", expected a log name: one of "fine" (line 2)',
+      'http.server[0].error_log: "missing" names no [http.log_names] entry "missing", expected a log name: one of "fine" (line 11)',
+      'http.server[0].location[0].access_log: "fine nope" names no [http.log_format] entry "nope", expected a format: one of "ok" (line 13)',
+    ],
+  );
 });

@@ -149,6 +149,7 @@ export async function exchange(
 
   // The response.
   ctx.status = response.status;
+  ctx.upStatus = response.status;
   // An HTTP/1.0 client cannot read chunked: send the data alone, ended by closing.
   const dechunk = head.version === "HTTP/1.0" && length.kind === "chunked";
   let clientKeep = length.kind !== "close" && !dechunk &&

@@ -13,8 +13,8 @@ import {
   VAR_SERVER_PORT,
   VAR_UPSTREAM_ADDR,
   VAR_URL,
-  type VariableSource,
 } from "../template.ts";
+import type { AccessSource } from "../access_log.ts";
 
 /** An answer a phase gives instead of proxying (an error, a static response). */
 export interface Answer {
@@ -37,7 +37,7 @@ export interface Answer {
  * → response → log. Phases fill in what they decide; it is also the source of template
  * variables.
  */
-export class RequestContext implements VariableSource {
+export class RequestContext implements AccessSource {
   /** The client connection. */
   readonly client: ClientConn;
   /** The parsed request head. */
@@ -66,9 +66,11 @@ export class RequestContext implements VariableSource {
   bodyRead: boolean;
   /** Status answered (0 until known); for the log phase. */
   status = 0;
+  /** The upstream's status, 0 when no upstream answered; for the log phase. */
+  upStatus = 0;
   /** Why the request failed, for the log phase; empty when it did not. */
   error = "";
-  /** When the head was parsed (ms, `performance.now()`), only when debug logging is on. */
+  /** When the head was parsed (ms, `performance.now()`), only when debug or access logging is on. */
   started = 0;
 
   /**
@@ -85,6 +87,16 @@ export class RequestContext implements VariableSource {
     this.server = client.gen.servers[0];
     this.target = head.target;
     this.bodyRead = head.body.kind === "none";
+  }
+
+  /** The request header `name` (lower case), "" when absent. */
+  header(name: string): string {
+    return this.head.headers.get(name) ?? "";
+  }
+
+  /** Milliseconds since the head was parsed (0 when not timed). */
+  elapsed(): number {
+    return this.started > 0 ? performance.now() - this.started : 0;
   }
 
   /** The value of template variable `code` for this request. */

@@ -1,6 +1,6 @@
 import { HttpReader } from "../http/reader.ts";
 import { parseResponseHead } from "../http/response_head.ts";
-import { writeAll } from "../http/write.ts";
+import { writeAll } from "../net/write.ts";
 import { connectTcp } from "../net/connect.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { HealthRegistry } from "./health.ts";

@@ -1,5 +1,6 @@
 import type { KeyPath } from "./locate.ts";
-import { type Checker, show, type Table } from "./_checker.ts";
+import { CidrSet } from "../net/cidr.ts";
+import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { parseDuration } from "./duration.ts";
 
 /** Field readers: each returns the value, undefined when absent, or records an error. */
@@ -40,4 +41,47 @@ export function optDuration(c: Checker, t: Table, path: KeyPath): number | undef
   const seconds = parseDuration(v);
   if (seconds !== undefined) return seconds;
   return c.error(path, `${show(v)} is not a duration`, 'seconds or a string like "10s", "5m"');
+}
+
+/** The tables of an array of tables (`[[stream.server]]`), each with its key path. */
+export function tableList(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    c.error(path, `${show(raw)} is not an array of tables`, `[[${path.join(".")}]] sections`);
+    return [];
+  }
+  const out: [Table, KeyPath][] = [];
+  raw.forEach((t, i) => {
+    if (isTable(t)) out.push([t, [...path, i]]);
+    else c.error([...path, i], `${show(t)} is not a table`, "a table");
+  });
+  return out;
+}
+
+/** A list of CIDR blocks, as a string (`"127.0.0.1 10.0.0.0/8"`) or an array of strings. */
+export function optCidrList(c: Checker, t: Table, path: KeyPath): readonly string[] {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return [];
+  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8" or ["::1", "192.168.0.0/16"]';
+  let list: string[];
+  if (typeof v === "string") list = v.split(/[\s,]+/).filter((x) => x !== "");
+  else if (Array.isArray(v) && v.every((x) => typeof x === "string")) list = v as string[];
+  else return c.error(path, `${show(v)} is not a list of addresses`, expected) ?? [];
+  const parsed = CidrSet.parse(list);
+  if ("invalid" in parsed) {
+    const which = parsed.invalid.map((x) => JSON.stringify(x)).join(", ");
+    return c.error(
+      path,
+      `${which} ${parsed.invalid.length === 1 ? "is" : "are"} not valid`,
+      expected,
+    ) ?? [];
+  }
+  return list;
+}
+
+/** Words of a string (split on spaces and commas) or the strings of an array. */
+export function wordList(v: unknown): string[] | undefined {
+  if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  return undefined;
 }

@@ -1,11 +1,10 @@
-import { CidrSet } from "../net/cidr.ts";
 import { parseAddress } from "../net/address.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
 import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_syntax.ts";
 import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optDuration, optInt, optString } from "./_fields.ts";
+import { optCidrList, optDuration, optInt, optString, tableList, wordList } from "./_fields.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
@@ -114,7 +113,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     zones,
     logs,
   );
-  const upstreams = tables(c, raw.upstream, [...path, "upstream"])
+  const upstreams = tableList(c, raw.upstream, [...path, "upstream"])
     .map(([t, p]) => validateUpstream(c, t, p))
     .filter((u): u is HttpUpstream => u !== undefined);
   const byName = new Map<string, HttpUpstream>();
@@ -124,7 +123,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     }
     byName.set(u.name, u);
   });
-  const servers = tables(c, raw.server, [...path, "server"])
+  const servers = tableList(c, raw.server, [...path, "server"])
     .map(([t, p]) => validateServer(c, t, p, top, { upstreams: byName, zones, logs }))
     .filter((s): s is HttpServer => s !== undefined);
   return {
@@ -314,19 +313,6 @@ function warnKeys(c: Checker, t: Table, path: KeyPath, known: readonly string[])
   }
 }
 
-function tables(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    return c.error(path, `${show(raw)} is not an array of tables`, `[[${path.join(".")}]]`) ?? [];
-  }
-  const out: [Table, KeyPath][] = [];
-  raw.forEach((t, i) => {
-    if (isTable(t)) out.push([t, [...path, i]]);
-    else c.error([...path, i], `${show(t)} is not a table`, "a table");
-  });
-  return out;
-}
-
 function inherit(
   c: Checker,
   t: Table,
@@ -341,8 +327,8 @@ function inherit(
   return {
     ...timeouts,
     headers: [...parent.headers, ...headerList(c, t, [...path, "headers"])],
-    allow_ip: [...parent.allow_ip, ...cidrs(c, t, [...path, "allow_ip"])],
-    deny_ip: [...parent.deny_ip, ...cidrs(c, t, [...path, "deny_ip"])],
+    allow_ip: [...parent.allow_ip, ...optCidrList(c, t, [...path, "allow_ip"])],
+    deny_ip: [...parent.deny_ip, ...optCidrList(c, t, [...path, "deny_ip"])],
     limit_req: limitReq(c, t, [...path, "limit_req"], zones) ?? parent.limit_req,
     rate_limit: rateLimit(c, t, [...path, "rate_limit"]) ?? parent.rate_limit,
     access_log: accessLog(c, t, [...path, "access_log"], logs) ?? parent.access_log,
@@ -372,27 +358,6 @@ function headerList(c: Checker, t: Table, path: KeyPath): string[] {
     out.push(text);
   });
   return out;
-}
-
-function cidrs(c: Checker, t: Table, path: KeyPath): string[] {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return [];
-  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8"';
-  const list = typeof v === "string"
-    ? v.split(/[\s,]+/).filter((x) => x !== "")
-    : Array.isArray(v) && v.every((x) => typeof x === "string")
-    ? v as string[]
-    : undefined;
-  if (!list) return c.error(path, `${show(v)} is not a list of addresses`, expected) ?? [];
-  const parsed = CidrSet.parse(list);
-  if ("invalid" in parsed) {
-    return c.error(
-      path,
-      `${parsed.invalid.map((x) => JSON.stringify(x)).join(", ")} not valid`,
-      expected,
-    ) ?? [];
-  }
-  return list;
 }
 
 function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | undefined {
@@ -488,7 +453,7 @@ function validateServer(
     "key",
     ...COMMON,
   ]);
-  const binds = stringList(t.bind_addr);
+  const binds = wordList(t.bind_addr);
   if (binds === undefined || binds.length === 0) {
     c.error(
       [...path, "bind_addr"],
@@ -501,7 +466,7 @@ function validateServer(
       c.error([...path, "bind_addr"], `${show(b)} is not a valid address`, ADDRESS_EXPECTED);
     }
   }
-  const names = stringList(t.up_name ?? t.server_name) ?? [];
+  const names = wordList(t.up_name ?? t.server_name) ?? [];
   const mine = inherit(c, t, path, parent, known.zones, known.logs);
   if (t.cert !== undefined || t.key !== undefined) {
     c.warn(
@@ -510,7 +475,7 @@ function validateServer(
     );
     return undefined;
   }
-  const locations = tables(c, t.location, [...path, "location"])
+  const locations = tableList(c, t.location, [...path, "location"])
     .map(([l, p]) => validateLocation(c, l, p, mine, known))
     .filter((l): l is HttpLocation => l !== undefined);
   if (!binds || binds.length === 0 || binds.some((b) => !parseAddress(b))) return undefined;
@@ -603,10 +568,4 @@ function validateLocation(
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
-}
-
-function stringList(v: unknown): string[] | undefined {
-  if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
-  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
-  return undefined;
 }

@@ -1,7 +1,6 @@
-import { CidrSet } from "../net/cidr.ts";
 import { isLoopback, parseAddress } from "../net/address.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optDuration, optString } from "./_fields.ts";
+import { optCidrList, optDuration, optString } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type ProxyProtocol, type ProxySection } from "./schema.ts";
 
@@ -75,8 +74,8 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     flag: flagOf(c, raw, [...path, "flag"]),
     username,
     password,
-    allow_ip: cidrList(c, raw, [...path, "allow_ip"]),
-    deny_ip: cidrList(c, raw, [...path, "deny_ip"]),
+    allow_ip: optCidrList(c, raw, [...path, "allow_ip"]),
+    deny_ip: optCidrList(c, raw, [...path, "deny_ip"]),
     proxy_connect_timeout: optDuration(c, raw, [...path, "proxy_connect_timeout"]) ??
       DEFAULTS.proxy_connect_timeout,
     handshake_timeout: optDuration(c, raw, [...path, "handshake_timeout"]) ??
@@ -108,24 +107,4 @@ function flagOf(c: Checker, t: Table, path: KeyPath): readonly ProxyProtocol[] {
     return c.error(path, `${show(v)} is not a protocol list`, expected) ?? ALL;
   }
   return ALL.filter((p) => words.includes(p));
-}
-
-function cidrList(c: Checker, t: Table, path: KeyPath): readonly string[] {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return [];
-  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8" or ["::1", "192.168.0.0/16"]';
-  let list: string[];
-  if (typeof v === "string") list = v.split(/[\s,]+/).filter((x) => x !== "");
-  else if (Array.isArray(v) && v.every((x) => typeof x === "string")) list = v as string[];
-  else return c.error(path, `${show(v)} is not a list of addresses`, expected) ?? [];
-  const parsed = CidrSet.parse(list);
-  if ("invalid" in parsed) {
-    const which = parsed.invalid.map((x) => JSON.stringify(x)).join(", ");
-    return c.error(
-      path,
-      `${which} ${parsed.invalid.length === 1 ? "is" : "are"} not valid`,
-      expected,
-    ) ?? [];
-  }
-  return list;
 }

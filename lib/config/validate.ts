@@ -2,7 +2,7 @@ import { parseAddress } from "../net/address.ts";
 import { isLoopback } from "../net/address.ts";
 import type { KeyPath } from "./locate.ts";
 import { Checker, isTable, show, type Table } from "./_checker.ts";
-import { optBool, optDuration, optInt, optString } from "./_fields.ts";
+import { optBool, optDuration, optInt, optString, tableList } from "./_fields.ts";
 import { validateHttp } from "./_validate_http.ts";
 import { validateProxy } from "./_validate_proxy.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
@@ -122,7 +122,7 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
     return { upstream: [], server: [] };
   }
   warnUnknown(c, raw, ["stream"], ["upstream", "server"]);
-  const upstreams = tableArray(c, raw.upstream, ["stream", "upstream"])
+  const upstreams = tableList(c, raw.upstream, ["stream", "upstream"])
     .map(([t, p]) => validateUpstream(c, t, p))
     .filter((u): u is Upstream => u !== undefined);
   const byName = new Map<string, Upstream>();
@@ -138,7 +138,7 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
   });
   const servers: StreamServer[] = [];
   const bound = new Map<string, number>();
-  for (const [t, p] of tableArray(c, raw.server, ["stream", "server"])) {
+  for (const [t, p] of tableList(c, raw.server, ["stream", "server"])) {
     const s = validateServer(c, t, p, byName);
     if (!s) continue;
     const where = `${s.bind_mode} ${s.bind_addr}`;
@@ -155,20 +155,6 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
     servers.push(s);
   }
   return { upstream: upstreams, server: servers };
-}
-
-function tableArray(c: Checker, raw: unknown, path: KeyPath): [Table, KeyPath][] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    c.error(path, `${show(raw)} is not an array of tables`, `[[${path.join(".")}]] sections`);
-    return [];
-  }
-  const out: [Table, KeyPath][] = [];
-  raw.forEach((t, i) => {
-    if (isTable(t)) out.push([t, [...path, i]]);
-    else c.error([...path, i], `${show(t)} is not a table`, "a table");
-  });
-  return out;
 }
 
 function validateUpstream(c: Checker, t: Table, path: KeyPath): Upstream | undefined {

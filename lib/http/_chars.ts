@@ -22,6 +22,16 @@ export const FIELD_CHAR: Uint8Array = table((b) =>
 /** 1 for bytes allowed in a request-target: visible ASCII only (RFC 3986 plus lenient). */
 export const TARGET_CHAR: Uint8Array = table((b) => b >= 0x21 && b <= 0x7e);
 
+/** Whether `text` is a non-empty RFC 9110 token (field name, method, transfer coding). */
+export function isToken(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
 function table(test: (b: number) => boolean): Uint8Array {
   const t = new Uint8Array(256);
   for (let b = 0; b < 256; b++) t[b] = test(b) ? 1 : 0;

@@ -2,7 +2,7 @@ import type { BodyLength } from "./body_length.ts";
 import { copyChunked } from "./chunked.ts";
 import { HttpError } from "./errors.ts";
 import type { HttpReader } from "./reader.ts";
-import { type ByteSink, writeAll } from "./write.ts";
+import { type ByteSink, writeAll } from "../net/write.ts";
 
 /** Options for {@link copyBody}. */
 export interface CopyBodyOptions {

@@ -1,6 +1,6 @@
 import { HttpError } from "./errors.ts";
 import type { HeaderList } from "./headers.ts";
-import { TCHAR } from "./_chars.ts";
+import { isToken } from "./_chars.ts";
 
 /** How a message body is delimited (RFC 9112 §6). */
 export type BodyLength =
@@ -153,12 +153,4 @@ function plainNumber(text: string): number {
     n = n * 10 + d;
   }
   return n;
-}
-
-function isToken(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || TCHAR[c] !== 1) return false;
-  }
-  return text.length > 0;
 }

@@ -1,6 +1,6 @@
 import { HttpError } from "./errors.ts";
 import type { HttpReader } from "./reader.ts";
-import { type ByteSink, writeAll } from "./write.ts";
+import { type ByteSink, writeAll } from "../net/write.ts";
 import { CR, FIELD_CHAR, HTAB, LF, SP } from "./_chars.ts";
 import { checkFieldLine } from "./_head_scanner.ts";
 

@@ -1,5 +1,5 @@
 import { HttpError } from "./errors.ts";
-import { CR, FIELD_CHAR, LF, TCHAR } from "./_chars.ts";
+import { CR, FIELD_CHAR, isToken, LF } from "./_chars.ts";
 
 /**
  * Composes an outgoing message head (and a small body) in one reused buffer, so forwarding a
@@ -124,15 +124,6 @@ export class HeadBuilder {
     bigger.set(this.#buf.subarray(0, this.#len));
     this.#buf = bigger;
   }
-}
-
-function isToken(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff || TCHAR[c] !== 1) return false;
-  }
-  return true;
 }
 
 function isFieldValue(text: string): boolean {

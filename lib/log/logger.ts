@@ -5,4 +5,9 @@ export function log(...category: string[]): Logger {
   return getLogger(["wmproxy", ...category]);
 }
 
+/** An error's message for a log line: the message of an Error, anything else as text. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export type { Logger };

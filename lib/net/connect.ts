@@ -1,3 +1,4 @@
+import { formatAddress } from "./address.ts";
 import { startTimer, stopTimer } from "./timer.ts";
 
 /** A connect that failed, with whether it timed out or was refused/unreachable. */
@@ -32,7 +33,7 @@ export async function connectTcp(
   try {
     return await Deno.connect({ hostname, port, signal: controller.signal });
   } catch (e) {
-    const address = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    const address = formatAddress({ hostname, port });
     if (controller.signal.aborted) throw new ConnectError(address, "timeout", e);
     if (e instanceof Deno.errors.ConnectionRefused) throw new ConnectError(address, "refused", e);
     throw new ConnectError(address, "unreachable", e);

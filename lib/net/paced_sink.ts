@@ -1,4 +1,4 @@
-import type { ByteSink } from "../http/write.ts";
+import type { ByteSink } from "./write.ts";
 
 /** Options for {@link PacedSink}. */
 export interface PacedSinkOptions {

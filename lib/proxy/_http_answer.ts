@@ -2,7 +2,7 @@ import { wantsKeepAlive } from "../http/connection.ts";
 import { errorResponse } from "../http/error_response.ts";
 import { lingerClose as lingerConn } from "../http/linger.ts";
 import type { RequestHead } from "../http/request_head.ts";
-import { writeAll } from "../http/write.ts";
+import { writeAll } from "../net/write.ts";
 import type { HttpSession } from "./_http_session.ts";
 
 /** Options for {@link reject}. */

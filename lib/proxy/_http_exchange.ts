@@ -8,12 +8,13 @@ import type { RequestHead } from "../http/request_head.ts";
 import { parseResponseHead, type ResponseHead } from "../http/response_head.ts";
 import { serializeRequestHead, serializeResponseHead } from "../http/serialize.ts";
 import type { TargetAddress } from "../http/target.ts";
-import { writeAll } from "../http/write.ts";
+import { writeAll } from "../net/write.ts";
 import { ConnectError } from "../net/connect.ts";
 import { safeClose } from "../net/relay.ts";
 import { reject } from "./_http_answer.ts";
 import type { HttpSession } from "./_http_session.ts";
-import { errorText, logDone, logFailure, logger } from "./_http_log.ts";
+import { errorText } from "../log/logger.ts";
+import { logDone, logFailure, logger } from "./_http_log.ts";
 import type { Upstream } from "./_http_upstream.ts";
 
 const RETRY = Symbol("retry");

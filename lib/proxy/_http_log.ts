@@ -32,8 +32,3 @@ export function logFailure(s: HttpSession, head: RequestHead, error: string): vo
     error,
   });
 }
-
-/** An error's message, for log lines. */
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

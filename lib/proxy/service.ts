@@ -1,4 +1,5 @@
 import { log } from "../log/logger.ts";
+import { formatAddress } from "../net/address.ts";
 import { releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
 import { safeClose } from "../net/relay.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
@@ -69,7 +70,7 @@ export class ForwardProxy {
       if (!first) {
         logger.debug("conn {id} {peer}: closed before sending anything", {
           id,
-          peer: peerOf(conn),
+          peer: formatAddress(conn.remoteAddr),
         });
         return;
       }
@@ -77,7 +78,11 @@ export class ForwardProxy {
       const handler = socks ? this.#handlers.socks5 : this.#handlers.http;
       await handler(conn, first, ctx);
     } catch (e) {
-      logger.error("conn {id} {peer}: unexpected {error}", { id, peer: peerOf(conn), error: e });
+      logger.error("conn {id} {peer}: unexpected {error}", {
+        id,
+        peer: formatAddress(conn.remoteAddr),
+        error: e,
+      });
     } finally {
       safeClose(conn);
       tracker.delete(conn);
@@ -100,9 +105,4 @@ async function readFirst(conn: Deno.TcpConn, timeoutMs: number): Promise<Uint8Ar
     stopTimer(timer);
     releaseBuffer(buf);
   }
-}
-
-function peerOf(conn: Deno.TcpConn): string {
-  const a = conn.remoteAddr;
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
 }

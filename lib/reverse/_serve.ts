@@ -2,7 +2,7 @@ import { errorResponse } from "../http/error_response.ts";
 import { HttpError } from "../http/errors.ts";
 import { lingerClose } from "../http/linger.ts";
 import { parseRequestHead } from "../http/request_head.ts";
-import { writeAll } from "../http/write.ts";
+import { writeAll } from "../net/write.ts";
 import { debugEnabled } from "../log/level.ts";
 import { type ClientConn, WAIT_HEAD, WAIT_IDLE, WAIT_NONE } from "./_client.ts";
 import { logger } from "./_log.ts";

@@ -7,9 +7,9 @@ import { type ControlServer, startControl } from "../control/server.ts";
 import type { ControlReply, ControlTarget } from "../control/types.ts";
 import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
-import { parseAddress } from "../net/address.ts";
+import { formatAddress, parseAddress } from "../net/address.ts";
 import { BindError } from "./errors.ts";
-import { formatHostPort } from "./format.ts";
+
 import { Supervisor } from "./supervisor.ts";
 
 /** How a running instance was started; reloads re-read the same file with the same overrides. */
@@ -64,7 +64,7 @@ export class App implements ControlTarget {
     app.#pidfile = options.pidfile ?? validated.config.pidfile;
     if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
     app.#listenSignals();
-    const control = app.#control ? `http://${formatHostPort(app.#control.addr)}` : "disabled";
+    const control = app.#control ? `http://${formatAddress(app.#control.addr)}` : "disabled";
     logger.info("ready: {n} listeners, control endpoint {control}", {
       n: app.#supervisor.status().listeners.length,
       control,

@@ -3,7 +3,7 @@ import type { ListenerSpec, StreamListenerSpec } from "../config/listeners.ts";
 import type { StreamServer } from "../config/schema.ts";
 import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
 import { UdpForwarder, type UdpForwarderOptions } from "../stream/udp_forwarder.ts";
-import { formatHostPort } from "./format.ts";
+import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
@@ -79,7 +79,7 @@ class UdpStreamListener implements Listener {
     const addr = this.#forwarder.boundAddr;
     const stats = this.#forwarder.stats();
     return {
-      address: addr ? formatHostPort(addr) : this.#spec.settings.bind_addr,
+      address: addr ? formatAddress(addr) : this.#spec.settings.bind_addr,
       open: this.#forwarder.sessions,
       accepted: stats.sessions,
       sessions: this.#forwarder.sessions,

@@ -1,7 +1,7 @@
 import type { ListenerSpec } from "../config/listeners.ts";
 import { log } from "../log/logger.ts";
 import type { ConnTracker } from "./conn_tracker.ts";
-import { formatHostPort } from "./format.ts";
+import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
 
@@ -77,7 +77,7 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
   report(): ListenerReport {
     const addr = this.#slot.boundAddr;
     return {
-      address: addr ? formatHostPort(addr) : this.spec.bind_addr,
+      address: addr ? formatAddress(addr) : this.spec.bind_addr,
       open: this.handler.tracker.size,
       accepted: this.handler.tracker.accepted,
       ...this.details(),

@@ -1,6 +1,7 @@
 import { HealthRegistry } from "../balancer/health.ts";
 import { RoundRobinSelector } from "../balancer/round_robin.ts";
 import type { UpstreamServer } from "../config/schema.ts";
+import { formatAddress } from "../net/address.ts";
 import { ConnectError, connectTcp } from "../net/connect.ts";
 import { relay, safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
@@ -75,7 +76,7 @@ export class TcpForwarder {
   async handle(client: Deno.TcpConn): Promise<void> {
     const gen = this.#gen;
     const id = nextId++;
-    const peer = formatPeer(client.remoteAddr);
+    const peer = formatAddress(client.remoteAddr);
     this.tracker.add(client);
     try {
       const upstream = await this.#connect(gen, id, peer);
@@ -141,11 +142,4 @@ export class TcpForwarder {
     }
     return undefined;
   }
-}
-
-function formatPeer(addr: Deno.Addr): string {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return addr.transport;
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
 }

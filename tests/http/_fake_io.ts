@@ -1,6 +1,6 @@
 /** In-memory byte sources and sinks for driving the HTTP codecs without sockets. */
 import type { ByteSource } from "../../lib/http/reader.ts";
-import type { ByteSink } from "../../lib/http/write.ts";
+import type { ByteSink } from "../../lib/net/write.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,13 +1,8 @@
 // Small socket helpers shared by the SOCKS5 server and UDP relay.
 
 import { safeClose } from "../../net/relay.ts";
+import { writeAll } from "../../net/write.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
-
-/** Writes every byte of `data`. */
-export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await conn.write(data.subarray(off));
-}
 
 /** How long {@link sendFinal} waits for the client to close after a final answer. */
 const LINGER_MS = 2000;

@@ -8,7 +8,8 @@ import { ProtocolError } from "../../net/protocol_error.ts";
 import { relay, safeClose } from "../../net/relay.ts";
 import { credentialsMatch } from "../auth.ts";
 import type { ForwardProxyOptions, ProxyConnContext } from "../types.ts";
-import { sendFinal, writeAll } from "./_io.ts";
+import { writeAll } from "../../net/write.ts";
+import { sendFinal } from "./_io.ts";
 import {
   encodeMethodSelection,
   encodeReply,

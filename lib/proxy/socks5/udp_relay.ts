@@ -4,7 +4,8 @@ import { formatAddress } from "../../net/address.ts";
 import { safeClose } from "../../net/relay.ts";
 import type { ProxyConnContext } from "../types.ts";
 import { bytesToIp, ipToBytes, isUnspecifiedIp, unmapIpv4 } from "./_ip.ts";
-import { sendFinal, writeAll } from "./_io.ts";
+import { writeAll } from "../../net/write.ts";
+import { sendFinal } from "./_io.ts";
 import {
   encodeReply,
   encodeUdpHeader,

@@ -1,6 +1,6 @@
 import { copyBody } from "../../http/body_copy.ts";
 import { HttpError } from "../../http/errors.ts";
-import type { ByteSink } from "../../http/write.ts";
+import type { ByteSink } from "../../net/write.ts";
 import type { RequestContext } from "./context.ts";
 
 /** Most request-body bytes read and dropped to keep a connection after an early answer. */

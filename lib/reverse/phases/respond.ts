@@ -4,7 +4,7 @@ import { HeaderList } from "../../http/headers.ts";
 import { lingerClose } from "../../http/linger.ts";
 import { serializeResponseHead } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
-import { writeAll } from "../../http/write.ts";
+import { writeAll } from "../../net/write.ts";
 import { applyResponseRules } from "../header_rules.ts";
 import { discardBody } from "./_body.ts";
 import type { Answer, RequestContext } from "./context.ts";

@@ -4,7 +4,7 @@ import { listenerSpecs } from "../config/listeners.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { DEFAULTS } from "../config/schema.ts";
 import { validate, type Validated } from "../config/validate.ts";
-import { callControl, ControlClientError } from "../control/client.ts";
+import { callControl, ControlClientError, controlUrl } from "../control/client.ts";
 import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
@@ -194,6 +194,15 @@ async function control(args: CliArgs, verb: "reload" | "stop"): Promise<number> 
     token = loaded.config.control_token;
   }
   base ??= `http://${args.control}`;
+  if (!controlUrl(base, verb)) {
+    const flag = args.url ? "-u" : "--control";
+    console.error(
+      `wmproxy ${verb}: ${flag}: ${JSON.stringify(args.url ?? args.control)} is not a control ` +
+        "endpoint, expected a URL like http://127.0.0.1:8837 (-u) or an address like " +
+        "127.0.0.1:8837 (--control); see 'wmproxy --help'",
+    );
+    return 2;
+  }
   try {
     const body = await callControl(base, verb, { token });
     console.log(String(body.message));

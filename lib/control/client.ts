@@ -28,7 +28,14 @@ export async function callControl(
   verb: string,
   options: CallControlOptions = {},
 ): Promise<Record<string, unknown>> {
-  const url = new URL(verb, base.endsWith("/") ? base : `${base}/`);
+  const url = controlUrl(base, verb);
+  if (!url) {
+    throw new ControlClientError(
+      `${
+        JSON.stringify(base)
+      } is not a control endpoint URL, expected one like http://127.0.0.1:8837`,
+    );
+  }
   let res: Response;
   try {
     res = await fetch(url, {
@@ -52,4 +59,11 @@ export async function callControl(
     throw new ControlClientError(String(body.message ?? res.statusText), res.status, body);
   }
   return body;
+}
+
+/** `<base>/<verb>` as a URL, or undefined when `base` is not an http(s) URL. */
+export function controlUrl(base: string, verb: string): URL | undefined {
+  if (!URL.canParse(verb, base.endsWith("/") ? base : `${base}/`)) return undefined;
+  const url = new URL(verb, base.endsWith("/") ? base : `${base}/`);
+  return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
 }

@@ -415,3 +415,21 @@ Deno.test("wmproxy run writes the config's pidfile when no --pidfile is given", 
     await dir.cleanup();
   }
 });
+
+Deno.test("wmproxy reload/stop with a malformed -u or --control exits 2 without a stack trace", async () => {
+  for (
+    const args of [
+      ["reload", "-u", "notaurl"],
+      ["stop", "-u", "ftp://x"],
+      ["stop", "--control", "bad addr"],
+    ]
+  ) {
+    const { code, stderr } = await runMain(args);
+    assert.equal(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.match(
+      stderr,
+      /is not a control endpoint, expected a URL like http:\/\/127\.0\.0\.1:8837/,
+    );
+    assert.doesNotMatch(stderr, /\n\s+at |Uncaught/);
+  }
+});

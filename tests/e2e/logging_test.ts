@@ -76,3 +76,21 @@ proxy_url = "tcp://127.0.0.1:${backend.port}"
     await dir.cleanup();
   }
 });
+
+Deno.test("run warns at start exactly when net.ipv4.tcp_migrate_req reads 0", async () => {
+  const dir = await tempDir();
+  let setting: string | undefined;
+  try {
+    setting = (await Deno.readTextFile("/proc/sys/net/ipv4/tcp_migrate_req")).trim();
+  } catch {
+    setting = undefined; // not Linux, or a kernel without the setting: no warning expected
+  }
+  const inst = await startInstance(dir.path, "disable_control = true\n");
+  try {
+    const warned = inst.lines.some((l) => /\[WRN\].*net\.ipv4\.tcp_migrate_req is 0/.test(l));
+    assert.equal(warned, setting === "0", `tcp_migrate_req=${setting}\n${inst.log()}`);
+  } finally {
+    await inst.kill();
+    await dir.cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 import { HttpReader } from "../http/reader.ts";
 import { parseResponseHead } from "../http/response_head.ts";
 import { writeAll } from "../net/write.ts";
-import { connectTcp } from "../net/connect.ts";
+import { connectTcp, connectTls } from "../net/connect.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { HealthRegistry } from "./health.ts";
 
@@ -32,6 +32,8 @@ export interface ActiveHealthOptions {
    * in a row), so a server marked down by failed requests returns before its `fail_timeout`.
    */
   readonly health?: HealthRegistry;
+  /** Check over TLS (an https upstream), with this SNI name or the server's hostname. @default null */
+  readonly tls?: { readonly serverName?: string } | null;
 }
 
 /** What checks found for one server, for `/status`. */
@@ -166,9 +168,15 @@ export class ActiveHealthCheck<T extends CheckedServer> {
   async #probe(server: T): Promise<string | null> {
     const { path, timeoutMs } = this.#options;
     const started = Date.now();
-    let conn: Deno.TcpConn;
+    const tls = this.#options.tls;
+    let conn: Deno.Conn;
     try {
-      conn = await connectTcp(server.hostname, server.port, { timeout: timeoutMs });
+      conn = tls
+        ? await connectTls(server.hostname, server.port, {
+          timeout: timeoutMs,
+          serverName: tls.serverName ?? server.hostname,
+        })
+        : await connectTcp(server.hostname, server.port, { timeout: timeoutMs });
     } catch (e) {
       return (e as Error).message;
     }

@@ -40,9 +40,9 @@ export interface CliArgs {
   readonly to?: string;
   /** `reverse-proxy`: header rules (`-H`, repeatable). */
   readonly headers?: readonly string[];
-  /** `reverse-proxy`: TLS was asked for (`--tls`), not supported yet. */
+  /** `reverse-proxy`: the target speaks HTTPS (`--tls`). */
   readonly tls?: boolean;
-  /** `reverse-proxy`: access log file (`--access-log`), not supported yet. */
+  /** `reverse-proxy`: access log file (`--access-log`). */
   readonly accessLog?: string;
 }
 

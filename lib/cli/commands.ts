@@ -111,18 +111,23 @@ async function proxy(args: CliArgs): Promise<number> {
   return await serve(loaded, null, args);
 }
 
-/** `wmproxy reverse-proxy -f FROM -t TO [-H RULE]...`: one server, one location, one target. */
+/**
+ * `wmproxy reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--access-log FILE]`: one server,
+ * one location, one target.
+ */
 async function reverseProxy(args: CliArgs): Promise<number> {
-  for (const [flag, set] of [["--tls", args.tls], ["--access-log", args.accessLog]] as const) {
-    if (set) {
-      console.error(`wmproxy reverse-proxy: ${flag} is not supported yet`);
-      return 2;
-    }
-  }
   const to = args.to!.replace(/\/+$/, "");
-  const target = /^https?:\/\//.test(to) ? to : `http://${to}`;
+  // --tls: the target speaks HTTPS (wmproxy's meaning), as does an https:// target.
+  const target = /^https?:\/\//.test(to)
+    ? (args.tls ? to.replace(/^http:/, "https:") : to)
+    : `${args.tls ? "https" : "http"}://${to}`;
+  const logs = args.accessLog === undefined ? {} : {
+    log_names: { access: args.accessLog },
+    access_log: "access main",
+  };
   const raw = {
     http: {
+      ...logs,
       server: [{
         bind_addr: args.from,
         headers: args.headers ?? [],
@@ -139,7 +144,8 @@ async function reverseProxy(args: CliArgs): Promise<number> {
       e.message.replace(/^config:/, "wmproxy reverse-proxy:")
         .replace(/http\.server\[0\]\.bind_addr/g, "-f")
         .replace(/http\.server\[0\]\.location\[0\]\.proxy_url/g, "-t")
-        .replace(/http\.server\[0\]\.headers\[(\d+)\]/g, "-H #$1"),
+        .replace(/http\.server\[0\]\.headers\[(\d+)\]/g, "-H #$1")
+        .replace(/http\.log_names\.access/g, "--access-log"),
     );
     return 2;
   }

@@ -24,7 +24,7 @@ Commands:
                      make a running instance stop accepting, drain and exit
   proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
-  reverse-proxy -f FROM -t TO [-H RULE]...
+  reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--access-log FILE]
                      run a reverse proxy from FROM to TO without a config file
   version            print the version
   help               this help
@@ -82,10 +82,12 @@ ${SHARED}`,
 Runs a reverse proxy without a config file: every request to FROM goes to TO.
 
   -f, --from ADDR       address to listen on, e.g. 127.0.0.1:8088
-  -t, --to TARGET       host:port or http://host:port of the server behind it
+  -t, --to TARGET       host:port, http://host:port or https://host:port of the server behind it
   -H, --header RULE     a header rule in wmproxy syntax, repeatable:
                         "proxy NAME VALUE", "+ NAME VALUE", "- NAME", "NAME VALUE"
-  --tls, --access-log   accepted for wmproxy compatibility; not supported yet (exit 2)
+  --tls                 the target speaks HTTPS (as wmproxy's --tls); its certificate is checked
+                        against Deno's roots plus the CA file in DENO_CERT
+  --access-log FILE     write an access line per request to FILE (wmproxy's "main" format)
 
 ${SHARED}`,
   version: `Usage: wmproxy version

@@ -5,6 +5,7 @@ import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { optCidrList, optDuration, optInt, optString, tableList, wordList } from "./_fields.ts";
+import { readTlsFiles } from "./_tls_files.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
@@ -48,7 +49,6 @@ const LATER: Readonly<Record<string, string>> = {
   proxy_timeout: "proxy_timeout",
   domain: "domain",
   root: "root",
-  bind_ssl: "bind_ssl (TLS)",
 };
 const METHODS = /^(round_robin|least_conn|ip_hash|hash\s+\{?\w+\}?)$/;
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:80"';
@@ -180,9 +180,14 @@ function logNames(
   return out;
 }
 
+/** The format `main` names when `[http.log_format]` does not define it (wmproxy's). */
+export const MAIN_LOG_FORMAT =
+  "{d(%Y-%m-%d %H:%M:%S)} {client_ip} {l} {url} path:{path} query:{query} host:{host} " +
+  "status: {status} {up_status} referer: {referer} user_agent: {user_agent} cookie: {cookie}";
+
 function logFormats(c: Checker, raw: unknown, path: KeyPath): Map<string, string> {
   const expected = 'text with variables such as "{client_ip} {url} {status}"';
-  const out = new Map<string, string>();
+  const out = new Map<string, string>([["main", MAIN_LOG_FORMAT]]);
   for (const [name, text] of stringTable(c, raw, path, expected)) {
     const parsed = parseLogFormat(text);
     if (typeof parsed === "string") c.error([...path, name], `${show(text)} ${parsed}`, expected);
@@ -446,6 +451,7 @@ function validateServer(
 ): HttpServer | undefined {
   warnKeys(c, t, path, [
     "bind_addr",
+    "bind_ssl",
     "up_name",
     "server_name",
     "location",
@@ -453,40 +459,60 @@ function validateServer(
     "key",
     ...COMMON,
   ]);
-  const binds = wordList(t.bind_addr);
-  if (binds === undefined || binds.length === 0) {
+  const binds = addressList(c, t, [...path, "bind_addr"]);
+  const ssl = addressList(c, t, [...path, "bind_ssl"]);
+  if (binds?.length === 0 && ssl?.length === 0) {
     c.error(
       [...path, "bind_addr"],
       t.bind_addr === undefined ? "is missing" : `${show(t.bind_addr)} is not an address list`,
-      ADDRESS_EXPECTED,
+      `${ADDRESS_EXPECTED} (or bind_ssl with cert and key)`,
     );
   }
-  for (const b of binds ?? []) {
-    if (!parseAddress(b)) {
-      c.error([...path, "bind_addr"], `${show(b)} is not a valid address`, ADDRESS_EXPECTED);
-    }
+  const tls = readTlsFiles(c, t, path);
+  if (ssl !== undefined && ssl.length > 0 && tls === null && t.cert === undefined) {
+    c.error([...path, "bind_ssl"], "needs cert and key", "cert and key file paths (PEM)");
+  }
+  if (tls !== null && ssl?.length === 0) {
+    c.warn([...path, "cert"], "only applies to bind_ssl addresses; bind_addr stays plain HTTP");
   }
   const names = wordList(t.up_name ?? t.server_name) ?? [];
   const mine = inherit(c, t, path, parent, known.zones, known.logs);
-  if (t.cert !== undefined || t.key !== undefined) {
-    c.warn(
-      [...path, t.cert !== undefined ? "cert" : "key"],
-      "TLS is not supported yet; this server is ignored",
-    );
-    return undefined;
-  }
   const locations = tableList(c, t.location, [...path, "location"])
     .map(([l, p]) => validateLocation(c, l, p, mine, known))
     .filter((l): l is HttpLocation => l !== undefined);
-  if (!binds || binds.length === 0 || binds.some((b) => !parseAddress(b))) return undefined;
+  if (binds === undefined || ssl === undefined || binds.length + ssl.length === 0) return undefined;
+  if (ssl.length > 0 && tls === null) return undefined;
   return {
     bind_addr: binds,
+    bind_ssl: ssl,
+    cert: tls && (t.cert as string),
+    key: tls && (t.key as string),
+    tls,
     up_name: names.map((n) => n.toLowerCase()),
     location: locations,
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
+}
+
+/** A `bind_addr`/`bind_ssl` value: one address or a list; undefined when any is invalid. */
+function addressList(c: Checker, t: Table, path: KeyPath): string[] | undefined {
+  const key = path[path.length - 1] as string;
+  if (t[key] === undefined) return [];
+  const list = wordList(t[key]);
+  if (list === undefined) {
+    c.error(path, `${show(t[key])} is not an address list`, ADDRESS_EXPECTED);
+    return undefined;
+  }
+  let ok = true;
+  for (const b of list) {
+    if (!parseAddress(b)) {
+      c.error(path, `${show(b)} is not a valid address`, ADDRESS_EXPECTED);
+      ok = false;
+    }
+  }
+  return ok ? list : undefined;
 }
 
 const LOCATION_KEYS = [
@@ -536,13 +562,13 @@ function validateLocation(
   );
   const proxyUrl = urlKey ? optString(c, t, [...path, urlKey])! : null;
   if (proxyUrl !== null) {
-    const m = /^http:\/\/([^/]+)\/?$/.exec(proxyUrl);
+    const m = /^https?:\/\/([^/]+)\/?$/.exec(proxyUrl);
     const known = m && (upstreams.has(m[1]) || parseAddress(m[1], false));
     if (!known) {
       const names = [...upstreams.keys()].map((n) => `"http://${n}"`).join(", ");
       c.error(
         [...path, urlKey!],
-        `${show(proxyUrl)} names no [[http.upstream]] and is not http://host:port`,
+        `${show(proxyUrl)} names no [[http.upstream]] and is not http(s)://host:port`,
         names
           ? `one of ${names}, or "http://host:port"`
           : '"http://UPSTREAM_NAME" or "http://host:port"',

@@ -41,12 +41,16 @@ export interface HttpListenerSettings {
   readonly servers: readonly HttpServer[];
   /** All `[[http.upstream]]`s. */
   readonly upstreams: readonly HttpUpstream[];
+  /** Clients speak TLS to this address (`bind_ssl`). @default false */
+  readonly tls?: boolean;
 }
 
 /** An `[http]` listener: the reverse proxy on one address. */
 export interface HttpListenerSpec extends ListenerSpecBase {
   /** What the listener does with connections. */
   readonly kind: "http";
+  /** Whether clients speak TLS to it (a `bind_ssl` address): its servers' certificates, by SNI. */
+  readonly tls: boolean;
   /** Servers and upstreams. */
   readonly settings: HttpListenerSettings;
 }
@@ -73,24 +77,30 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
     });
   }
   if (config.http) {
-    const byAddr = new Map<string, HttpServer[]>();
-    for (const server of config.http.server) {
-      for (const a of server.bind_addr) byAddr.set(a, [...(byAddr.get(a) ?? []), server]);
-    }
-    for (const [a, servers] of byAddr) {
-      const addr = parseAddress(a)!;
-      const settings = { servers, upstreams: config.http.upstream };
-      specs.push({
-        key: `tcp ${a}`,
-        name: `http ${a}`,
-        transport: "tcp",
-        bind_addr: a,
-        hostname: addr.hostname,
-        port: addr.port,
-        kind: "http",
-        settings,
-        fingerprint: JSON.stringify(["http", settings]),
-      });
+    for (const tls of [false, true]) {
+      const byAddr = new Map<string, HttpServer[]>();
+      for (const server of config.http.server) {
+        for (const a of tls ? server.bind_ssl : server.bind_addr) {
+          byAddr.set(a, [...(byAddr.get(a) ?? []), server]);
+        }
+      }
+      for (const [a, servers] of byAddr) {
+        const addr = parseAddress(a)!;
+        const settings = { servers, upstreams: config.http.upstream, tls };
+        specs.push({
+          // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds.
+          key: `${tls ? "tls" : "tcp"} ${a}`,
+          name: `${tls ? "https" : "http"} ${a}`,
+          transport: "tcp",
+          bind_addr: a,
+          hostname: addr.hostname,
+          port: addr.port,
+          kind: "http",
+          tls,
+          settings,
+          fingerprint: JSON.stringify(["http", tls, settings]),
+        });
+      }
     }
   }
   config.stream.server.forEach((s, i) => {
@@ -112,6 +122,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
 
 /** A short label of what a listener does: `stream/tcp`, `stream/udp`, `proxy`. */
 export function listenerKind(spec: ListenerSpec): string {
+  if (spec.kind === "http" && spec.tls) return "https";
   return spec.kind === "stream" ? `stream/${spec.settings.bind_mode}` : spec.kind;
 }
 

@@ -1,4 +1,13 @@
-const SECRET_KEYS = new Set(["password", "control_token", "token", "secret", "key", "map_key"]);
+const SECRET_KEYS = new Set([
+  "password",
+  "control_token",
+  "token",
+  "secret",
+  "key",
+  "map_key",
+  "key_pem",
+  "cert_pem",
+]);
 const REDACTED = "[redacted]";
 
 /** A deep copy of a config with passwords, tokens and keys replaced, for `/now`. */

@@ -253,10 +253,26 @@ export interface HttpErrorLog {
   readonly level: string;
 }
 
+/** A server's certificate and key, read and checked to match when the config was validated. */
+export interface HttpTlsMaterial {
+  /** The certificate chain, PEM. */
+  readonly cert_pem: string;
+  /** The private key, PEM. */
+  readonly key_pem: string;
+}
+
 /** A `[[http.server]]`: a virtual host on one or more addresses (its own timeouts apply to clients before a location is known). */
 export interface HttpServer extends HttpTimeouts {
-  /** Addresses listened on. */
+  /** Plain HTTP addresses listened on. @default [] */
   readonly bind_addr: readonly string[];
+  /** TLS (HTTPS) addresses listened on; need `cert` and `key`. @default [] */
+  readonly bind_ssl: readonly string[];
+  /** Certificate chain file (PEM) for `bind_ssl`. @default null */
+  readonly cert: string | null;
+  /** Private key file (PEM) for `bind_ssl`. @default null */
+  readonly key: string | null;
+  /** The PEM texts of `cert` and `key` as read when the config was validated. @default null */
+  readonly tls: HttpTlsMaterial | null;
   /** Host names answered (wmproxy's `up_name`), lower case; empty = any. */
   readonly up_name: readonly string[];
   /** Locations in config order. */

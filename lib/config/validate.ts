@@ -303,7 +303,7 @@ function checkAddressClashes(c: Checker, config: Config): void {
   const claim = (addr: string, owner: string, path: KeyPath) => {
     const seen = owners.get(addr);
     if (seen === undefined) owners.set(addr, owner);
-    else if (seen !== owner || owner !== "http") {
+    else if (seen !== owner || (owner !== "http" && owner !== "https")) {
       c.error(
         path,
         `${show(addr)} is already used by ${seen}`,
@@ -319,5 +319,6 @@ function checkAddressClashes(c: Checker, config: Config): void {
   if (config.proxy) claim(config.proxy.bind_addr, "[proxy]", ["proxy", "bind_addr"]);
   for (const [i, s] of (config.http?.server ?? []).entries()) {
     for (const a of s.bind_addr) claim(a, "http", ["http", "server", i, "bind_addr"]);
+    for (const a of s.bind_ssl) claim(a, "https", ["http", "server", i, "bind_ssl"]);
   }
 }

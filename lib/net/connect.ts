@@ -1,9 +1,9 @@
 import { formatAddress } from "./address.ts";
-import { startTimer, stopTimer } from "./timer.ts";
+import { startTimer, stopTimer, type Timer } from "./timer.ts";
 
 /** A connect that failed, with whether it timed out or was refused/unreachable. */
 export class ConnectError extends Error {
-  readonly kind: "timeout" | "refused" | "unreachable";
+  readonly kind: "timeout" | "refused" | "unreachable" | "tls";
   readonly address: string;
 
   constructor(address: string, kind: ConnectError["kind"], cause?: unknown) {
@@ -11,6 +11,50 @@ export class ConnectError extends Error {
     this.name = "ConnectError";
     this.kind = kind;
     this.address = address;
+  }
+}
+
+/** Options for {@link connectTls}. */
+export interface ConnectTlsOptions extends ConnectTcpOptions {
+  /** Name sent as SNI and checked against the certificate. @default the hostname */
+  serverName?: string;
+}
+
+/**
+ * Opens a TCP connection and completes a TLS handshake on it, both within `timeout`; throws
+ * {@link ConnectError} (`tls` when the handshake fails, e.g. an untrusted certificate). The
+ * certificate is checked against Deno's trust store: Mozilla's roots, plus the CA file named by
+ * `DENO_CERT`, or the system store with `DENO_TLS_CA_STORE=system`.
+ */
+export async function connectTls(
+  hostname: string,
+  port: number,
+  options: ConnectTlsOptions = {},
+): Promise<Deno.TlsConn> {
+  const started = performance.now();
+  const timeout = options.timeout ?? 10_000;
+  const tcp = await connectTcp(hostname, port, { timeout });
+  const tls = await Deno.startTls(tcp, { hostname: options.serverName ?? hostname });
+  const left = Math.max(1, timeout - (performance.now() - started));
+  let timer: Timer = undefined;
+  const expired = new Promise<"timeout">((resolve) => {
+    timer = startTimer(() => resolve("timeout"), left);
+  });
+  try {
+    if (await Promise.race([tls.handshake(), expired]) === "timeout") {
+      throw new ConnectError(formatAddress({ hostname, port }), "timeout");
+    }
+    return tls;
+  } catch (e) {
+    try {
+      tls.close();
+    } catch {
+      // already closed
+    }
+    if (e instanceof ConnectError) throw e;
+    throw new ConnectError(formatAddress({ hostname, port }), "tls", e);
+  } finally {
+    stopTimer(timer);
   }
 }
 

@@ -26,7 +26,7 @@ const TIMEOUT_408 = errorResponse(408, "request head not received in time", { cl
  */
 export class ClientConn implements Timed {
   readonly id: number;
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.Conn;
   readonly reader: HttpReader;
   readonly gen: Generation;
   /** The listener's tracker, where upstream sockets in use are registered. */
@@ -54,7 +54,7 @@ export class ClientConn implements Timed {
 
   constructor(
     id: number,
-    conn: Deno.TcpConn,
+    conn: Deno.Conn,
     env: { gen: Generation; sweeper: DeadlineSweeper; tracker: ConnTracker },
   ) {
     const { gen, sweeper } = env;
@@ -63,8 +63,8 @@ export class ClientConn implements Timed {
     this.gen = gen;
     this.tracker = env.tracker;
     this.reader = new HttpReader({ read: fastReader(conn) });
-    const remote = conn.remoteAddr;
-    const local = conn.localAddr;
+    const remote = conn.remoteAddr as Deno.NetAddr;
+    const local = conn.localAddr as Deno.NetAddr;
     this.ip = remote.hostname;
     this.port = remote.port;
     this.localIp = local.hostname;

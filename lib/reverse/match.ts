@@ -49,10 +49,16 @@ export class ServerTable {
     });
   }
 
-  /** The index of the server for host name `host` (see {@link hostName}); 0 by default. */
+  /**
+   * The index of the server for host name `host` (see {@link hostName}): an exact name, else a
+   * `*.example.com` name covering one more label; 0 by default.
+   */
   match(host: string): number {
     if (this.#single) return 0;
-    return this.#byName.get(host) ?? 0;
+    const exact = this.#byName.get(host);
+    if (exact !== undefined) return exact;
+    const dot = host.indexOf(".");
+    return (dot > 0 ? this.#byName.get(`*${host.slice(dot)}`) : undefined) ?? 0;
   }
 }
 

@@ -77,7 +77,7 @@ export class ReverseProxy {
   }
 
   /** Serves one accepted connection to its end; never throws. */
-  async handle(conn: Deno.TcpConn): Promise<void> {
+  async handle(conn: Deno.Conn): Promise<void> {
     const tracker = this.tracker;
     tracker.add(conn);
     let client: ClientConn | undefined;

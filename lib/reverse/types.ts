@@ -45,10 +45,18 @@ export interface ReverseUpstream {
     readonly intervalMs: number;
     readonly timeoutMs: number;
   } | null;
+  /** TLS to the servers (`proxy_url = "https://..."`), or null for plain HTTP. @default null */
+  readonly tls?: UpstreamTls | null;
   /** Idle keep-alive connections kept open per server. @default 256 */
   readonly keepalive?: number;
   /** Milliseconds an idle upstream connection is kept before it is closed. @default 60000 */
   readonly keepaliveTimeoutMs?: number;
+}
+
+/** How an upstream is reached over TLS. */
+export interface UpstreamTls {
+  /** SNI and the name the certificate must carry. @default the server's hostname */
+  readonly serverName?: string;
 }
 
 /** A header rule in wmproxy's syntax, parsed. */

@@ -1,8 +1,8 @@
 import { noDelay } from "../http/no_delay.ts";
 import { HttpReader } from "../http/reader.ts";
-import { connectTcp } from "../net/connect.ts";
+import { connectTcp, connectTls } from "../net/connect.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
-import type { ReverseUpstreamServer } from "./types.ts";
+import type { ReverseUpstreamServer, UpstreamTls } from "./types.ts";
 
 /**
  * One connection to an upstream server. Its reader holds a pooled 64 KiB buffer only while
@@ -10,7 +10,7 @@ import type { ReverseUpstreamServer } from "./types.ts";
  */
 export class UpstreamConn {
   /** The socket. */
-  readonly conn: Deno.TcpConn;
+  readonly conn: Deno.Conn;
   /** The server it goes to. */
   readonly server: ReverseUpstreamServer;
   /** Requests sent on it before the current one (more than 0: reused from the pool). */
@@ -23,7 +23,7 @@ export class UpstreamConn {
   #closed = false;
 
   /** Wraps a connected socket (Nagle off). */
-  constructor(conn: Deno.TcpConn, server: ReverseUpstreamServer) {
+  constructor(conn: Deno.Conn, server: ReverseUpstreamServer) {
     this.conn = conn;
     this.server = server;
     this.#reader = new HttpReader({ read: fastReader(conn) });
@@ -31,9 +31,18 @@ export class UpstreamConn {
   }
 
   /** Connects to `server` within `timeoutMs` (0: a day); throws `ConnectError`. */
-  static async open(server: ReverseUpstreamServer, timeoutMs: number): Promise<UpstreamConn> {
+  static async open(
+    server: ReverseUpstreamServer,
+    timeoutMs: number,
+    tls: UpstreamTls | null = null,
+  ): Promise<UpstreamConn> {
     const timeout = timeoutMs > 0 ? timeoutMs : 86_400_000;
-    const conn = await connectTcp(server.hostname, server.port, { timeout });
+    const conn = tls
+      ? await connectTls(server.hostname, server.port, {
+        timeout,
+        serverName: tls.serverName ?? server.hostname,
+      })
+      : await connectTcp(server.hostname, server.port, { timeout });
     return new UpstreamConn(conn, server);
   }
 

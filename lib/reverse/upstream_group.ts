@@ -28,7 +28,8 @@ const CLIENT_IP_KEY = compileTemplate("{client_ip}");
 
 /** The identity of an upstream's runtime state: name and server list. */
 export function upstreamKey(upstream: ReverseUpstream): string {
-  return `${upstream.name}\n${JSON.stringify(upstream.servers)}`;
+  const tls = upstream.tls ? `tls ${upstream.tls.serverName ?? ""}\n` : "";
+  return `${tls}${upstream.name}\n${JSON.stringify(upstream.servers)}`;
 }
 
 /**
@@ -118,6 +119,7 @@ export class UpstreamGroup {
           intervalMs: hc.intervalMs,
           timeoutMs: hc.timeoutMs,
           health: this.#health,
+          tls: upstream.tls ?? null,
         })
         : null;
       this.#checker?.start();
@@ -165,7 +167,7 @@ export class UpstreamGroup {
    * request in flight until {@link release}.
    */
   async connect(server: Server, connectTimeoutMs: number): Promise<UpstreamConn> {
-    const c = await UpstreamConn.open(server, connectTimeoutMs);
+    const c = await UpstreamConn.open(server, connectTimeoutMs, this.#upstream.tls ?? null);
     this.#lease(c);
     return c;
   }

@@ -34,6 +34,12 @@ export interface Listener {
    * socket open.
    */
   handOver?(): TcpSlot;
+  /**
+   * Whether taking `spec` needs a socket of its own, bound before this one is retired: a TLS
+   * listener whose certificates changed (Deno caches a socket's certificate per SNI name).
+   * @default false
+   */
+  needsRebind?(spec: ListenerSpec): boolean;
   /** Stops accepting; open connections continue. */
   close(): Promise<void>;
   /** Waits up to `timeoutMs` for open connections to end, then closes the rest. */

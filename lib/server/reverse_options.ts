@@ -29,9 +29,12 @@ export function reverseOptions(
 ): ReverseOptions {
   const byName = new Map(settings.upstreams.map((u) => [u.name, u]));
   const upstreamFor = (url: string): ReverseUpstream => {
-    const target = /^http:\/\/([^/]+)\/?$/.exec(url)![1];
+    const [, scheme, target] = /^(https?):\/\/([^/]+)\/?$/.exec(url)!;
     const named = byName.get(target);
-    const built = named ? fromConfig(named) : single(target);
+    const built = {
+      ...(named ? fromConfig(named) : single(target)),
+      tls: scheme === "https" ? {} : null,
+    };
     const key = JSON.stringify(built);
     const cached = cache.get(key);
     if (cached) return cached;
@@ -39,7 +42,7 @@ export function reverseOptions(
     return built;
   };
   return {
-    tls: false,
+    tls: settings.tls ?? false,
     servers: settings.servers.map((server) => ({
       names: server.up_name,
       headers: [],

@@ -82,10 +82,32 @@ export class Supervisor {
       }
       fresh.push({ spec, listener });
     }
+    // Changed listeners that need a new socket bind it now, before anything is retired.
+    const rebound = new Map<string, Listener>();
+    for (const key of diff.changed) {
+      const spec = byKey.get(key)!;
+      if (!this.#pool.get(key)!.listener.needsRebind?.(spec)) continue;
+      const listener = createListener(spec, this.#health);
+      try {
+        listener.bind();
+      } catch (e) {
+        await Promise.all(
+          [...fresh.map((f) => f.listener), ...rebound.values()].map((l) => l.close()),
+        );
+        throw new BindError(spec.name, spec.bind_addr, e);
+      }
+      rebound.set(key, listener);
+    }
     for (const key of [...diff.changed, ...diff.unchanged]) {
       const entry = this.#pool.get(key)!;
       const spec = byKey.get(key)!;
-      if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
+      const next = rebound.get(key);
+      if (next) {
+        // The new socket serves from now on; the old one stops accepting and drains.
+        next.start();
+        this.#retire(entry.listener, config.shutdown_timeout * 1000);
+        entry.listener = next;
+      } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
         const next = createListener(spec, this.#health, slot);

@@ -3,6 +3,7 @@ import { log } from "../log/logger.ts";
 import type { ConnTracker } from "./conn_tracker.ts";
 import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
+import type { CertResolver } from "../net/tls_listen.ts";
 import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
 
 /** A connection handler that tracks what it has open. */
@@ -29,11 +30,12 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
    * @param spec the listener's spec
    * @param handler what accepted connections go to
    * @param slot a socket already bound for this address by a predecessor, if any
+   * @param certs makes the socket a TLS one, with certificates from here (by SNI)
    */
-  constructor(spec: S, handler: H, slot?: TcpSlot) {
+  constructor(spec: S, handler: H, slot?: TcpSlot, certs?: CertResolver) {
     this.spec = spec;
     this.handler = handler;
-    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler);
+    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler, certs);
     this.#slot.setHandler(handler);
   }
 

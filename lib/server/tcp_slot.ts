@@ -1,8 +1,9 @@
 import { log } from "../log/logger.ts";
+import { type CertResolver, listenTlsSni } from "../net/tls_listen.ts";
 
-/** What a TCP slot hands its accepted connections to. */
+/** What a TCP slot hands its accepted connections to (TLS connections from a TLS slot). */
 export interface TcpConnHandler {
-  handle(conn: Deno.TcpConn): Promise<void>;
+  handle(conn: Deno.TcpConn | Deno.TlsConn): Promise<void>;
 }
 
 const logger = log("server");
@@ -15,24 +16,28 @@ const logger = log("server");
 export class TcpSlot {
   readonly hostname: string;
   readonly port: number;
-  #listener: Deno.TcpListener | undefined;
+  #listener: Deno.TcpListener | Deno.TlsListener | undefined;
   #handler: TcpConnHandler;
   #loop: Promise<void> | undefined;
+  readonly #certs: CertResolver | undefined;
 
-  constructor(hostname: string, port: number, handler: TcpConnHandler) {
+  /**
+   * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
+   * it is consulted per handshake, so what it returns may change without rebinding
+   */
+  constructor(hostname: string, port: number, handler: TcpConnHandler, certs?: CertResolver) {
     this.hostname = hostname;
     this.port = port;
     this.#handler = handler;
+    this.#certs = certs;
   }
 
   /** Binds the socket; throws Deno.errors.AddrInUse and the like. */
   bind(): void {
-    this.#listener = Deno.listen({
-      hostname: this.hostname,
-      port: this.port,
-      transport: "tcp",
-      reusePort: true,
-    });
+    const { hostname, port } = this;
+    this.#listener = this.#certs
+      ? listenTlsSni({ hostname, port, certs: this.#certs })
+      : Deno.listen({ hostname, port, transport: "tcp", reusePort: true });
   }
 
   /** The address actually bound (the real port when 0 was asked for). */
@@ -63,7 +68,7 @@ export class TcpSlot {
   async #accept(): Promise<void> {
     const listener = this.#listener!;
     while (true) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.TcpConn | Deno.TlsConn;
       try {
         conn = await listener.accept();
       } catch (e) {

@@ -449,7 +449,7 @@ Deno.test("loadConfigText() reports bad [http] rules, headers, methods and proxy
       'http.upstream[0].method: "fastest" is not a balancing method, expected "round_robin", "least_conn", "ip_hash" or "hash {var}" (line 4)',
       'http.server[0].bind_addr: "127.0.0.1:99999" is not a valid address, expected host:port such as "127.0.0.1:80" (line 6)',
       'http.server[0].location[0].rule: "/(" is not a valid regular expression, expected a path prefix "/api", a glob "/static/*", a regular expression or "@name" (line 8)',
-      'http.server[0].location[1].proxy_url: "http://nope" names no [[http.upstream]] and is not http://host:port, expected one of "http://web", or "http://host:port" (line 12)',
+      'http.server[0].location[1].proxy_url: "http://nope" names no [[http.upstream]] and is not http(s)://host:port, expected one of "http://web", or "http://host:port" (line 12)',
       'http.server[0].location[1].headers[0]: "a b c d" is not a header rule, expected a list of rules like ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy", "- Server"] (line 11)',
     ],
   );
@@ -923,7 +923,7 @@ Deno.test("loadConfigText() reports unknown log names, formats and levels with l
       'http.log_format.main: "{client_ip} {colour}" has an unknown variable "{colour}", expected text with variables such as "{client_ip} {url} {status}" (line 4)',
       'http.access_log: "nolog main" names no [http.log_names] entry "nolog", expected a log name: one of "fine" (line 2)',
       'http.server[0].error_log: "missing" names no [http.log_names] entry "missing", expected a log name: one of "fine" (line 11)',
-      'http.server[0].location[0].access_log: "fine nope" names no [http.log_format] entry "nope", expected a format: one of "ok" (line 13)',
+      'http.server[0].location[0].access_log: "fine nope" names no [http.log_format] entry "nope", expected a format: one of "main", "ok" (line 13)',
     ],
   );
 });

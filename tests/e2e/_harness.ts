@@ -186,12 +186,14 @@ export class Instance {
    * @param configPath the config file, run as `main.ts run -c configPath ...args`; when empty,
    *   `args` is the whole command line (e.g. `["proxy", "-b", ...]`)
    * @param args further arguments
+   * @param env environment variables added to the child's (e.g. `DENO_CERT`)
    */
-  constructor(configPath: string, args: string[] = []) {
+  constructor(configPath: string, args: string[] = [], env: Record<string, string> = {}) {
     this.configPath = configPath;
     const argv = configPath ? ["run", "-c", configPath, ...args] : args;
     this.process = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, ...argv],
+      env,
       stdout: "null",
       stderr: "piped",
       stdin: "null",
@@ -276,10 +278,11 @@ export async function startInstance(
   config: string,
   args: string[] = [],
   name = "wmproxy.toml",
+  env: Record<string, string> = {},
 ): Promise<Instance> {
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, config);
-  const inst = new Instance(path, args);
+  const inst = new Instance(path, args, env);
   try {
     await inst.ready();
   } catch (e) {
@@ -290,8 +293,11 @@ export async function startInstance(
 }
 
 /** Starts `main.ts` with a whole command line (no config file) and waits until ready. */
-export async function startCommand(args: string[]): Promise<Instance> {
-  const inst = new Instance("", args);
+export async function startCommand(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Instance> {
+  const inst = new Instance("", args, env);
   try {
     await inst.ready();
   } catch (e) {

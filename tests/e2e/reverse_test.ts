@@ -132,14 +132,7 @@ Deno.test("wmproxy reverse-proxy refuses bad flags with exit 2", async () => {
   const missing = await runMain(["reverse-proxy", "-f", "127.0.0.1:8088"]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /reverse-proxy needs -f FROM and -t TO/);
-  const tls = await runMain([
-    "reverse-proxy",
-    "-f",
-    "127.0.0.1:8088",
-    "-t",
-    "127.0.0.1:1",
-    "--tls",
-  ]);
-  assert.equal(tls.code, 2);
-  assert.match(tls.stderr, /--tls is not supported yet/);
+  const target = await runMain(["reverse-proxy", "-f", "127.0.0.1:8088", "-t", "127.0.0.1:x"]);
+  assert.equal(target.code, 2);
+  assert.match(target.stderr, /-t: "http:\/\/127\.0\.0\.1:x" names no \[\[http\.upstream\]\]/);
 });

@@ -78,6 +78,18 @@ Deno.test("ServerTable matches exact lower-case names and defaults to the first 
   assert.equal(t.match(""), 0);
 });
 
+Deno.test("ServerTable: a *.name covers one more label; an exact name wins over it", () => {
+  const t = new ServerTable([
+    server(["default.example"], []),
+    server(["*.example.com"], []),
+    server(["www.example.com"], []),
+  ]);
+  assert.equal(t.match("shop.example.com"), 1);
+  assert.equal(t.match("www.example.com"), 2);
+  assert.equal(t.match("example.com"), 0, "the bare domain is not covered");
+  assert.equal(t.match("a.b.example.com"), 0, "only one more label");
+});
+
 Deno.test("hostName drops the port and a trailing dot and lower-cases", () => {
   assert.equal(hostName("Example.COM:8080"), "example.com");
   assert.equal(hostName("example.com."), "example.com");

@@ -39,12 +39,12 @@ const COMMON = [
   "deny_ip",
   "limit_req",
   "rate_limit",
+  "max_read_buf",
   "access_log",
   "error_log",
 ];
 /** wmproxy keys this version reads but does not implement yet: one warning each. */
 const LATER: Readonly<Record<string, string>> = {
-  max_read_buf: "max_read_buf",
   client_timeout: "client_timeout",
   proxy_timeout: "proxy_timeout",
   domain: "domain",
@@ -59,6 +59,7 @@ interface Inherited extends HttpTimeouts {
   readonly deny_ip: readonly string[];
   readonly limit_req: HttpLimitReq | null;
   readonly rate_limit: number | null;
+  readonly max_read_buf: number | null;
   readonly access_log: HttpAccessLog | null;
   readonly error_log: HttpErrorLog | null;
 }
@@ -107,6 +108,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
       deny_ip: [],
       limit_req: null,
       rate_limit: null,
+      max_read_buf: null,
       access_log: null,
       error_log: null,
     },
@@ -336,6 +338,7 @@ function inherit(
     deny_ip: [...parent.deny_ip, ...optCidrList(c, t, [...path, "deny_ip"])],
     limit_req: limitReq(c, t, [...path, "limit_req"], zones) ?? parent.limit_req,
     rate_limit: rateLimit(c, t, [...path, "rate_limit"]) ?? parent.rate_limit,
+    max_read_buf: optInt(c, t, [...path, "max_read_buf"], 1024, 2 ** 31) ?? parent.max_read_buf,
     access_log: accessLog(c, t, [...path, "access_log"], logs) ?? parent.access_log,
     error_log: errorLog(c, t, [...path, "error_log"], logs) ?? parent.error_log,
   };
@@ -590,6 +593,7 @@ function validateLocation(
     deny_ip: mine.deny_ip,
     limit_req: mine.limit_req,
     rate_limit: mine.rate_limit,
+    max_read_buf: mine.max_read_buf,
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,

@@ -221,6 +221,8 @@ export interface HttpLocation extends HttpTimeouts {
   readonly limit_req: HttpLimitReq | null;
   /** Response bandwidth in bytes per second, from `"4m/s"` (inherited). @default null */
   readonly rate_limit: number | null;
+  /** The most bytes read from a connection at once while relaying (inherited). @default null */
+  readonly max_read_buf: number | null;
   /** Where each request's line goes (inherited). @default null */
   readonly access_log: HttpAccessLog | null;
   /** Where failed exchanges are written (inherited). @default null */

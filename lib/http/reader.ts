@@ -33,6 +33,8 @@ export class HttpReader {
   #scanned = 0;
   #lineStart = 0;
   #lines = 0;
+  /** The most bytes one {@link fill} reads. @default Infinity (the buffer's free space) */
+  maxRead = Infinity;
 
   /**
    * Creates a reader with a buffer from the pool.
@@ -106,7 +108,12 @@ export class HttpReader {
     }
     let n: number | null;
     try {
-      n = await this.#src.read(this.#buf.subarray(this.#end));
+      const room = this.#buf.length - this.#end;
+      n = await this.#src.read(
+        room <= this.maxRead
+          ? this.#buf.subarray(this.#end)
+          : this.#buf.subarray(this.#end, this.#end + this.maxRead),
+      );
     } catch (e) {
       if (isGone(e)) return false;
       throw e;

@@ -148,6 +148,8 @@ export interface ReverseLocation {
   readonly limitReq?: { readonly zone: LimitZone; readonly burst: number } | null;
   /** Response bandwidth in bytes per second for proxied responses. @default null (unlimited) */
   readonly rateLimit?: number | null;
+  /** The most bytes read from the client or upstream at once while relaying. @default null (64 KiB) */
+  readonly maxReadBuf?: number | null;
   /** Its access log. @default null */
   readonly accessLog?: ReverseAccessLog | null;
   /** Its error log. @default null */

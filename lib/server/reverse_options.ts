@@ -77,6 +77,7 @@ function location(
     timeouts: timeouts(l),
     limitReq: l.limit_req && { zone: zones.zone(l.limit_req.zone), burst: l.limit_req.burst },
     rateLimit: l.rate_limit,
+    maxReadBuf: l.max_read_buf,
     accessLog: accessLog(l.access_log),
     errorLog: l.error_log && { file: l.error_log.file },
   };

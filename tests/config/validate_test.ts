@@ -395,7 +395,7 @@ Deno.test("loadConfigText() warns once for a NAT-traversal [proxy] section and i
   assert.equal(config.stream.server.length, 0);
 });
 
-Deno.test("loadConfigText() reads [http] and warns once per key it does not implement yet", () => {
+Deno.test("loadConfigText() reads [http] with inheritance down to locations", () => {
   const { warnings, config } = loadConfigText(toml(
     "[http]",
     "max_read_buf = 1024",
@@ -414,10 +414,9 @@ Deno.test("loadConfigText() reads [http] and warns once per key it does not impl
     'headers = ["+ X-By wmproxy"]',
     "client_ka_timeout = 5",
   ));
-  assert.deepEqual(warnings, [
-    "http.max_read_buf: max_read_buf is not supported yet; ignored (line 2)",
-  ]);
+  assert.deepEqual(warnings, []);
   const server = config.http!.server[0];
+  assert.equal(server.location[0].max_read_buf, 1024, "inherited from [http]");
   assert.deepEqual(server.up_name, ["example.test"]);
   const loc = server.location[0];
   assert.deepEqual(loc.headers, ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy"]);
@@ -516,7 +515,6 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   );
   assert.deepEqual(warnings, [
     "http.aa: unknown or unsupported key; ignored (line 11)",
-    "http.max_read_buf: max_read_buf is not supported yet; ignored (line 13)",
     "http.server[0].root: root is not supported yet; ignored (line 50)",
     "http.server[0].location[0].file_server: file_server is not supported yet; this location is ignored (line 66)",
     "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",

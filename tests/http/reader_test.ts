@@ -136,3 +136,20 @@ Deno.test("HttpReader.fill() treats a reset connection as the end of the stream"
     reader.release();
   }
 });
+
+Deno.test("HttpReader.maxRead caps each read (max_read_buf); the rest comes in later reads", async () => {
+  const body = new Uint8Array(10_000).map((_, i) => i % 251);
+  const src = new FakeSource([body]);
+  const reader = new HttpReader(src);
+  reader.maxRead = 4096;
+  const sizes: number[] = [];
+  const got: number[] = [];
+  while (await reader.fill()) {
+    sizes.push(reader.buffered);
+    got.push(...reader.view());
+    reader.consume(reader.buffered);
+  }
+  assert.deepEqual(sizes, [4096, 4096, 1808]);
+  assert.deepEqual(new Uint8Array(got), body);
+  reader.release();
+});

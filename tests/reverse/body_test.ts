@@ -82,6 +82,28 @@ Deno.test("ReverseProxy streams chunked bodies both ways unchanged", async () =>
   }
 });
 
+Deno.test("ReverseProxy with maxReadBuf (max_read_buf) 1024 relays bodies unchanged in small reads", async () => {
+  const upload = pattern(MiB + 5);
+  const download = pattern(2 * MiB + 3, 5);
+  const origin = startOrigin("O", () => new Response(download));
+  const p = startReverse(options([
+    location("/", proxyTo(upstream("o", [origin.port])), { maxReadBuf: 1024 }),
+  ]));
+  const file = await tempFile(upload);
+  const out = await Deno.makeTempFile();
+  try {
+    const r = await curl(["--data-binary", `@${file}`, "-o", out, `${p.url}/up`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(origin.seen[0].bodyHash, await sha256(upload));
+    assert.equal(await sha256(await Deno.readFile(out)), await sha256(download));
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(out);
+    await p.close();
+    await origin.close();
+  }
+});
+
 Deno.test("ReverseProxy dechunks for an HTTP/1.0 client and closes after", async () => {
   const origin = startOrigin("O", () =>
     new Response(

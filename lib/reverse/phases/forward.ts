@@ -64,6 +64,7 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
       }
     }
     client.tracker.add(up.conn, false);
+    up.reader.maxRead = client.reader.maxRead = loc.location.maxReadBuf ?? Infinity;
     if (request === null) {
       // Built once: a retry sends the same bytes (the body, if included, was consumed).
       const length = ctx.head.body.kind === "length" ? ctx.head.body.length : -1;

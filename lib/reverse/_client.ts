@@ -3,6 +3,7 @@ import { HeadBuilder } from "../http/head_builder.ts";
 import { HttpReader } from "../http/reader.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
+import { startTimer, stopTimer } from "../net/timer.ts";
 import type { DeadlineSweeper, Timed } from "./_deadlines.ts";
 import type { Generation } from "./_generation.ts";
 import type { ConnTracker } from "../server/conn_tracker.ts";
@@ -18,6 +19,8 @@ export const WAIT_IDLE = 2;
 /** An exchange must make progress each period (else the upstream is cut off). */
 export const WAIT_STALL = 3;
 
+/** How long the 408 answer to a slow head may take to write before the connection is closed. */
+const WRITE_408_MS = 1000;
 const TIMEOUT_408 = errorResponse(408, "request head not received in time", { close: true });
 
 /**
@@ -135,11 +138,28 @@ export class ClientConn implements Timed {
     switch (this.#mode) {
       case WAIT_HEAD:
         this.#fire(WAIT_HEAD);
+        if (this.reader.bytesRead === 0) {
+          // Not a byte of a request (or, over TLS, no handshake): closed without an answer,
+          // as nginx does.
+          logger.warn("conn {id} {peer}: no request in time; closed", {
+            id: this.id,
+            peer: this.peer,
+          });
+          safeClose(this.conn);
+          return;
+        }
         logger.warn("conn {id} {peer}: no complete request head in time; 408", {
           id: this.id,
           peer: this.peer,
         });
-        this.conn.write(TIMEOUT_408).catch(() => 0).finally(() => safeClose(this.conn));
+        {
+          // A TLS client that never finished its handshake blocks the write: close anyway.
+          const timer = startTimer(() => safeClose(this.conn), WRITE_408_MS);
+          this.conn.write(TIMEOUT_408).catch(() => 0).finally(() => {
+            stopTimer(timer);
+            safeClose(this.conn);
+          });
+        }
         return;
       case WAIT_IDLE:
         this.#fire(WAIT_IDLE);

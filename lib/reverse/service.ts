@@ -90,11 +90,21 @@ export class ReverseProxy {
       });
       await serveConnection(client);
     } catch (e) {
-      logger.error("conn {id} {peer}: unexpected {error}", {
-        id: client?.id ?? 0,
-        peer: client?.peer ?? "?",
-        error: e,
-      });
+      if (e instanceof Deno.errors.InvalidData) {
+        // A TLS client that broke the protocol (plain HTTP to an HTTPS port, a failed
+        // handshake): one line, no stack.
+        logger.warn("conn {id} {peer}: TLS failed: {error}", {
+          id: client?.id ?? 0,
+          peer: client?.peer ?? "?",
+          error: e.message,
+        });
+      } else {
+        logger.error("conn {id} {peer}: unexpected {error}", {
+          id: client?.id ?? 0,
+          peer: client?.peer ?? "?",
+          error: e,
+        });
+      }
     } finally {
       if (client) client.finish();
       else safeClose(conn);

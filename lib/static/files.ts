@@ -202,8 +202,8 @@ export class StaticFiles {
     if (range !== null && ifRangeHolds(req.header("if-range"), entry.lastModified)) {
       const r = parseRange(range, entry.size);
       if (r === "unsatisfiable") {
-        headers.push(["Content-Range", `bytes */${entry.size}`]);
-        return text(req, 416, "416 Range Not Satisfiable\n", headers);
+        const h = this.#common([["Content-Range", `bytes */${entry.size}`]]);
+        return text(req, 416, "416 Range Not Satisfiable\n", h);
       }
       if (r !== null) {
         status = 206;

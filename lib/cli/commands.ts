@@ -11,6 +11,7 @@ import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
 import type { CliArgs } from "./args.ts";
+import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
 import { helpText } from "./help.ts";
 
 /** The program's version, from deno.json. */
@@ -34,6 +35,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return await proxy(args);
     case "reverse-proxy":
       return await reverseProxy(args);
+    case "file-server":
+      return await fileServer(args);
     case "reload":
     case "stop":
       return await control(args, args.verb);
@@ -141,6 +144,42 @@ async function reverseProxy(args: CliArgs): Promise<number> {
         .replace(/http\.server\[0\]\.location\[0\]\.proxy_url/g, "-t")
         .replace(/http\.server\[0\]\.headers\[(\d+)\]/g, "-H #$1"),
     );
+    return 2;
+  }
+  return await serve(loaded, null, args);
+}
+
+/** `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's verb. */
+async function fileServer(args: CliArgs): Promise<number> {
+  const flags = args.fileServer!;
+  const tls = flags.listenSsl.length > 0 || flags.cert !== undefined || flags.key !== undefined;
+  if (tls) {
+    for (const [flag, file] of [["--cert", flags.cert], ["--key", flags.key]] as const) {
+      if (file === undefined) {
+        console.error(
+          `wmproxy file-server: --listen-ssl needs --cert and --key; ${flag} is missing`,
+        );
+        return 2;
+      }
+      try {
+        await Deno.stat(file);
+      } catch {
+        console.error(`wmproxy file-server: ${flag}: ${JSON.stringify(file)} does not exist`);
+        return 2;
+      }
+    }
+    console.error("wmproxy file-server: TLS listeners are not supported in this build");
+    return 2;
+  }
+  let loaded: Validated;
+  try {
+    const raw = fileServerConfig(flags, { headers: args.headers, accessLog: args.accessLog });
+    loaded = validate(raw, "", overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    let message = e.message.replace(/^config:/, "wmproxy file-server:");
+    for (const [re, flag] of FILE_SERVER_FLAG_PATHS) message = message.replace(re, flag);
+    console.error(message);
     return 2;
   }
   return await serve(loaded, null, args);

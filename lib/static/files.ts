@@ -28,6 +28,7 @@ export type StaticBody =
 
 /** A reply, ready to be written by any HTTP front. */
 export interface StaticReply {
+  /** The status code. */
   readonly status: number;
   /** Header fields, Content-Length excluded (see `length`). */
   readonly headers: readonly (readonly [string, string])[];
@@ -61,7 +62,10 @@ export class StaticFiles {
   readonly #cache: FileCache;
   #realRoot: Promise<string | null> | null = null;
 
-  /** @param options what to serve and how (defaults in {@link StaticOptions}) */
+  /**
+   * Creates a file server; nothing is read until the first request.
+   * @param options what to serve and how (defaults in {@link StaticOptions})
+   */
   constructor(options: StaticOptions) {
     this.options = resolveStaticOptions(options);
     this.#cache = new FileCache(this.options.cache);

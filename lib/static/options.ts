@@ -51,22 +51,9 @@ export interface FileCacheOptions {
 }
 
 /** {@link StaticOptions} with every default filled in. */
-export interface ResolvedStaticOptions {
-  readonly root: string;
-  readonly prefix: string;
-  readonly index: readonly string[];
-  readonly browse: boolean;
-  readonly extMimetype: Readonly<Record<string, string>>;
-  readonly defaultMimetype: string;
-  readonly cacheTime: number | null;
-  readonly cors: boolean;
-  readonly path404: string | null;
-  readonly robots: string | null;
-  readonly hide: readonly string[];
-  readonly status: number;
-  readonly precompressed: readonly string[];
-  readonly cache: Required<FileCacheOptions>;
-}
+export type ResolvedStaticOptions =
+  & Required<Omit<StaticOptions, "cache">>
+  & { readonly cache: Required<FileCacheOptions> };
 
 /** The defaults of {@link FileCacheOptions}. */
 export const FILE_CACHE_DEFAULTS: Required<FileCacheOptions> = Object.freeze({

@@ -96,7 +96,7 @@ export function validateFileServer(
     precompressed,
     open_file_cache: optInt(c, t, p("open_file_cache"), 0, 1_000_000) ?? 1024,
     open_file_cache_valid: optDuration(c, t, p("open_file_cache_valid")) ?? 1,
-    open_file_cache_max_file: size("open_file_cache_max_file", 65536),
+    open_file_cache_max_file: size("open_file_cache_max_file", 1024 * 1024),
     open_file_cache_size: size("open_file_cache_size", 32 * 1024 * 1024),
   };
 }

@@ -263,7 +263,7 @@ export interface HttpFileServer {
   readonly open_file_cache: number;
   /** Seconds a cached entry is trusted before `stat` checks it again. @default 1 */
   readonly open_file_cache_valid: number;
-  /** Files up to this many bytes are kept in memory. @default 65536 */
+  /** Files up to this many bytes are kept in memory. @default 1048576 */
   readonly open_file_cache_max_file: number;
   /** Bytes of file content kept in memory at most. @default 33554432 */
   readonly open_file_cache_size: number;

@@ -42,7 +42,7 @@ export interface StaticOptions {
 export interface FileCacheOptions {
   /** Entries kept at most (files, misses and directories); 0 turns the cache off. @default 1024 */
   readonly entries?: number;
-  /** Files up to this size keep their bytes in memory. @default 65536 */
+  /** Files up to this size keep their bytes in memory. @default 1048576 (1 MiB) */
   readonly maxFileSize?: number;
   /** Bytes of file content kept at most, over all entries. @default 33554432 (32 MiB) */
   readonly maxBytes?: number;
@@ -58,7 +58,7 @@ export type ResolvedStaticOptions =
 /** The defaults of {@link FileCacheOptions}. */
 export const FILE_CACHE_DEFAULTS: Required<FileCacheOptions> = Object.freeze({
   entries: 1024,
-  maxFileSize: 65536,
+  maxFileSize: 1024 * 1024,
   maxBytes: 32 * 1024 * 1024,
   validMs: 1000,
 });

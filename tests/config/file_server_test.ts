@@ -48,7 +48,7 @@ Deno.test("validate() keeps a file_server location with wmproxy's defaults and t
     precompressed: ["br", "gzip"],
     open_file_cache: 1024,
     open_file_cache_valid: 1,
-    open_file_cache_max_file: 65536,
+    open_file_cache_max_file: 1048576,
     open_file_cache_size: 33554432,
   });
   assert.equal(a.try_paths, null);

@@ -14,7 +14,8 @@ import { discardBody } from "./_body.ts";
 import type { RequestContext } from "./context.ts";
 import { sendAnswer } from "./respond.ts";
 
-const CHUNK = 65536;
+/** Read size for streamed files; also the largest body copied into the head's write. */
+const CHUNK = 262144;
 
 /**
  * The `files` action: asks lib/static for the reply to the request (through `try_paths`
@@ -97,6 +98,10 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
   try {
     if (body === null) {
       await writeAll(client.conn, headBytes);
+    } else if (body.kind === "bytes" && body.bytes.length > CHUNK) {
+      // A large cached body is not copied: the head, then the body.
+      await writeAll(client.conn, headBytes);
+      await writeAll(client.conn, body.bytes);
     } else if (body.kind === "bytes") {
       const out = new Uint8Array(headBytes.length + body.bytes.length);
       out.set(headBytes);

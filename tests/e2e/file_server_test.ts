@@ -125,7 +125,7 @@ Deno.test("wmproxy file-server serves ROOT with every flag (curl and raw request
   await dir.cleanup();
 });
 
-Deno.test("run -c: a file_server location next to a proxied one, with try_paths, deny_ip and header rules", async () => {
+Deno.test("run -c: a file_server location next to a proxied one, with try_paths, deny_ip, limit_req and header rules", async () => {
   const dir = await tempDir();
   const root = await tree(dir.path);
   const ac = new AbortController();
@@ -139,7 +139,8 @@ Deno.test("run -c: a file_server location next to a proxied one, with try_paths,
     dir.path,
     `
 disable_control = true
-[http]
+[http.limit_req_zone]
+one = "{client_ip} limit=1m rate=1r/m"
 [[http.server]]
 bind_addr = "127.0.0.1:${port}"
 root = "${root}"
@@ -156,6 +157,10 @@ try_paths = "{path} '/spa/(.*) {path} /spa/docs/$1' /spa/index.html"
 rule = "/strict"
 file_server = {}
 try_paths = "{path} =410"
+[[http.server.location]]
+rule = "/limited"
+limit_req = "zone=one burst=0"
+file_server = {}
 [[http.server.location]]
 rule = "/private"
 deny_ip = "127.0.0.1"
@@ -179,6 +184,8 @@ proxy_url = "http://127.0.0.1:${origin.addr.port}"
     assert.equal((await curl(`${base}/spa/some/route`)).body, "<h1>home</h1>");
     assert.equal((await curl(`${base}/strict/nope`)).status, 410);
     assert.equal((await curl(`${base}/private/a.txt`)).status, 403);
+    assert.equal((await curl(`${base}/limited/a.txt`)).status, 200);
+    assert.equal((await curl(`${base}/limited/a.txt`)).status, 503, "limit_req applies");
   } finally {
     await inst.kill();
     ac.abort();

@@ -4,8 +4,10 @@ import type { FileCacheOptions } from "./options.ts";
 export type FileEntry =
   | {
     readonly kind: "file";
-    /** The path opened to read it. */
+    /** The path asked for (siblings such as `.br` are looked up next to it). */
     readonly fsPath: string;
+    /** Its real path (symlinks resolved, checked to be inside the root): what is opened. */
+    readonly readPath: string;
     readonly size: number;
     /** Modification time, ms since the epoch (0 when unknown). */
     readonly mtimeMs: number;
@@ -85,14 +87,14 @@ export class FileCache {
     const mtimeMs = info.mtime?.getTime() ?? 0;
     if (
       old?.kind === "file" && old.size === info.size && old.mtimeMs === mtimeMs &&
-      old.ino === info.ino && old.fsPath === fsPath
+      old.ino === info.ino && old.readPath === real
     ) {
       return old;
     }
     let bytes: Uint8Array | null = null;
     if (info.size <= this.#maxFileSize) {
       try {
-        bytes = await Deno.readFile(fsPath);
+        bytes = await Deno.readFile(real);
       } catch {
         return MISSING;
       }
@@ -101,6 +103,7 @@ export class FileCache {
     return {
       kind: "file",
       fsPath,
+      readPath: real,
       size,
       mtimeMs,
       ino: info.ino,

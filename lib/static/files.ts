@@ -219,7 +219,7 @@ export class StaticFiles {
     if (req.method === "HEAD") return { status, headers, body: null, length };
     const body: StaticBody = entry.bytes !== null
       ? { kind: "bytes", bytes: entry.bytes.subarray(start, start + length) }
-      : { kind: "file", fsPath: entry.fsPath, start, length };
+      : { kind: "file", fsPath: entry.readPath, start, length };
     return { status, headers, body, length };
   }
 

@@ -13,6 +13,17 @@ export function contentTypeFor(
 ): string {
   const dot = name.lastIndexOf(".");
   const ext = dot < 0 || name.indexOf("/", dot) >= 0 ? "" : name.slice(dot + 1).toLowerCase();
-  const type = (ext && (overrides[ext] ?? mime.getType(ext))) || fallback;
-  return TEXT_LIKE.test(type) && !type.includes("charset") ? `${type}; charset=utf-8` : type;
+  let byExt = memo.get(overrides);
+  if (byExt === undefined) memo.set(overrides, byExt = new Map());
+  const key = `${ext}\0${fallback}`;
+  let type = byExt.get(key);
+  if (type === undefined) {
+    type = (ext && (overrides[ext] ?? mime.getType(ext))) || fallback;
+    if (TEXT_LIKE.test(type) && !type.includes("charset")) type = `${type}; charset=utf-8`;
+    if (byExt.size < 4096) byExt.set(key, type);
+  }
+  return type;
 }
+
+// Answers by extension, per overrides table: a lookup per request instead of mime's parsing.
+const memo = new WeakMap<object, Map<string, string>>();

@@ -6,20 +6,27 @@
 
 import { type ManagedProcess, startServer } from "../lib/process.ts";
 
+/** What {@link startNginxStatic} serves, and where. */
+export interface NginxStaticOptions {
+  /** Loopback port to listen on. */
+  port: number;
+  /** The directory served. */
+  root: string;
+}
+
 /**
  * Writes `<dir>/nginx.conf` serving `root` on `port` and runs nginx in the foreground.
  * @param dir a private temp directory used as nginx's prefix
- * @param port loopback port to listen on
- * @param root the directory served
+ * @param options port and root
  * @returns the ready process
  */
 export async function startNginxStatic(
   dir: string,
-  port: number,
-  root: string,
+  options: NginxStaticOptions,
 ): Promise<ManagedProcess> {
+  const { port } = options;
   const conf = `${dir}/nginx.conf`;
-  await Deno.writeTextFile(conf, nginxStaticConfig(dir, port, root));
+  await Deno.writeTextFile(conf, nginxStaticConfig(dir, options));
   return await startServer(
     "nginx-static",
     ["nginx", "-p", dir, "-c", conf, "-e", `${dir}/error.log`],
@@ -30,11 +37,11 @@ export async function startNginxStatic(
 /**
  * The configuration text of {@link startNginxStatic}.
  * @param dir prefix directory
- * @param port loopback port
- * @param root the directory served
+ * @param options port and root
  * @returns the configuration
  */
-export function nginxStaticConfig(dir: string, port: number, root: string): string {
+export function nginxStaticConfig(dir: string, options: NginxStaticOptions): string {
+  const { port, root } = options;
   return `daemon off;
 master_process off;
 worker_processes 1;

@@ -57,18 +57,23 @@ export interface FileServerFlags {
   readonly listen: readonly string[];
   /** `--listen-ssl`: TLS addresses (with `--cert` and `--key`). @default [] */
   readonly listenSsl: readonly string[];
+  /** `--cert`: the TLS certificate file. @default none */
   readonly cert?: string;
+  /** `--key`: the TLS key file. @default none */
   readonly key?: string;
   /** `-d`: the host name answered. @default any */
   readonly domain?: string;
   /** `-b`: list directories. @default false */
   readonly browse: boolean;
+  /** `--robots`: the body of `/robots.txt`. @default none */
   readonly robots?: string;
+  /** `--path404`: the page sent with 404. @default none */
   readonly path404?: string;
-  /** `-c`: `Cache-Control: max-age`, a duration. */
+  /** `-c`: `Cache-Control: max-age`, a duration. @default none */
   readonly cacheTime?: string;
   /** `-e EXT=MIME`, repeatable. @default [] */
   readonly extMimetype: readonly string[];
+  /** `--cors`: send `Access-Control-Allow-Origin: *`. @default false */
   readonly cors: boolean;
 }
 

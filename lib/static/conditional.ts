@@ -10,10 +10,10 @@ export interface ByteRange {
  * when the file is not newer than the date (to the second).
  */
 export function notModified(
-  ifNoneMatch: string | null,
-  ifModifiedSince: string | null,
+  validators: { readonly ifNoneMatch: string | null; readonly ifModifiedSince: string | null },
   entry: { readonly etag: string; readonly mtimeMs: number },
 ): boolean {
+  const { ifNoneMatch, ifModifiedSince } = validators;
   if (ifNoneMatch !== null) {
     const tag = opaque(entry.etag);
     return ifNoneMatch.split(",").some((t) => {

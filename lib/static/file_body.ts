@@ -1,13 +1,23 @@
+/** Which bytes {@link fileChunks} reads, and into what. */
+export interface FileChunksOptions {
+  /** First byte. */
+  readonly start: number;
+  /** Bytes to read. */
+  readonly length: number;
+  /** The buffer each chunk is read into (reused). @default a new buffer of up to 64 KiB */
+  readonly buffer?: Uint8Array;
+}
+
 /**
- * Reads `length` bytes of `fsPath` from `start`, one chunk at a time into `buf` (reused: each
- * chunk is valid until the next is asked for); stops early if the file shrank. The file is
- * closed when the iteration ends or is abandoned.
+ * Reads `length` bytes of `fsPath` from `start`, one chunk at a time into `buffer` (reused:
+ * each chunk is valid until the next is asked for); stops early if the file shrank. The file
+ * is closed when the iteration ends or is abandoned.
  */
 export async function* fileChunks(
   fsPath: string,
-  range: { readonly start: number; readonly length: number },
-  buf: Uint8Array,
+  range: FileChunksOptions,
 ): AsyncGenerator<Uint8Array> {
+  const buf = range.buffer ?? new Uint8Array(Math.min(range.length, 65536) || 1);
   const file = await Deno.open(fsPath, { read: true });
   try {
     if (range.start > 0) await file.seek(range.start, Deno.SeekMode.Start);
@@ -31,7 +41,7 @@ export function fileStream(
   let it: AsyncGenerator<Uint8Array> | null = null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      it ??= fileChunks(fsPath, range, new Uint8Array(Math.min(range.length, 65536) || 1));
+      it ??= fileChunks(fsPath, range);
       const next = await it.next();
       if (next.done) controller.close();
       else controller.enqueue(next.value.slice());

@@ -126,7 +126,8 @@ export class StaticFiles {
     if (o.path404 !== null && o.status === 404) {
       const page = await this.#cache.get(o.path404, "/");
       if (page.kind === "file") {
-        const reply = this.#body(req, page, contentTypeFor(o.path404, o.extMimetype, TEXT), []);
+        const type = contentTypeFor(o.path404, { overrides: o.extMimetype, fallback: TEXT });
+        const reply = this.#body(req, page, type, []);
         return { ...reply, status: 404 };
       }
     }
@@ -184,7 +185,8 @@ export class StaticFiles {
         }
       }
     }
-    return this.#body(req, chosen, contentTypeFor(name, o.extMimetype, o.defaultMimetype), headers);
+    const type = contentTypeFor(name, { overrides: o.extMimetype, fallback: o.defaultMimetype });
+    return this.#body(req, chosen, type, headers);
   }
 
   #body(
@@ -196,7 +198,11 @@ export class StaticFiles {
     headers.push(["Content-Type", type], ["ETag", entry.etag], ["Accept-Ranges", "bytes"]);
     if (entry.lastModified !== "") headers.push(["Last-Modified", entry.lastModified]);
     this.#common(headers);
-    if (notModified(req.header("if-none-match"), req.header("if-modified-since"), entry)) {
+    const validators = {
+      ifNoneMatch: req.header("if-none-match"),
+      ifModifiedSince: req.header("if-modified-since"),
+    };
+    if (notModified(validators, entry)) {
       return { status: 304, headers, body: null, length: null };
     }
     let start = 0;
@@ -247,7 +253,7 @@ export class StaticFiles {
       });
     }
     const urlPath = `${o.prefix}/${segments.map((s) => `${s}/`).join("")}`;
-    const html = renderListing(urlPath, entries, segments.length === 0);
+    const html = renderListing(urlPath, entries, { isTop: segments.length === 0 });
     return text(req, 200, html, this.#common([]), HTML);
   }
 }

@@ -43,8 +43,10 @@ export function humanSize(n: number): string {
 export function renderListing(
   urlPath: string,
   entries: readonly ListingEntry[],
-  isTop: boolean,
+  options: { /** No parent link (the served root). @default false */ readonly isTop?: boolean } =
+    {},
 ): string {
+  const isTop = options.isTop ?? false;
   const sorted = [...entries].sort((a, b) =>
     a.isDirectory !== b.isDirectory ? (a.isDirectory ? -1 : 1) : a.name < b.name ? -1 : 1
   );

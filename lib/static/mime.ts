@@ -2,15 +2,23 @@ import mime from "mime";
 
 const TEXT_LIKE = /^(text\/|application\/(json|javascript|xml|manifest\+json)|image\/svg\+xml)/;
 
+/** Options of {@link contentTypeFor}. */
+export interface ContentTypeOptions {
+  /** Content types by lower-case extension, consulted before npm:mime. @default {} */
+  readonly overrides?: Readonly<Record<string, string>>;
+  /** The type of names whose extension nobody knows. @default "application/octet-stream" */
+  readonly fallback?: string;
+}
+
+const NO_OVERRIDES: Readonly<Record<string, string>> = {};
+
 /**
  * The Content-Type of `name`: `overrides` by extension first, then npm:mime, else `fallback`;
  * text types get `; charset=utf-8`.
  */
-export function contentTypeFor(
-  name: string,
-  overrides: Readonly<Record<string, string>>,
-  fallback: string,
-): string {
+export function contentTypeFor(name: string, options: ContentTypeOptions = {}): string {
+  const overrides = options.overrides ?? NO_OVERRIDES;
+  const fallback = options.fallback ?? "application/octet-stream";
   const dot = name.lastIndexOf(".");
   const ext = dot < 0 || name.indexOf("/", dot) >= 0 ? "" : name.slice(dot + 1).toLowerCase();
   let byExt = memo.get(overrides);

@@ -63,7 +63,7 @@ export async function startStaticFleet(dir: string, options: CaseOptions): Promi
       nginx: await launch({
         name: "nginx-static",
         needs: ["nginx"],
-        start: (sub) => startNginxStatic(sub, nginxPort, root),
+        start: (sub) => startNginxStatic(sub, { port: nginxPort, root }),
       }),
       ours: await launch({
         name: "wmproxy-file-server",

@@ -81,7 +81,11 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
   let chunks: AsyncGenerator<Uint8Array> | null = null;
   let first: IteratorResult<Uint8Array> | null = null;
   if (body?.kind === "file") {
-    chunks = fileChunks(body.fsPath, body, new Uint8Array(Math.min(CHUNK, body.length) || 1));
+    chunks = fileChunks(body.fsPath, {
+      start: body.start,
+      length: body.length,
+      buffer: new Uint8Array(Math.min(CHUNK, body.length) || 1),
+    });
     try {
       first = await chunks.next(); // opens the file: a file gone since its stat is a 404
     } catch {

@@ -158,6 +158,9 @@ rule = "/strict"
 file_server = {}
 try_paths = "{path} =410"
 [[http.server.location]]
+rule = "/stream"
+file_server = { open_file_cache_max_file = 0, precompressed = [] }
+[[http.server.location]]
 rule = "/limited"
 limit_req = "zone=one burst=0"
 file_server = {}
@@ -184,6 +187,16 @@ proxy_url = "http://127.0.0.1:${origin.addr.port}"
     assert.equal((await curl(`${base}/spa/some/route`)).body, "<h1>home</h1>");
     assert.equal((await curl(`${base}/strict/nope`)).status, 410);
     assert.equal((await curl(`${base}/private/a.txt`)).status, 403);
+    // Streamed from disk (nothing cached): whole, a range, and HEAD.
+    const streamed = await curl(`${base}/stream/a.txt`);
+    assert.deepEqual([streamed.body, streamed.headers.get("vary")], ["0123456789", undefined]);
+    const range = await curl("-H", "Range: bytes=-4", `${base}/stream/a.txt`);
+    assert.deepEqual([range.status, range.body], [206, "6789"]);
+    const head = await raw(
+      port,
+      "HEAD /stream/a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Length: 10\r\n[\s\S]*\r\n\r\n$/);
     assert.equal((await curl(`${base}/limited/a.txt`)).status, 200);
     assert.equal((await curl(`${base}/limited/a.txt`)).status, 503, "limit_req applies");
   } finally {

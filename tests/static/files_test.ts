@@ -254,3 +254,24 @@ Deno.test("StaticFiles refuses methods other than GET and HEAD with 405", async 
     await s.close();
   }
 });
+
+Deno.test("StaticFiles strips its prefix, hides `hide` paths and answers misses with `status`", async () => {
+  const s = await serveTree({
+    "a.txt": "a",
+    "drafts/b.txt": "b",
+    "list/c.txt": "c",
+    "list/secret-notes.txt": "s",
+  }, { prefix: "/files/", hide: ["drafts", "secret"], status: 410, browse: true });
+  try {
+    assert.equal((await curl(`${s.base}/files/a.txt`)).body, "a");
+    assert.equal((await curl(`${s.base}/a.txt`)).status, 410, "outside the prefix");
+    assert.equal((await curl(`${s.base}/filesa.txt`)).status, 410);
+    assert.equal((await curl(`${s.base}/files/drafts/b.txt`)).status, 410);
+    const listing = await curl(`${s.base}/files/list/`);
+    assert.match(listing.body, /c\.txt/);
+    assert.doesNotMatch(listing.body, /secret-notes/);
+    assert.match(listing.body, /Index of \/files\/list\//);
+  } finally {
+    await s.close();
+  }
+});

@@ -14,6 +14,7 @@ async function tree(dir: string): Promise<string> {
   await Deno.writeTextFile(`${root}/notes.md`, "# notes");
   await Deno.writeTextFile(`${root}/app.js`, "plain js");
   await Deno.writeTextFile(`${root}/app.js.br`, "BROTLI");
+  await Deno.writeTextFile(`${root}/app.js.gz`, "GZIP");
   await Deno.writeTextFile(`${root}/docs/<b>&\"x\".txt`, "escaped");
   await Deno.writeTextFile(`${root}/.env`, "SECRET=1");
   await Deno.writeTextFile(`${dir}/404.html`, "<p>no such page</p>");
@@ -79,6 +80,12 @@ Deno.test("wmproxy file-server serves ROOT with every flag (curl and raw request
       "bytes 3-4/10",
     ]);
     assert.equal((await curl("-H", "Range: bytes=99-", `${base}/a.txt`)).status, 416);
+    const ifRange = await curl("-H", "Range: bytes=0-1", "-H", `If-Range: ${lm}`, `${base}/a.txt`);
+    assert.deepEqual([ifRange.status, ifRange.body], [206, "01"]);
+    const stale = await curl("-H", "Range: bytes=0-1", "-H", `If-Range: ${etag}`, `${base}/a.txt`);
+    assert.deepEqual([stale.status, stale.body], [200, "0123456789"]);
+    const gz = await curl("-H", "Accept-Encoding: gzip", `${base}/app.js`);
+    assert.deepEqual([gz.body, gz.headers.get("content-encoding")], ["GZIP", "gzip"]);
     const br = await curl("-H", "Accept-Encoding: br", `${base}/app.js`);
     assert.deepEqual([br.body, br.headers.get("content-encoding"), br.headers.get("vary")], [
       "BROTLI",

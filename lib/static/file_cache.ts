@@ -37,6 +37,8 @@ const MISSING: FileEntry = Object.freeze({ kind: "missing" });
  */
 export class FileCache {
   readonly #slots = new Map<string, Slot>();
+  /** Checks under way: concurrent requests for one expired path share one. */
+  readonly #pending = new Map<string, Promise<FileEntry>>();
   readonly #entries: number;
   readonly #maxFileSize: number;
   readonly #maxBytes: number;
@@ -64,10 +66,16 @@ export class FileCache {
   async get(fsPath: string, realRoot: string): Promise<FileEntry> {
     const fresh = this.peek(fsPath);
     if (fresh !== undefined) return fresh;
-    const old = this.#slots.get(fsPath)?.entry;
-    const entry = await this.#load(fsPath, realRoot, old);
-    this.#store(fsPath, entry);
-    return entry;
+    let pending = this.#pending.get(fsPath);
+    if (pending === undefined) {
+      const old = this.#slots.get(fsPath)?.entry;
+      pending = this.#load(fsPath, realRoot, old).then((entry) => {
+        this.#store(fsPath, entry);
+        return entry;
+      }).finally(() => this.#pending.delete(fsPath));
+      this.#pending.set(fsPath, pending);
+    }
+    return await pending;
   }
 
   async #load(fsPath: string, realRoot: string, old: FileEntry | undefined): Promise<FileEntry> {

@@ -53,3 +53,15 @@ Deno.test("FileCache keeps at most its entry and byte bounds and streams files o
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("FileCache shares one check between concurrent lookups of a path", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${root}/a`, "a");
+    const cache = new FileCache({ entries: 8, maxFileSize: 4096, maxBytes: 8192, validMs: 0 });
+    const [x, y] = await Promise.all([cache.get(`${root}/a`, root), cache.get(`${root}/a`, root)]);
+    assert.equal(x, y);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -25,12 +25,14 @@ export {
   type Defaults,
   type HttpAccessLog,
   type HttpErrorLog,
+  type HttpFileServer,
   type HttpLimitReq,
   type HttpLimitReqZone,
   type HttpLocation,
   type HttpSection,
   type HttpServer,
   type HttpTimeouts,
+  type HttpTlsMaterial,
   type HttpUpstream,
   LOG_LEVELS,
   type LogLevel,
@@ -68,3 +70,15 @@ export type { Selector, Weighted } from "./lib/balancer/selector.ts";
 export { RoundRobinSelector } from "./lib/balancer/round_robin.ts";
 export { type HealthPolicy, HealthRegistry, ServerHealth } from "./lib/balancer/health.ts";
 export { type LogSetupOptions, setupLogging } from "./lib/log/setup.ts";
+export {
+  type StaticBody,
+  StaticFiles,
+  type StaticReply,
+  type StaticRequest,
+  toResponse,
+} from "./lib/static/files.ts";
+export type {
+  FileCacheOptions,
+  ResolvedStaticOptions,
+  StaticOptions,
+} from "./lib/static/options.ts";

@@ -7,6 +7,7 @@ import type { BenchCase } from "../lib/types.ts";
 import { HTTP_PROXY_CASE } from "./http_proxy.ts";
 import { REVERSE_CASE } from "./reverse.ts";
 import { SOCKS5_CASE } from "./socks5.ts";
+import { STATIC_CASE } from "./static.ts";
 import { TCP_CASE } from "./tcp.ts";
 import { UDP_CASE } from "./udp.ts";
 
@@ -17,4 +18,5 @@ export const CASES: readonly BenchCase[] = [
   HTTP_PROXY_CASE,
   SOCKS5_CASE,
   REVERSE_CASE,
+  STATIC_CASE,
 ];

@@ -10,6 +10,7 @@ export const VERBS = [
   "stop",
   "proxy",
   "reverse-proxy",
+  "file-server",
   "version",
   "help",
 ] as const;
@@ -44,6 +45,36 @@ export interface CliArgs {
   readonly tls?: boolean;
   /** `reverse-proxy`: access log file (`--access-log`). */
   readonly accessLog?: string;
+  /** `file-server`: its flags (set for that verb only). */
+  readonly fileServer?: FileServerFlags;
+}
+
+/** The flags of `wmproxy file-server` (wmproxy's names); `-H` and `--access-log` are shared. */
+export interface FileServerFlags {
+  /** `-r`: the directory served. @default "" (working directory) */
+  readonly root: string;
+  /** `-l`: addresses to listen on. @default ["127.0.0.1:8869"] */
+  readonly listen: readonly string[];
+  /** `--listen-ssl`: TLS addresses (with `--cert` and `--key`). @default [] */
+  readonly listenSsl: readonly string[];
+  /** `--cert`: the TLS certificate file. @default none */
+  readonly cert?: string;
+  /** `--key`: the TLS key file. @default none */
+  readonly key?: string;
+  /** `-d`: the host name answered. @default any */
+  readonly domain?: string;
+  /** `-b`: list directories. @default false */
+  readonly browse: boolean;
+  /** `--robots`: the body of `/robots.txt`. @default none */
+  readonly robots?: string;
+  /** `--path404`: the page sent with 404. @default none */
+  readonly path404?: string;
+  /** `-c`: `Cache-Control: max-age`, a duration. @default none */
+  readonly cacheTime?: string;
+  /** `-e EXT=MIME`, repeatable. @default [] */
+  readonly extMimetype: readonly string[];
+  /** `--cors`: send `Access-Control-Allow-Origin: *`. @default false */
+  readonly cors: boolean;
 }
 
 const SHARED = {
@@ -70,6 +101,22 @@ const BY_VERB = {
     to: { type: "string", short: "t" },
     header: { type: "string", short: "H", multiple: true },
     tls: { type: "boolean" },
+    "access-log": { type: "string" },
+  },
+  "file-server": {
+    root: { type: "string", short: "r" },
+    listen: { type: "string", short: "l", multiple: true },
+    "listen-ssl": { type: "string", multiple: true },
+    cert: { type: "string" },
+    key: { type: "string" },
+    domain: { type: "string", short: "d" },
+    browse: { type: "boolean", short: "b" },
+    robots: { type: "string" },
+    path404: { type: "string" },
+    "cache-time": { type: "string", short: "c" },
+    "ext-mimetype": { type: "string", short: "e", multiple: true },
+    cors: { type: "boolean" },
+    header: { type: "string", short: "H", multiple: true },
     "access-log": { type: "string" },
   },
   version: {},
@@ -134,6 +181,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     headers: values.header as string[] | undefined,
     tls: values.tls as boolean | undefined,
     accessLog: values["access-log"] as string | undefined,
+    ...(verb === "file-server" ? { fileServer: fileServerFlags(values) } : {}),
   };
   if (!help && (verb === "run" || verb === "check") && !args.config) {
     throw new UsageError(`${verb} needs a config file: -c FILE`);
@@ -145,4 +193,24 @@ export function parseCli(argv: readonly string[]): CliArgs {
     if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);
   }
   return args;
+}
+
+function fileServerFlags(
+  v: Record<string, string | boolean | string[] | undefined>,
+): FileServerFlags {
+  const list = (k: string) => (v[k] as string[] | undefined) ?? [];
+  return {
+    root: (v.root as string | undefined) ?? "",
+    listen: list("listen").length > 0 ? list("listen") : ["127.0.0.1:8869"],
+    listenSsl: list("listen-ssl"),
+    cert: v.cert as string | undefined,
+    key: v.key as string | undefined,
+    domain: v.domain as string | undefined,
+    browse: v.browse === true,
+    robots: v.robots as string | undefined,
+    path404: v.path404 as string | undefined,
+    cacheTime: v["cache-time"] as string | undefined,
+    extMimetype: list("ext-mimetype"),
+    cors: v.cors === true,
+  };
 }

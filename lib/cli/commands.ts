@@ -11,6 +11,7 @@ import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
 import type { CliArgs } from "./args.ts";
+import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
 import { helpText } from "./help.ts";
 
 /** The program's version, from deno.json. */
@@ -34,6 +35,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return await proxy(args);
     case "reverse-proxy":
       return await reverseProxy(args);
+    case "file-server":
+      return await fileServer(args);
     case "reload":
     case "stop":
       return await control(args, args.verb);
@@ -147,6 +150,39 @@ async function reverseProxy(args: CliArgs): Promise<number> {
         .replace(/http\.server\[0\]\.headers\[(\d+)\]/g, "-H #$1")
         .replace(/http\.log_names\.access/g, "--access-log"),
     );
+    return 2;
+  }
+  return await serve(loaded, null, args);
+}
+
+/** `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's verb. */
+async function fileServer(args: CliArgs): Promise<number> {
+  const flags = args.fileServer!;
+  const tls = flags.listenSsl.length > 0 || flags.cert !== undefined || flags.key !== undefined;
+  if (tls) {
+    // The files themselves are checked by the config validation (exists, PEM, key matches).
+    for (const [flag, set] of [["--cert", flags.cert], ["--key", flags.key]] as const) {
+      if (set === undefined) {
+        console.error(
+          `wmproxy file-server: --listen-ssl needs --cert and --key; ${flag} is missing`,
+        );
+        return 2;
+      }
+    }
+    if (flags.listenSsl.length === 0) {
+      console.error("wmproxy file-server: --cert and --key need --listen-ssl ADDR");
+      return 2;
+    }
+  }
+  let loaded: Validated;
+  try {
+    const raw = fileServerConfig(flags, { headers: args.headers, accessLog: args.accessLog });
+    loaded = validate(raw, "", overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    let message = e.message.replace(/^config:/, "wmproxy file-server:");
+    for (const [re, flag] of FILE_SERVER_FLAG_PATHS) message = message.replace(re, flag);
+    console.error(message);
     return 2;
   }
   return await serve(loaded, null, args);

@@ -26,6 +26,8 @@ Commands:
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
   reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--access-log FILE]
                      run a reverse proxy from FROM to TO without a config file
+  file-server [-r ROOT] [-l ADDR]... [-b]
+                     serve the files of ROOT without a config file
   version            print the version
   help               this help
 
@@ -88,6 +90,26 @@ Runs a reverse proxy without a config file: every request to FROM goes to TO.
   --tls                 the target speaks HTTPS (as wmproxy's --tls); its certificate is checked
                         against Deno's roots plus the CA file in DENO_CERT
   --access-log FILE     write an access line per request to FILE (wmproxy's "main" format)
+
+${SHARED}`,
+  "file-server": `Usage: wmproxy file-server [-r ROOT] [-l ADDR]... [flags]
+
+Serves the files below ROOT without a config file (one [http] server, one file_server
+location on "/"): index files, ETag/304, ranges, precompressed .br/.gz siblings.
+
+  -r, --root DIR          directory served (default: the working directory)
+  -l, --listen ADDR       address to listen on, repeatable (default 127.0.0.1:8869)
+  --listen-ssl ADDR       also serve HTTPS on ADDR (repeatable), with --cert F --key F (PEM)
+  -d, --domain NAME       answer only this host name
+  -b, --browse            list directories that have no index.html
+  --robots TEXT           answer /robots.txt with TEXT
+  --path404 FILE          send FILE (status 404) when nothing is found
+  -c, --cache-time DUR    Cache-Control max-age, e.g. 3600 or "1h"
+  -e, --ext-mimetype E=M  content type M for extension E, repeatable (md=text/markdown)
+  --cors                  send Access-Control-Allow-Origin: *
+  -H, --header RULE       a header rule in wmproxy syntax, repeatable ("+ X-By wmproxy")
+  --access-log "FILE [LEVEL]"
+                          one line per request to FILE
 
 ${SHARED}`,
   version: `Usage: wmproxy version

@@ -6,6 +6,7 @@ import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { optCidrList, optDuration, optInt, optString, tableList, wordList } from "./_fields.ts";
 import { readTlsFiles } from "./_tls_files.ts";
+import { validateFileServer, validateTryPaths } from "./_validate_file_server.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
@@ -48,7 +49,6 @@ const LATER: Readonly<Record<string, string>> = {
   client_timeout: "client_timeout",
   proxy_timeout: "proxy_timeout",
   domain: "domain",
-  root: "root",
 };
 const METHODS = /^(round_robin|least_conn|ip_hash|hash\s+\{?\w+\}?)$/;
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:80"';
@@ -62,6 +62,8 @@ interface Inherited extends HttpTimeouts {
   readonly max_read_buf: number | null;
   readonly access_log: HttpAccessLog | null;
   readonly error_log: HttpErrorLog | null;
+  /** A server's `root`, for its file_server locations. */
+  readonly root?: string | null;
 }
 
 /** What inner levels may refer to by name. */
@@ -460,6 +462,7 @@ function validateServer(
     "location",
     "cert",
     "key",
+    "root",
     ...COMMON,
   ]);
   const binds = addressList(c, t, [...path, "bind_addr"]);
@@ -479,7 +482,8 @@ function validateServer(
     c.warn([...path, "cert"], "only applies to bind_ssl addresses; bind_addr stays plain HTTP");
   }
   const names = wordList(t.up_name ?? t.server_name) ?? [];
-  const mine = inherit(c, t, path, parent, known.zones, known.logs);
+  const root = optString(c, t, [...path, "root"]) ?? null;
+  const mine = { ...inherit(c, t, path, parent, known.zones, known.logs), root };
   const locations = tableList(c, t.location, [...path, "location"])
     .map(([l, p]) => validateLocation(c, l, p, mine, known))
     .filter((l): l is HttpLocation => l !== undefined);
@@ -526,9 +530,12 @@ const LOCATION_KEYS = [
   "proxy_pass",
   "static_response",
   "up_name",
+  "file_server",
+  "try_paths",
+  "root",
   ...COMMON,
 ];
-const LATER_LOCATION = ["file_server", "try_paths", "is_ws"];
+const LATER_LOCATION = ["is_ws"];
 
 function validateLocation(
   c: Checker,
@@ -580,6 +587,15 @@ function validateLocation(
   }
   const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
   const mine = inherit(c, t, path, parent, known.zones, known.logs);
+  const root = optString(c, t, [...path, "root"]) ?? parent.root ?? null;
+  const fileServer = t.file_server === undefined
+    ? null
+    : validateFileServer(c, t.file_server, [...path, "file_server"], { root, rule }) ?? null;
+  let tryPaths = validateTryPaths(c, t, [...path, "try_paths"]) ?? null;
+  if (tryPaths !== null && t.file_server === undefined) {
+    c.warn([...path, "try_paths"], "try_paths needs a file_server in the same location; ignored");
+    tryPaths = null;
+  }
   if (typeof compiled === "string" || (method && method.some((m) => !/^[A-Z]+$/.test(m)))) {
     return undefined;
   }
@@ -596,6 +612,8 @@ function validateLocation(
     max_read_buf: mine.max_read_buf,
     access_log: mine.access_log,
     error_log: mine.error_log,
+    file_server: fileServer,
+    try_paths: tryPaths,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,
   };
 }

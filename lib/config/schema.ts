@@ -227,6 +227,48 @@ export interface HttpLocation extends HttpTimeouts {
   readonly access_log: HttpAccessLog | null;
   /** Where failed exchanges are written (inherited). @default null */
   readonly error_log: HttpErrorLog | null;
+  /** Serve files (`file_server = { browse = true }`); wins over the other actions. @default null */
+  readonly file_server?: HttpFileServer | null;
+  /** `try_paths` in wmproxy syntax (needs `file_server`). @default null */
+  readonly try_paths?: string | null;
+}
+
+/** A location's `file_server` table (wmproxy's keys, plus the open-file cache's). */
+export interface HttpFileServer {
+  /** Directory served: its own `root`, else the location's, else the server's. @default "" (working directory) */
+  readonly root: string;
+  /** Prefix stripped from paths: its own, else the location rule's path. @default rule */
+  readonly prefix: string;
+  /** Index files tried in a directory. @default ["index.html", "index.htm"] */
+  readonly index: readonly string[];
+  /** List directories without an index file. @default false */
+  readonly browse: boolean;
+  /** Content types by extension, over npm:mime's. @default {} */
+  readonly ext_mimetype: Readonly<Record<string, string>>;
+  /** Content type of unknown extensions. @default "application/octet-stream" */
+  readonly default_mimetype: string;
+  /** `Cache-Control: max-age` seconds. @default null (none) */
+  readonly cache_time: number | null;
+  /** `Access-Control-Allow-Origin: *`. @default false */
+  readonly cors: boolean;
+  /** File answered (404) when nothing is found. @default null */
+  readonly path404: string | null;
+  /** Body of `/robots.txt`. @default null */
+  readonly robots: string | null;
+  /** Paths containing one of these are hidden. @default [] */
+  readonly hide: readonly string[];
+  /** Status when nothing is found. @default 404 */
+  readonly status: number;
+  /** Precompressed siblings looked for (`br` → `.br`, `gzip` → `.gz`). @default ["br", "gzip"] */
+  readonly precompressed: readonly string[];
+  /** Open-file cache entries (0: off). @default 1024 */
+  readonly open_file_cache: number;
+  /** Seconds a cached entry is trusted before `stat` checks it again. @default 1 */
+  readonly open_file_cache_valid: number;
+  /** Files up to this many bytes are kept in memory. @default 1048576 */
+  readonly open_file_cache_max_file: number;
+  /** Bytes of file content kept in memory at most. @default 33554432 */
+  readonly open_file_cache_size: number;
 }
 
 /** An `access_log = "NAME FORMAT [level]"`, resolved through `[http.log_names]` and `[http.log_format]`. */

@@ -18,6 +18,8 @@ const REASONS: Record<number, string> = {
   411: "Length Required",
   413: "Content Too Large",
   414: "URI Too Long",
+  410: "Gone",
+  416: "Range Not Satisfiable",
   417: "Expectation Failed",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",

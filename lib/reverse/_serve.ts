@@ -9,6 +9,7 @@ import { logger } from "./_log.ts";
 import { checkAccess } from "./phases/access.ts";
 import { type Answer, RequestContext } from "./phases/context.ts";
 import { forward } from "./phases/forward.ts";
+import { serveFiles } from "./phases/files.ts";
 import { checkLimits } from "./phases/limits.ts";
 import { logRequest } from "./phases/log.ts";
 import { sendAnswer } from "./phases/respond.ts";
@@ -71,6 +72,8 @@ export async function serveConnection(c: ClientConn): Promise<void> {
       const action = ctx.location!.location.action;
       keep = action.kind === "proxy"
         ? await forward(ctx)
+        : action.kind === "files"
+        ? await serveFiles(ctx, action)
         : await sendAnswer(ctx, action.kind === "static" ? staticAnswer(ctx) : NO_HANDLER);
     }
     logRequest(ctx);

@@ -1,4 +1,6 @@
 import type { CidrSet } from "../net/cidr.ts";
+import type { StaticFiles } from "../static/files.ts";
+import type { TryPaths } from "./try_paths.ts";
 import type { LimitZone } from "./limit_req.ts";
 
 /** One upstream server of a reverse-proxy upstream. */
@@ -103,6 +105,7 @@ export type LocationAction =
     readonly hostHeader: string | null;
   }
   | { readonly kind: "static"; readonly body: string; readonly status: number }
+  | { readonly kind: "files"; readonly files: StaticFiles; readonly tryPaths: TryPaths | null }
   | { readonly kind: "none" };
 
 /** Where a location's request lines go (`access_log`). */

@@ -4,6 +4,7 @@ import { parseAddress } from "../net/address.ts";
 import { CidrSet } from "../net/cidr.ts";
 import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
 import { type LimitZoneRegistry, SHARED_ZONES } from "../reverse/limit_req.ts";
+import { filesAction } from "./files_action.ts";
 import type {
   BalanceMethod,
   HeaderRule,
@@ -62,8 +63,10 @@ function location(
   zones: LimitZoneRegistry,
 ): ReverseLocation {
   let action: LocationAction = { kind: "none" };
-  if (l.static_response !== null) action = { kind: "static", body: l.static_response, status: 200 };
-  else if (l.proxy_url !== null) {
+  if (l.file_server) action = filesAction(l.file_server, l.try_paths ?? null);
+  else if (l.static_response !== null) {
+    action = { kind: "static", body: l.static_response, status: 200 };
+  } else if (l.proxy_url !== null) {
     action = { kind: "proxy", upstream: upstreamFor(l.proxy_url), hostHeader: null };
   }
   return {

@@ -515,13 +515,19 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   );
   assert.deepEqual(warnings, [
     "http.aa: unknown or unsupported key; ignored (line 11)",
-    "http.server[0].root: root is not supported yet; ignored (line 50)",
-    "http.server[0].location[0].file_server: file_server is not supported yet; this location is ignored (line 66)",
     "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",
     'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
     'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
   ]);
   assert.equal(config.control, "127.0.0.1:8837");
+  // The file_server location is kept, with its try_paths and the server's root ("").
+  const files = config.http!.server[0].location[0];
+  assert.equal(files.rule, "/root");
+  assert.deepEqual(
+    [files.file_server?.browse, files.file_server?.root, files.file_server?.prefix],
+    [true, "", "/root"],
+  );
+  assert.equal(files.try_paths, "{path}/ '/ro(\\w+)/(.*) {path} /ro$1/Cargo.toml' /root/README.md");
   assert.deepEqual(config.stream.upstream.map((u) => [u.name, u.bind]), [
     ["server", "tcp"],
     ["ws", "tcp"],

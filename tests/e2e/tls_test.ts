@@ -326,6 +326,43 @@ Deno.test("https upstreams: reverse-proxy --tls checks the certificate (DENO_CER
   }
 });
 
+Deno.test("file-server --listen-ssl serves the same files over HTTPS", async () => {
+  const p = await certs();
+  const dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/hello.txt`, "hello over tls\n");
+  const plain = freePort();
+  const secure = freePort();
+  const a = p.leaves["a.test"];
+  const inst = await startCommand([
+    "file-server",
+    "-r",
+    dir.path,
+    "-l",
+    `127.0.0.1:${plain}`,
+    "--listen-ssl",
+    `127.0.0.1:${secure}`,
+    "--cert",
+    a.certFile,
+    "--key",
+    a.keyFile,
+    "--disable-control",
+  ]);
+  try {
+    const viaTls = await curl(
+      "--cacert",
+      p.caFile,
+      "--resolve",
+      `a.test:${secure}:127.0.0.1`,
+      `https://a.test:${secure}/hello.txt`,
+    );
+    assert.equal(viaTls.out, "hello over tls\n", viaTls.err);
+    assert.equal((await curl(`http://127.0.0.1:${plain}/hello.txt`)).out, "hello over tls\n");
+  } finally {
+    await inst.kill();
+    await dir.cleanup();
+  }
+});
+
 Deno.test({
   name: "TLS test fixtures are removed",
   fn: async () => {

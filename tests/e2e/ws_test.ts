@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import {
+  encoder,
+  freePort,
+  randomBytes,
+  readExactly,
+  startInstance,
+  startServer,
+  tempDir,
+  writeAll,
+} from "./_harness.ts";
+import { makeCertificates, pythonWsClient, startWebsockify } from "../ws/_peers.ts";
+
+/** Sends `payload` and reads as many bytes back, then closes (a WebSocket has no half-close). */
+async function echoThrough(port: number, payload: Uint8Array): Promise<Uint8Array> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const [, got] = await Promise.all([
+      writeAll(conn, payload),
+      readExactly(conn, payload.length),
+    ]);
+    return got;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("tcp2ws through main.ts → websockify → TCP echo: 1 MiB of random bytes round-trips", async () => {
+  const dir = await tempDir();
+  const echo = startServer();
+  const wsPort = freePort();
+  const websockify = await startWebsockify(wsPort, echo.port);
+  const port = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `disable_control = true
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "tcp2ws"
+proxy_url = "ws://127.0.0.1:${wsPort}/"
+`,
+  );
+  try {
+    const payload = randomBytes(1024 * 1024);
+    const got = await echoThrough(port, payload);
+    assert.equal(got.length, payload.length);
+    assert.ok(got.every((b, i) => b === payload[i]), "bytes differ");
+  } finally {
+    await inst.kill();
+    await websockify.close();
+    await echo.close();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("python3 websockets client → ws2tcp in main.ts → TCP echo: binary and text", async () => {
+  const dir = await tempDir();
+  const echo = startServer();
+  const port = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `disable_control = true
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${echo.port}"
+`,
+  );
+  try {
+    const r = await pythonWsClient(`ws://127.0.0.1:${port}/`, 300_000);
+    assert.equal(r.out, "ok 300000 17", r.err);
+    assert.equal(r.code, 0);
+    // A plain HTTP request is not an upgrade: 426.
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(res.status, 426);
+    await res.body?.cancel();
+  } finally {
+    await inst.kill();
+    await echo.close();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("tcp2ws → ws2tcp, both in main.ts: bytes flow, and a close at either end reaches the other", async () => {
+  const dir = await tempDir();
+  let onConn: (c: Deno.TcpConn) => void = () => {};
+  const backend = startServer((c) => {
+    onConn(c);
+    return new Promise(() => {}); // the test drives each connection
+  });
+  const tcpPort = freePort();
+  const wsPort = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `disable_control = true
+[[stream.upstream]]
+name = "bridge"
+server = [{ addr = "127.0.0.1:${wsPort}" }]
+
+[[stream.server]]
+bind_addr = "127.0.0.1:${tcpPort}"
+bind_mode = "tcp2ws"
+up_name = "bridge"
+
+[[stream.server]]
+bind_addr = "127.0.0.1:${wsPort}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${backend.port}"
+`,
+  );
+  const accepted = () => new Promise<Deno.TcpConn>((r) => onConn = r);
+  try {
+    // The client closes: the backend reads the bytes, then end of stream.
+    let next = accepted();
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    await writeAll(client, encoder.encode("hello"));
+    let server = await next;
+    assert.deepEqual(await readExactly(server, 5), encoder.encode("hello"));
+    await writeAll(server, encoder.encode("back"));
+    assert.deepEqual(await readExactly(client, 4), encoder.encode("back"));
+    client.close();
+    assert.equal(await server.read(new Uint8Array(16)), null);
+    server.close();
+
+    // The backend closes: the client reads what it sent, then end of stream.
+    next = accepted();
+    const client2 = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    await writeAll(client2, encoder.encode("x"));
+    server = await next;
+    await readExactly(server, 1);
+    await writeAll(server, encoder.encode("bye"));
+    server.close();
+    assert.deepEqual(await readExactly(client2, 3), encoder.encode("bye"));
+    assert.equal(await client2.read(new Uint8Array(16)), null);
+    client2.close();
+  } finally {
+    await inst.kill();
+    await backend.close();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("tcp2wss to websockify with a self-signed certificate (DENO_CERT), by up_name and by URL", async () => {
+  const dir = await tempDir();
+  const certs = await makeCertificates(dir.path, "wss.test");
+  const echo = startServer();
+  const wsPort = freePort();
+  const websockify = await startWebsockify(wsPort, echo.port, certs);
+  const port = freePort();
+  const byName = freePort();
+  Deno.env.set("DENO_CERT", certs.ca);
+  let inst;
+  try {
+    inst = await startInstance(
+      dir.path,
+      `disable_control = true
+[[stream.upstream]]
+name = "secure"
+server = [{ addr = "127.0.0.1:${wsPort}" }]
+
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "tcp2wss"
+up_name = "secure"
+
+[[stream.server]]
+bind_addr = "127.0.0.1:${byName}"
+bind_mode = "tcp2wss"
+proxy_url = "wss://127.0.0.1:${wsPort}/"
+`,
+    );
+  } finally {
+    Deno.env.delete("DENO_CERT");
+  }
+  try {
+    for (const p of [port, byName]) {
+      const payload = randomBytes(200_000);
+      const got = await echoThrough(p, payload);
+      assert.ok(got.every((b, i) => b === payload[i]), `bytes differ through ${p}`);
+    }
+  } finally {
+    await inst.kill();
+    await websockify.close();
+    await echo.close();
+    await dir.cleanup();
+  }
+});

@@ -4,7 +4,15 @@ import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_synta
 import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optCidrList, optDuration, optInt, optString, tableList, wordList } from "./_fields.ts";
+import {
+  optBool,
+  optCidrList,
+  optDuration,
+  optInt,
+  optString,
+  tableList,
+  wordList,
+} from "./_fields.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import type { KeyPath } from "./locate.ts";
 import type {
@@ -497,9 +505,10 @@ const LOCATION_KEYS = [
   "proxy_pass",
   "static_response",
   "up_name",
+  "is_ws",
   ...COMMON,
 ];
-const LATER_LOCATION = ["file_server", "try_paths", "is_ws"];
+const LATER_LOCATION = ["file_server", "try_paths"];
 
 function validateLocation(
   c: Checker,
@@ -550,6 +559,10 @@ function validateLocation(
     }
   }
   const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
+  const isWs = optBool(c, t, [...path, "is_ws"]) ?? false;
+  if (isWs && proxyUrl === null) {
+    c.error([...path, "is_ws"], "is true but the location has no proxy_url", "a proxy_url");
+  }
   const mine = inherit(c, t, path, parent, known.zones, known.logs);
   if (typeof compiled === "string" || (method && method.some((m) => !/^[A-Z]+$/.test(m)))) {
     return undefined;
@@ -560,6 +573,7 @@ function validateLocation(
     proxy_url: proxyUrl,
     headers: mine.headers,
     static_response: staticResponse,
+    is_ws: isWs,
     allow_ip: mine.allow_ip,
     deny_ip: mine.deny_ip,
     limit_req: mine.limit_req,

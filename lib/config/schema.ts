@@ -224,6 +224,8 @@ export interface HttpLocation extends HttpTimeouts {
   readonly headers: readonly string[];
   /** Answer directly with this text (variables expanded). */
   readonly static_response: string | null;
+  /** WebSocket upgrades are passed through to `proxy_url` (others get 400). @default false */
+  readonly is_ws: boolean;
   /** Client blocks allowed (server's and location's). */
   readonly allow_ip: readonly string[];
   /** Client blocks refused (server's and location's). */

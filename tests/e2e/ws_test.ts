@@ -9,7 +9,7 @@ import {
   tempDir,
   writeAll,
 } from "./_harness.ts";
-import { makeCertificates, pythonWsClient, startWebsockify } from "../ws/_peers.ts";
+import { makeCertificates, pythonWsClient, startWebsockify, wsEchoServer } from "../ws/_peers.ts";
 
 /** Sends `payload` and reads as many bytes back, then closes (a WebSocket has no half-close). */
 async function echoThrough(port: number, payload: Uint8Array): Promise<Uint8Array> {
@@ -182,6 +182,125 @@ proxy_url = "wss://127.0.0.1:${wsPort}/"
     await inst.kill();
     await websockify.close();
     await echo.close();
+    await dir.cleanup();
+  }
+});
+
+/** Opens a WebSocket and resolves once it is open (rejects on error). */
+function openWs(url: string): Promise<WebSocket> {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  return new Promise((resolve, reject) => {
+    ws.onopen = () => resolve(ws);
+    ws.onerror = (e) => reject(new Error(`${url}: ${(e as ErrorEvent).message}`));
+  });
+}
+
+/** Sends `data` and resolves with the next message. */
+function ask(ws: WebSocket, data: string | Uint8Array): Promise<string | Uint8Array> {
+  return new Promise((resolve) => {
+    ws.onmessage = (e) =>
+      resolve(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
+    ws.send(data);
+  });
+}
+
+/** curl's status code for a WebSocket upgrade request to `url`. */
+async function upgradeStatus(url: string): Promise<string> {
+  const r = await new Deno.Command("curl", {
+    args: [
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "--max-time",
+      "5",
+      "-H",
+      "Connection: Upgrade",
+      "-H",
+      "Upgrade: websocket",
+      "-H",
+      "Sec-WebSocket-Version: 13",
+      "-H",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      url,
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(r.stdout);
+}
+
+Deno.test("is_ws location proxies a WebSocket echo server, 400 elsewhere, @ws catches upgrades, survives /reload", async () => {
+  const dir = await tempDir();
+  const upstream = wsEchoServer();
+  const ctl = freePort();
+  const port = freePort();
+  const refPort = freePort();
+  const config = (extra: string) => `
+control = "127.0.0.1:${ctl}"
+[[http.upstream]]
+name = "ws"
+server = [{ addr = "127.0.0.1:${upstream.port}" }]
+
+[[http.server]]
+bind_addr = "127.0.0.1:${port}"
+[[http.server.location]]
+rule = "/ws"
+is_ws = true
+proxy_url = "http://ws"
+headers = ["proxy X-Via wmproxy"]
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://ws"
+${extra}
+
+[[http.server]]
+bind_addr = "127.0.0.1:${refPort}"
+[[http.server.location]]
+rule = "@ws"
+is_ws = true
+proxy_url = "http://ws"
+[[http.server.location]]
+rule = "/static"
+static_response = "I'm Ok"
+`;
+  const inst = await startInstance(dir.path, config(""));
+  try {
+    const ws = await openWs(`ws://127.0.0.1:${port}/ws/chat`);
+    assert.equal(await ask(ws, "hello"), "hello");
+    assert.deepEqual(await ask(ws, new Uint8Array([0, 1, 2, 255])), new Uint8Array([0, 1, 2, 255]));
+
+    // A non-is_ws location refuses the upgrade without forwarding it; plain requests still work.
+    assert.equal(await upgradeStatus(`http://127.0.0.1:${port}/other`), "400");
+    const plain = await fetch(`http://127.0.0.1:${port}/other`);
+    assert.equal(await plain.text(), "plain /other");
+
+    // The reference config's "@ws": any upgrade on that server goes there.
+    const viaNamed = await openWs(`ws://127.0.0.1:${refPort}/anything`);
+    assert.equal(await ask(viaNamed, "named"), "named");
+    viaNamed.close();
+
+    // A reload (the listener's settings change) leaves the open WebSocket working.
+    await Deno.writeTextFile(
+      inst.configPath,
+      config('[[http.server.location]]\nrule = "/new"\nstatic_response = "new"'),
+    );
+    const reload = await fetch(`http://127.0.0.1:${ctl}/reload`, { method: "POST" });
+    assert.equal(reload.status, 200, await reload.text());
+    // (A new connection: open ones keep the settings they started with.)
+    const fresh = await new Deno.Command("curl", {
+      args: ["-s", `http://127.0.0.1:${port}/new`],
+      stdout: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(fresh.stdout), "new");
+    assert.equal(await ask(ws, "after reload"), "after reload");
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
+  } finally {
+    await inst.kill();
+    await upstream.close();
     await dir.cleanup();
   }
 });

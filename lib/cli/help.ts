@@ -26,6 +26,8 @@ Commands:
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
   reverse-proxy -f FROM -t TO [-H RULE]...
                      run a reverse proxy from FROM to TO without a config file
+  ws-proxy -f FROM -t TO --mode ws2tcp|tcp2ws|tcp2wss [--domain D]
+                     bridge WebSocket and TCP without a config file
   version            print the version
   help               this help
 
@@ -85,7 +87,20 @@ Runs a reverse proxy without a config file: every request to FROM goes to TO.
   -t, --to TARGET       host:port or http://host:port of the server behind it
   -H, --header RULE     a header rule in wmproxy syntax, repeatable:
                         "proxy NAME VALUE", "+ NAME VALUE", "- NAME", "NAME VALUE"
+  --ws                  pass WebSocket upgrades through to TO (is_ws)
   --tls, --access-log   accepted for wmproxy compatibility; not supported yet (exit 2)
+
+${SHARED}`,
+  "ws-proxy": `Usage: wmproxy ws-proxy -f FROM -t TO --mode MODE [--domain D] [flags]
+
+Bridges WebSocket and TCP without a config file.
+
+  -f, --from ADDR       address to listen on, e.g. 127.0.0.1:8869
+  -t, --to TARGET       where connections go: host:port, tcp://host:port (ws2tcp), or a
+                        ws:// or wss:// URL (tcp2ws, tcp2wss)
+  --mode MODE           ws2tcp: accept WebSocket, connect TCP;
+                        tcp2ws / tcp2wss: accept TCP, connect ws:// / wss://
+  --domain D            Host sent when a ws:// target is an IP address
 
 ${SHARED}`,
   version: `Usage: wmproxy version

@@ -4,6 +4,8 @@ import {
   freePort,
   randomBytes,
   readExactly,
+  runMain,
+  startCommand,
   startInstance,
   startServer,
   tempDir,
@@ -302,5 +304,99 @@ static_response = "I'm Ok"
     await inst.kill();
     await upstream.close();
     await dir.cleanup();
+  }
+});
+
+Deno.test("wmproxy ws-proxy runs a bridge from flags; bad flags exit 2", async () => {
+  const echo = startServer();
+  const wsPort = freePort();
+  const tcpPort = freePort();
+  const ws2tcp = await startCommand([
+    "ws-proxy",
+    "--disable-control",
+    "-f",
+    `127.0.0.1:${wsPort}`,
+    "-t",
+    `127.0.0.1:${echo.port}`,
+    "--mode",
+    "ws2tcp",
+  ]);
+  const tcp2ws = await startCommand([
+    "ws-proxy",
+    "--disable-control",
+    "-f",
+    `127.0.0.1:${tcpPort}`,
+    "-t",
+    `ws://127.0.0.1:${wsPort}/`,
+    "--mode",
+    "tcp2ws",
+  ]);
+  try {
+    const r = await pythonWsClient(`ws://127.0.0.1:${wsPort}/`, 1000);
+    assert.equal(r.out, "ok 1000 17", r.err);
+    const payload = randomBytes(100_000);
+    assert.deepEqual(await echoThrough(tcpPort, payload), payload);
+  } finally {
+    await ws2tcp.kill();
+    await tcp2ws.kill();
+    await echo.close();
+  }
+  const badMode = await runMain([
+    "ws-proxy",
+    "-f",
+    "127.0.0.1:1",
+    "-t",
+    "127.0.0.1:2",
+    "--mode",
+    "x",
+  ]);
+  assert.equal(badMode.code, 2);
+  assert.match(badMode.stderr, /--mode: "x" is not a mode, expected ws2tcp, tcp2ws or tcp2wss/);
+  const badTarget = await runMain([
+    "ws-proxy",
+    "-f",
+    "127.0.0.1:1",
+    "-t",
+    "ws://127.0.0.1:2/",
+    "--mode",
+    "ws2tcp",
+  ]);
+  assert.equal(badTarget.code, 2);
+  assert.match(badTarget.stderr, /-t: "ws:\/\/127.0.0.1:2\/" is not a target for ws2tcp/);
+  const badFrom = await runMain([
+    "ws-proxy",
+    "-f",
+    "nope",
+    "-t",
+    "127.0.0.1:2",
+    "--mode",
+    "tcp2ws",
+  ]);
+  assert.equal(badFrom.code, 2);
+  assert.match(badFrom.stderr, /-f: "nope" is not a valid address/);
+  assert.doesNotMatch(badFrom.stderr + badTarget.stderr + badMode.stderr, /\n\s+at /);
+});
+
+Deno.test("wmproxy reverse-proxy --ws passes WebSocket upgrades through", async () => {
+  const upstream = wsEchoServer();
+  const port = freePort();
+  const inst = await startCommand([
+    "reverse-proxy",
+    "--disable-control",
+    "-f",
+    `127.0.0.1:${port}`,
+    "-t",
+    `127.0.0.1:${upstream.port}`,
+    "--ws",
+  ]);
+  try {
+    const ws = await openWs(`ws://127.0.0.1:${port}/`);
+    assert.equal(await ask(ws, "via flag"), "via flag");
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
+  } finally {
+    await inst.kill();
+    await upstream.close();
   }
 });

@@ -9,6 +9,7 @@ import { REVERSE_CASE } from "./reverse.ts";
 import { SOCKS5_CASE } from "./socks5.ts";
 import { TCP_CASE } from "./tcp.ts";
 import { UDP_CASE } from "./udp.ts";
+import { WS_CASE } from "./ws.ts";
 
 /** Every case; add a new one here. */
 export const CASES: readonly BenchCase[] = [
@@ -17,4 +18,5 @@ export const CASES: readonly BenchCase[] = [
   HTTP_PROXY_CASE,
   SOCKS5_CASE,
   REVERSE_CASE,
+  WS_CASE,
 ];

@@ -1,7 +1,8 @@
-import { releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
+import { COPY_BUFFER_SIZE, releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import { startInterval, startTimer, stopTimer } from "../net/timer.ts";
 import { writeAll } from "../net/write.ts";
+import { noDelay } from "../http/no_delay.ts";
 
 /** Options for {@link bridge}. */
 export interface BridgeOptions {
@@ -86,6 +87,8 @@ class Bridge {
 
   run(): Promise<BridgeResult> {
     const ws = this.#ws;
+    // Messages are already framed by the peer: each goes out at once, not after a delayed ACK.
+    if ("setNoDelay" in this.#conn) noDelay(this.#conn as Deno.TcpConn);
     ws.binaryType = "arraybuffer";
     const done = new Promise<BridgeResult>((resolve) => this.#resolve = resolve);
     ws.onmessage = (e) => this.#message(e.data);
@@ -108,19 +111,36 @@ class Bridge {
     if (!this.#writing) this.#write();
   }
 
-  /** Writes queued messages to TCP, one at a time, in order. */
+  /**
+   * Writes queued messages to TCP in order; small messages that queued up behind a write go
+   * out together in one write (up to a copy buffer's size).
+   */
   async #write(): Promise<void> {
     this.#writing = true;
+    let batch: Uint8Array | undefined;
     try {
-      for (let b = this.#queue.shift(); b !== undefined; b = this.#queue.shift()) {
-        await writeAll(this.#conn, b);
-        this.#pending -= b.length;
-        this.#received += b.length;
+      while (this.#queue.length > 0) {
+        let out = this.#queue.shift()!;
+        if (this.#queue.length > 0 && out.length + this.#queue[0].length <= COPY_BUFFER_SIZE) {
+          batch ??= takeBuffer();
+          batch.set(out);
+          let n = out.length;
+          while (this.#queue.length > 0 && n + this.#queue[0].length <= batch.length) {
+            const next = this.#queue.shift()!;
+            batch.set(next, n);
+            n += next.length;
+          }
+          out = batch.subarray(0, n);
+        }
+        await writeAll(this.#conn, out);
+        this.#pending -= out.length;
+        this.#received += out.length;
       }
     } catch {
       return this.#finish("error");
     } finally {
       this.#writing = false;
+      if (batch !== undefined) releaseBuffer(batch);
     }
     if (this.#wsClosed) this.#finish("ws_close");
   }

@@ -1,7 +1,8 @@
 /**
  * Case `ws`: WebSocket→TCP bridging, wmproxy's `bind_mode = "ws2tcp"` against websockify
  * (Debian), both in front of the same TCP echo and driven by the same Deno client
- * (`bench/lib/ws_load.ts`): binary messages of 64 B and 16 KiB over 4 connections.
+ * (`bench/lib/ws_load.ts`): binary messages of 64 B and 16 KiB over 4 connections, with the
+ * CPU time each bridge used per message.
  * @module
  */
 
@@ -12,6 +13,7 @@ import { type ManagedProcess, stopProcess } from "../lib/process.ts";
 import { buildRow } from "../lib/row.ts";
 import type { BenchCase, CaseOptions, Row, Tool } from "../lib/types.ts";
 import { runWsLoad, type WsLoadReport } from "../lib/ws_load.ts";
+import { measureCpu } from "../lib/cpu.ts";
 import { startTcpEcho } from "../servers/tcp_echo.ts";
 import { startWebsockify } from "../servers/websockify.ts";
 import { startWmproxyWs2Tcp } from "../servers/wmproxy.ts";
@@ -21,6 +23,11 @@ const TOOLS: readonly Tool[] = [
   { command: "websockify", debianPackage: "websockify", versionArgs: ["--help"] },
 ];
 const PEER = "websockify";
+
+/** One run: what the client measured, and the CPU seconds the bridge used meanwhile. */
+interface Sample extends WsLoadReport {
+  cpuSeconds: number;
+}
 
 /** The `ws` case. */
 export const WS_CASE: BenchCase = {
@@ -50,12 +57,18 @@ async function runWsCase(options: CaseOptions): Promise<Row[]> {
     const ours = await keep(startWmproxyWs2Tcp(dir, oursPort, echoPort));
     const rows: Row[] = [];
     for (const load of WS_LOADS) {
-      const sample = (port: number) => () =>
-        runWsLoad(`ws://127.0.0.1:${port}/`, { ...load, seconds: options.durationSeconds });
-      const samples = await sampleAlternately<WsLoadReport>(
+      // The bridge's CPU time is read around each run; websockify forks a process per client.
+      const sample = (port: number, process: Attempt<ManagedProcess>) => async () => {
+        const pid = process.ok ? process.value.pid : undefined;
+        const run = () =>
+          runWsLoad(`ws://127.0.0.1:${port}/`, { ...load, seconds: options.durationSeconds });
+        const m = await measureCpu(pid, run, { includeChildren: true });
+        return { ...m.result, cpuSeconds: m.cpuSeconds ?? NaN };
+      };
+      const samples = await sampleAlternately<Sample>(
         [
-          sideIf(PEER, [peer], options.available, sample(peerPort)),
-          sideIf("ours", [ours], new Set(), sample(oursPort)),
+          sideIf(PEER, [peer], options.available, sample(peerPort, peer)),
+          sideIf("ours", [ours], new Set(), sample(oursPort, ours)),
         ],
         options.rounds,
         (line) => options.log(`${load.label}: ${line}`),
@@ -77,6 +90,13 @@ async function runWsCase(options: CaseOptions): Promise<Row[]> {
         work: `${load.label} MB/s (one way)`,
         unit: "MB/s",
         value: (r: WsLoadReport) => r.bytes / r.seconds / 1e6,
+      }));
+      rows.push(buildRow({
+        ...spec,
+        better: "lower",
+        work: `${load.label} bridge CPU µs/message`,
+        unit: "µs",
+        value: (r: Sample) => r.cpuSeconds / r.messages * 1e6,
       }));
     }
     return rows;

@@ -51,6 +51,8 @@ export class WsToTcpListener implements Listener {
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #predecessor: TcpSlot | undefined;
   #sessions = new ConnTracker();
+  #closing = false;
+  #stopped: Promise<void> | undefined;
 
   constructor(spec: StreamListenerSpec, health: HealthRegistry, slot?: TcpSlot) {
     this.#spec = spec;
@@ -81,18 +83,26 @@ export class WsToTcpListener implements Listener {
     return true;
   }
 
-  async close(): Promise<void> {
-    // shutdown() also waits for requests in flight, which upgraded sockets are not.
-    await this.#server?.shutdown();
+  close(): Promise<void> {
+    // Deno's shutdown() also closes upgraded sockets: with bridges open it waits for drain(),
+    // and meanwhile new requests are refused with 503.
+    this.#closing = true;
+    return this.#sessions.size === 0 ? this.#shutdown() : Promise.resolve();
   }
 
   async drain(timeoutMs: number): Promise<void> {
-    if (await this.#sessions.idle(timeoutMs)) return;
-    logger.warn("{name}: closing {n} connections still open after the drain timeout", {
-      name: this.#spec.name,
-      n: this.#sessions.size,
-    });
-    this.#sessions.closeAll();
+    if (!(await this.#sessions.idle(timeoutMs))) {
+      logger.warn("{name}: closing {n} connections still open after the drain timeout", {
+        name: this.#spec.name,
+        n: this.#sessions.size,
+      });
+      this.#sessions.closeAll();
+    }
+    await this.#shutdown();
+  }
+
+  #shutdown(): Promise<void> {
+    return this.#stopped ??= this.#server?.shutdown() ?? Promise.resolve();
   }
 
   get open(): number {
@@ -110,6 +120,14 @@ export class WsToTcpListener implements Listener {
   }
 
   #handle(request: Request, remote: Deno.NetAddr): Promise<Response> {
+    if (this.#closing) {
+      return Promise.resolve(
+        new Response("503 Service Unavailable: shutting down\n", {
+          status: 503,
+          headers: { connection: "close" },
+        }),
+      );
+    }
     const peer = formatAddress(remote);
     const idleTimeout = this.#spec.settings.timeout * 1000;
     return acceptWsToTcp(request, {

@@ -400,3 +400,39 @@ Deno.test("wmproxy reverse-proxy --ws passes WebSocket upgrades through", async 
     await upstream.close();
   }
 });
+
+Deno.test("/stop drains an open ws2tcp bridge: it keeps working until closed, then main.ts exits 0", async () => {
+  const dir = await tempDir();
+  const echo = startServer();
+  const ctl = freePort();
+  const port = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `control = "127.0.0.1:${ctl}"
+shutdown_timeout = "20s"
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${echo.port}"
+`,
+  );
+  try {
+    const ws = await openWs(`ws://127.0.0.1:${port}/`);
+    assert.deepEqual(await ask(ws, "before"), encoder.encode("before"));
+    const stop = await fetch(`http://127.0.0.1:${ctl}/stop`, { method: "POST" });
+    assert.equal(stop.status, 200);
+    await stop.body?.cancel();
+    // A new request while draining is refused; the open bridge still works.
+    const late = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(late.status, 503);
+    await late.body?.cancel();
+    assert.deepEqual(await ask(ws, "during drain"), encoder.encode("during drain"));
+    ws.close();
+    const status = await inst.exited();
+    assert.equal(status.code, 0);
+  } finally {
+    await inst.kill();
+    await echo.close();
+    await dir.cleanup();
+  }
+});

@@ -436,3 +436,40 @@ proxy_url = "tcp://127.0.0.1:${echo.port}"
     await dir.cleanup();
   }
 });
+
+Deno.test("reload switches one address between tcp and ws2tcp and back", async () => {
+  const dir = await tempDir();
+  const echo = startServer();
+  const ctl = freePort();
+  const port = freePort();
+  const config = (mode: string) =>
+    `control = "127.0.0.1:${ctl}"
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "${mode}"
+proxy_url = "tcp://127.0.0.1:${echo.port}"
+`;
+  const inst = await startInstance(dir.path, config("tcp"), ["-v"]);
+  const reload = async (mode: string) => {
+    await Deno.writeTextFile(inst.configPath, config(mode));
+    const r = await fetch(`http://127.0.0.1:${ctl}/reload`, { method: "POST" });
+    assert.equal(r.status, 200, await r.text());
+  };
+  try {
+    const payload = randomBytes(1000);
+    assert.deepEqual(await echoThrough(port, payload), payload);
+    await reload("ws2tcp");
+    const ws = await openWs(`ws://127.0.0.1:${port}/`);
+    assert.deepEqual(await ask(ws, "ws"), encoder.encode("ws"));
+    ws.close();
+    // Its server closes only once the bridge is gone: wait for that, so no new connection
+    // lands on the ws2tcp socket (which would answer it 503).
+    await inst.waitFor(/ws2tcp .* closed \(ws_close\)/);
+    await reload("tcp");
+    for (let i = 0; i < 5; i++) assert.deepEqual(await echoThrough(port, payload), payload);
+  } finally {
+    await inst.kill();
+    await echo.close();
+    await dir.cleanup();
+  }
+});

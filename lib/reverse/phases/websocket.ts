@@ -124,7 +124,14 @@ async function exchange(ctx: RequestContext, up: UpstreamConn): Promise<boolean>
     ctx.location!.group!.failed(up.server);
     return await fail(ctx, stalled ? 504 : 502);
   }
-  const response = parseResponseHead(raw);
+  let response;
+  try {
+    response = parseResponseHead(raw);
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    ctx.error = `${up.server.addr}: ${e.message}`;
+    return await fail(ctx, 502);
+  }
   ctx.status = ctx.upStatus = response.status;
   ctx.location!.group!.succeeded(up.server);
   try {

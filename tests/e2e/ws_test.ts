@@ -473,3 +473,35 @@ proxy_url = "tcp://127.0.0.1:${echo.port}"
     await dir.cleanup();
   }
 });
+
+Deno.test("errors propagate: ws2tcp's TCP target down → 502 → tcp2ws closes its client, one log line each", async () => {
+  const dir = await tempDir();
+  const tcpPort = freePort();
+  const wsPort = freePort();
+  const dead = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `disable_control = true
+[[stream.server]]
+bind_addr = "127.0.0.1:${tcpPort}"
+bind_mode = "tcp2ws"
+proxy_url = "ws://127.0.0.1:${wsPort}/"
+
+[[stream.server]]
+bind_addr = "127.0.0.1:${wsPort}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${dead}"
+`,
+  );
+  try {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    assert.equal(await client.read(new Uint8Array(16)), null);
+    client.close();
+    await inst.waitFor(new RegExp(`connect to 127.0.0.1:${dead} failed: refused`));
+    await inst.waitFor(/websocket connect to ws:\/\/127.0.0.1:\d+\/ failed; no server left/);
+    assert.equal(inst.lines.filter((l) => /\s+at /.test(l)).length, 0, inst.log());
+  } finally {
+    await inst.kill();
+    await dir.cleanup();
+  }
+});

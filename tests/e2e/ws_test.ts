@@ -423,6 +423,7 @@ proxy_url = "tcp://127.0.0.1:${echo.port}"
     assert.equal(stop.status, 200);
     await stop.body?.cancel();
     // A new request while draining is refused; the open bridge still works.
+    await inst.waitFor(/stopping: draining/);
     const late = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(late.status, 503);
     await late.body?.cancel();

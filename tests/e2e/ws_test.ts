@@ -11,7 +11,12 @@ import {
   tempDir,
   writeAll,
 } from "./_harness.ts";
-import { makeCertificates, pythonWsClient, startWebsockify, wsEchoServer } from "../ws/_peers.ts";
+import {
+  pythonWsClient,
+  selfSignedCertificate,
+  startWebsockify,
+  wsEchoServer,
+} from "../ws/_peers.ts";
 
 /** Sends `payload` and reads as many bytes back, then closes (a WebSocket has no half-close). */
 async function echoThrough(port: number, payload: Uint8Array): Promise<Uint8Array> {
@@ -144,13 +149,13 @@ proxy_url = "tcp://127.0.0.1:${backend.port}"
 
 Deno.test("tcp2wss to websockify with a self-signed certificate (DENO_CERT), by up_name and by URL", async () => {
   const dir = await tempDir();
-  const certs = await makeCertificates(dir.path, "wss.test");
+  const certs = await selfSignedCertificate(dir.path, "wss.test");
   const echo = startServer();
   const wsPort = freePort();
   const websockify = await startWebsockify(wsPort, echo.port, certs);
   const port = freePort();
   const byName = freePort();
-  Deno.env.set("DENO_CERT", certs.ca);
+  Deno.env.set("DENO_CERT", certs.cert);
   let inst;
   try {
     inst = await startInstance(

@@ -44,6 +44,42 @@ export async function startWebsockify(
   };
 }
 
+/**
+ * A self-signed server certificate for `name` and 127.0.0.1, written to `dir`. It is marked
+ * `CA:FALSE`: rustls (Deno) refuses a server certificate marked CA:TRUE, which is what
+ * `openssl req -x509` makes by default (CaUsedAsEndEntity).
+ */
+export async function selfSignedCertificate(
+  dir: string,
+  name: string,
+): Promise<{ cert: string; key: string }> {
+  const r = await new Deno.Command("openssl", {
+    args: [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/self.key`,
+      "-out",
+      `${dir}/self.pem`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      `subjectAltName=DNS:${name},IP:127.0.0.1`,
+      "-addext",
+      "basicConstraints=critical,CA:FALSE",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (r.code !== 0) throw new Error(`openssl: ${decoder.decode(r.stderr)}`);
+  return { cert: `${dir}/self.pem`, key: `${dir}/self.key` };
+}
+
 /** A CA and a server certificate it signed for `name` and 127.0.0.1, written to `dir`. */
 export async function makeCertificates(
   dir: string,

@@ -10,6 +10,7 @@ import { SOCKS5_CASE } from "./socks5.ts";
 import { STATIC_CASE } from "./static.ts";
 import { TCP_CASE } from "./tcp.ts";
 import { UDP_CASE } from "./udp.ts";
+import { WS_CASE } from "./ws.ts";
 
 /** Every case; add a new one here. */
 export const CASES: readonly BenchCase[] = [
@@ -19,4 +20,5 @@ export const CASES: readonly BenchCase[] = [
   SOCKS5_CASE,
   REVERSE_CASE,
   STATIC_CASE,
+  WS_CASE,
 ];

@@ -85,6 +85,27 @@ export async function startWmproxyReverse(
   );
 }
 
+/**
+ * Writes `<dir>/wmproxy.toml` with one `bind_mode = "ws2tcp"` `[[stream.server]]` and runs it
+ * like `startWmproxyStream`.
+ * @param dir a private temp directory
+ * @param port where it accepts WebSocket connections
+ * @param target the TCP server behind it
+ * @returns the ready process
+ */
+export async function startWmproxyWs2Tcp(
+  dir: string,
+  port: number,
+  target: number,
+): Promise<ManagedProcess> {
+  const toml = `[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${target}"
+`;
+  return await startWmproxy(dir, toml, { tcp: [port] });
+}
+
 async function startWmproxy(
   dir: string,
   toml: string,

@@ -11,6 +11,7 @@ export const VERBS = [
   "proxy",
   "reverse-proxy",
   "file-server",
+  "ws-proxy",
   "version",
   "help",
 ] as const;
@@ -45,6 +46,12 @@ export interface CliArgs {
   readonly tls?: boolean;
   /** `reverse-proxy`: access log file (`--access-log`). */
   readonly accessLog?: string;
+  /** `reverse-proxy`: the location passes WebSocket upgrades through (`--ws`). */
+  readonly ws?: boolean;
+  /** `ws-proxy`: `ws2tcp`, `tcp2ws` or `tcp2wss` (`--mode`). */
+  readonly mode?: string;
+  /** `ws-proxy`: Host for a ws:// target given by IP (`--domain`). */
+  readonly domain?: string;
   /** `file-server`: its flags (set for that verb only). */
   readonly fileServer?: FileServerFlags;
 }
@@ -102,6 +109,13 @@ const BY_VERB = {
     header: { type: "string", short: "H", multiple: true },
     tls: { type: "boolean" },
     "access-log": { type: "string" },
+    ws: { type: "boolean" },
+  },
+  "ws-proxy": {
+    from: { type: "string", short: "f" },
+    to: { type: "string", short: "t" },
+    mode: { type: "string" },
+    domain: { type: "string" },
   },
   "file-server": {
     root: { type: "string", short: "r" },
@@ -182,12 +196,18 @@ export function parseCli(argv: readonly string[]): CliArgs {
     tls: values.tls as boolean | undefined,
     accessLog: values["access-log"] as string | undefined,
     ...(verb === "file-server" ? { fileServer: fileServerFlags(values) } : {}),
+    ws: values.ws as boolean | undefined,
+    mode: values.mode as string | undefined,
+    domain: values.domain as string | undefined,
   };
   if (!help && (verb === "run" || verb === "check") && !args.config) {
     throw new UsageError(`${verb} needs a config file: -c FILE`);
   }
   if (!help && verb === "reverse-proxy" && (!args.from || !args.to)) {
     throw new UsageError("reverse-proxy needs -f FROM and -t TO");
+  }
+  if (!help && verb === "ws-proxy" && (!args.from || !args.to || !args.mode)) {
+    throw new UsageError("ws-proxy needs -f FROM, -t TO and --mode ws2tcp|tcp2ws|tcp2wss");
   }
   if (!help && (verb === "reload" || verb === "stop") && !args.config && !args.url) {
     if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);

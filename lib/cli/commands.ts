@@ -10,6 +10,7 @@ import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
+import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
 import { helpText } from "./help.ts";
@@ -37,6 +38,8 @@ export async function runCli(args: CliArgs): Promise<number> {
       return await reverseProxy(args);
     case "file-server":
       return await fileServer(args);
+    case "ws-proxy":
+      return await wsProxy(args);
     case "reload":
     case "stop":
       return await control(args, args.verb);
@@ -134,7 +137,7 @@ async function reverseProxy(args: CliArgs): Promise<number> {
       server: [{
         bind_addr: args.from,
         headers: args.headers ?? [],
-        location: [{ rule: "/", proxy_url: target }],
+        location: [{ rule: "/", proxy_url: target, ...(args.ws ? { is_ws: true } : {}) }],
       }],
     },
   };
@@ -184,6 +187,55 @@ async function fileServer(args: CliArgs): Promise<number> {
     for (const [re, flag] of FILE_SERVER_FLAG_PATHS) message = message.replace(re, flag);
     console.error(message);
     return 2;
+  }
+  return await serve(loaded, null, args);
+}
+
+/** `wmproxy ws-proxy -f FROM -t TO --mode MODE [--domain D]`: one `[[stream.server]]` bridge. */
+async function wsProxy(args: CliArgs): Promise<number> {
+  const mode = args.mode!.toLowerCase();
+  const target = parseWsTarget(args.to!);
+  const fail = (message: string) => {
+    console.error(`wmproxy ws-proxy: ${message}`);
+    return 2;
+  };
+  if (mode !== "ws2tcp" && mode !== "tcp2ws" && mode !== "tcp2wss") {
+    return fail(
+      `--mode: ${JSON.stringify(args.mode)} is not a mode, expected ws2tcp, tcp2ws or tcp2wss`,
+    );
+  }
+  const wants = mode === "ws2tcp" ? "tcp" : "ws";
+  if (
+    target === undefined ||
+    (target.scheme !== null && (target.scheme === "tcp") !== (wants === "tcp"))
+  ) {
+    return fail(
+      `-t: ${JSON.stringify(args.to)} is not a target for ${mode}, expected host:port or ` +
+        (wants === "tcp" ? "tcp://host:port" : "a ws:// or wss:// URL"),
+    );
+  }
+  const url = target.scheme === null || target.scheme === "tcp"
+    ? `${mode === "ws2tcp" ? "tcp" : mode === "tcp2wss" ? "wss" : "ws"}://${target.addr}${
+      mode === "ws2tcp" ? "" : "/"
+    }`
+    : target.url;
+  const server: Record<string, unknown> = { bind_addr: args.from, bind_mode: mode, proxy_url: url };
+  if (args.domain !== undefined) server.domain = args.domain;
+  let loaded: Validated;
+  try {
+    loaded = validate({ stream: { server: [server] } }, "", overrides(args));
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    console.error(
+      e.message.replace(/^config:/, "wmproxy ws-proxy:")
+        .replace(/stream\.server\[0\]\.bind_addr/g, "-f")
+        .replace(/stream\.server\[0\]\.proxy_url/g, "-t")
+        .replace(/stream\.server\[0\]\.domain/g, "--domain"),
+    );
+    return 2;
+  }
+  for (const w of loaded.warnings) {
+    console.error(`warning: ${w.replace(/stream\.server\[0\]\.domain/, "--domain")}`);
   }
   return await serve(loaded, null, args);
 }

@@ -28,6 +28,8 @@ Commands:
                      run a reverse proxy from FROM to TO without a config file
   file-server [-r ROOT] [-l ADDR]... [-b]
                      serve the files of ROOT without a config file
+  ws-proxy -f FROM -t TO --mode ws2tcp|tcp2ws|tcp2wss [--domain D]
+                     bridge WebSocket and TCP without a config file
   version            print the version
   help               this help
 
@@ -87,6 +89,7 @@ Runs a reverse proxy without a config file: every request to FROM goes to TO.
   -t, --to TARGET       host:port, http://host:port or https://host:port of the server behind it
   -H, --header RULE     a header rule in wmproxy syntax, repeatable:
                         "proxy NAME VALUE", "+ NAME VALUE", "- NAME", "NAME VALUE"
+  --ws                  pass WebSocket upgrades through to TO (is_ws)
   --tls                 the target speaks HTTPS (as wmproxy's --tls); its certificate is checked
                         against Deno's roots plus the CA file in DENO_CERT
   --access-log FILE     write an access line per request to FILE (wmproxy's "main" format)
@@ -110,6 +113,18 @@ location on "/"): index files, ETag/304, ranges, precompressed .br/.gz siblings.
   -H, --header RULE       a header rule in wmproxy syntax, repeatable ("+ X-By wmproxy")
   --access-log "FILE [LEVEL]"
                           one line per request to FILE
+
+${SHARED}`,
+  "ws-proxy": `Usage: wmproxy ws-proxy -f FROM -t TO --mode MODE [--domain D] [flags]
+
+Bridges WebSocket and TCP without a config file.
+
+  -f, --from ADDR       address to listen on, e.g. 127.0.0.1:8869
+  -t, --to TARGET       where connections go: host:port, tcp://host:port (ws2tcp), or a
+                        ws:// or wss:// URL (tcp2ws, tcp2wss)
+  --mode MODE           ws2tcp: accept WebSocket, connect TCP;
+                        tcp2ws / tcp2wss: accept TCP, connect ws:// / wss://
+  --domain D            Host sent when a ws:// target is an IP address
 
 ${SHARED}`,
   version: `Usage: wmproxy version

@@ -4,7 +4,15 @@ import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_synta
 import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optCidrList, optDuration, optInt, optString, tableList, wordList } from "./_fields.ts";
+import {
+  optBool,
+  optCidrList,
+  optDuration,
+  optInt,
+  optString,
+  tableList,
+  wordList,
+} from "./_fields.ts";
 import { readTlsFiles } from "./_tls_files.ts";
 import { validateFileServer, validateTryPaths } from "./_validate_file_server.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
@@ -533,9 +541,9 @@ const LOCATION_KEYS = [
   "file_server",
   "try_paths",
   "root",
+  "is_ws",
   ...COMMON,
 ];
-const LATER_LOCATION = ["is_ws"];
 
 function validateLocation(
   c: Checker,
@@ -545,11 +553,6 @@ function validateLocation(
   known: Known,
 ): HttpLocation | undefined {
   const upstreams = known.upstreams;
-  const later = LATER_LOCATION.find((k) => t[k] !== undefined && t[k] !== false);
-  if (later) {
-    c.warn([...path, later], `${later} is not supported yet; this location is ignored`);
-    return undefined;
-  }
   warnKeys(c, t, path, LOCATION_KEYS);
   const rule = optString(c, t, [...path, "rule"]) ?? "/";
   const compiled = compileRule(rule);
@@ -586,6 +589,10 @@ function validateLocation(
     }
   }
   const staticResponse = optString(c, t, [...path, "static_response"]) ?? null;
+  const isWs = optBool(c, t, [...path, "is_ws"]) ?? false;
+  if (isWs && proxyUrl === null) {
+    c.error([...path, "is_ws"], "is true but the location has no proxy_url", "a proxy_url");
+  }
   const mine = inherit(c, t, path, parent, known.zones, known.logs);
   const root = optString(c, t, [...path, "root"]) ?? parent.root ?? null;
   const fileServer = t.file_server === undefined
@@ -605,6 +612,7 @@ function validateLocation(
     proxy_url: proxyUrl,
     headers: mine.headers,
     static_response: staticResponse,
+    is_ws: isWs,
     allow_ip: mine.allow_ip,
     deny_ip: mine.deny_ip,
     limit_req: mine.limit_req,

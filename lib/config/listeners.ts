@@ -19,7 +19,7 @@ export interface ListenerSpecBase {
   readonly fingerprint: string;
 }
 
-/** A `[[stream.server]]` listener: TCP or UDP forwarding. */
+/** A `[[stream.server]]` listener: TCP or UDP forwarding, or a WebSocket bridge (`settings.bind_mode`). */
 export interface StreamListenerSpec extends ListenerSpecBase {
   /** What the listener does with connections. */
   readonly kind: "stream";
@@ -105,10 +105,12 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
   }
   config.stream.server.forEach((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
+    // The WebSocket bridges listen on TCP too: one TCP listener per address, whatever its mode.
+    const transport = s.bind_mode === "udp" ? "udp" : "tcp";
     specs.push({
-      key: `${s.bind_mode} ${s.bind_addr}`,
+      key: `${transport} ${s.bind_addr}`,
       name: `stream.server[${i}]`,
-      transport: s.bind_mode,
+      transport,
       bind_addr: s.bind_addr,
       hostname: addr.hostname,
       port: addr.port,

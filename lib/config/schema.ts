@@ -86,8 +86,11 @@ export interface Upstream {
   readonly server: readonly UpstreamServer[];
 }
 
-/** Listener kinds `[[stream.server]]` may have (so far: TCP and UDP forwarding). */
-export type BindMode = "tcp" | "udp";
+/**
+ * Listener kinds `[[stream.server]]` may have: TCP and UDP forwarding, TCP to WebSocket
+ * (`tcp2ws`, `tcp2wss`) and WebSocket to TCP (`ws2tcp`) bridges.
+ */
+export type BindMode = "tcp" | "udp" | "tcp2ws" | "tcp2wss" | "ws2tcp";
 
 /** A `[[stream.server]]`: one L4 listener. */
 export interface StreamServer {
@@ -97,8 +100,16 @@ export interface StreamServer {
   readonly bind_mode: BindMode;
   /** Name of the upstream the connections go to (when `proxy_url` is not set). */
   readonly up_name: string | null;
-  /** A single target, `tcp://host:port` (`udp://host:port` for udp); wins over `up_name`. */
+  /**
+   * A single target, `tcp://host:port` (`udp://host:port` for udp, a `ws://` or `wss://` URL
+   * for tcp2ws and tcp2wss); wins over `up_name`.
+   */
   readonly proxy_url: string | null;
+  /**
+   * tcp2ws/tcp2wss: the name sent as Host (and for wss, SNI and the certificate check) when
+   * the target is addressed by IP. @default null
+   */
+  readonly domain: string | null;
   /** The servers connections are balanced over, resolved from `proxy_url` or `up_name`. */
   readonly upstream: Upstream;
   /** Seconds to wait for an upstream connect. @default 10 */
@@ -213,6 +224,8 @@ export interface HttpLocation extends HttpTimeouts {
   readonly headers: readonly string[];
   /** Answer directly with this text (variables expanded). */
   readonly static_response: string | null;
+  /** WebSocket upgrades are passed through to `proxy_url` (others get 400). @default false */
+  readonly is_ws: boolean;
   /** Client blocks allowed (server's and location's). */
   readonly allow_ip: readonly string[];
   /** Client blocks refused (server's and location's). */

@@ -7,7 +7,9 @@ import { validateHttp } from "./_validate_http.ts";
 import { validateProxy } from "./_validate_proxy.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import { ConfigErrors } from "./errors.ts";
+import { parseWsTarget } from "../ws/target.ts";
 import {
+  type BindMode,
   type Config,
   DEFAULTS,
   LOG_LEVELS,
@@ -38,7 +40,8 @@ export interface Validated {
 
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
 const LATER_SECTIONS: Readonly<Record<string, string>> = {};
-const LATER_BIND_MODES = ["tcp2ws", "tcp2wss", "ws2tcp"];
+const BIND_MODES = ["tcp", "udp", "tcp2ws", "tcp2wss", "ws2tcp"];
+const WS_MODES = ["tcp2ws", "tcp2wss"];
 const TOP_KEYS = [
   "control",
   "control_token",
@@ -56,6 +59,7 @@ const SERVER_KEYS = [
   "bind_mode",
   "up_name",
   "proxy_url",
+  "domain",
   "proxy_connect_timeout",
   "timeout",
   "max_sessions",
@@ -141,13 +145,13 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
   for (const [t, p] of tableList(c, raw.server, ["stream", "server"])) {
     const s = validateServer(c, t, p, byName);
     if (!s) continue;
-    const where = `${s.bind_mode} ${s.bind_addr}`;
+    const where = `${s.bind_mode === "udp" ? "udp" : "tcp"} ${s.bind_addr}`;
     const seen = bound.get(where);
     if (seen !== undefined) {
       c.error(
         [...p, "bind_addr"],
         `${show(s.bind_addr)} is already used by stream.server[${seen}]`,
-        `one ${s.bind_mode} server per address`,
+        `one ${s.bind_mode === "udp" ? "udp" : "tcp"} server per address`,
       );
       continue;
     }
@@ -194,12 +198,12 @@ function validateServer(
   upstreams: ReadonlyMap<string, Upstream>,
 ): StreamServer | undefined {
   const mode = optString(c, t, [...path, "bind_mode"]) ?? DEFAULTS.bind_mode;
-  if (LATER_BIND_MODES.includes(mode)) {
-    c.warn([...path, "bind_mode"], `${show(mode)} is not supported yet; this server is ignored`);
-    return undefined;
-  }
-  if (mode !== "tcp" && mode !== "udp") {
-    c.error([...path, "bind_mode"], `${show(mode)} is not a bind mode`, '"tcp" or "udp"');
+  if (!BIND_MODES.includes(mode)) {
+    c.error(
+      [...path, "bind_mode"],
+      `${show(mode)} is not a bind mode`,
+      '"tcp", "udp", "tcp2ws", "tcp2wss" or "ws2tcp"',
+    );
   }
   const transport = mode === "udp" ? "udp" : "tcp";
   warnUnknown(c, t, path, SERVER_KEYS);
@@ -215,7 +219,24 @@ function validateServer(
   if (proxyUrl !== null && upName !== null) {
     c.warn([...path, "up_name"], "ignored because proxy_url is set");
   }
-  if (proxyUrl !== null) {
+  const domain = optString(c, t, [...path, "domain"]) ?? null;
+  if (domain !== null && !WS_MODES.includes(mode)) {
+    c.warn([...path, "domain"], 'only applies to bind_mode = "tcp2ws" or "tcp2wss"; ignored');
+  } else if (domain !== null && (mode === "tcp2wss" || proxyUrl?.startsWith("wss:"))) {
+    c.warn(
+      [...path, "domain"],
+      "not applied to wss: the TLS name is the address's host (Deno's WebSocket client sets no other)",
+    );
+  } else if (domain !== null && !/^[A-Za-z0-9.-]+$/.test(domain)) {
+    c.error(
+      [...path, "domain"],
+      `${show(domain)} is not a host name`,
+      'a name such as "example.com"',
+    );
+  }
+  if (proxyUrl !== null && WS_MODES.includes(mode)) {
+    upstream = wsUrlUpstream(c, proxyUrl, [...path, "proxy_url"]);
+  } else if (proxyUrl !== null) {
     const m = new RegExp(`^${transport}://(.+)$`).exec(proxyUrl);
     const addr = m ? parseAddress(m[1], false) : undefined;
     if (!m || !addr) {
@@ -267,16 +288,39 @@ function validateServer(
   if (transport === "tcp" && t.max_sessions !== undefined) {
     c.warn([...path, "max_sessions"], 'only applies to bind_mode = "udp"; ignored');
   }
-  if (!bind || !bindText || !upstream || (mode !== "tcp" && mode !== "udp")) return undefined;
+  if (!bind || !bindText || !upstream || !BIND_MODES.includes(mode)) return undefined;
   return {
     bind_addr: bindText,
-    bind_mode: transport,
+    bind_mode: mode as BindMode,
     up_name: upName,
     proxy_url: proxyUrl,
+    domain: WS_MODES.includes(mode) ? domain : null,
     upstream,
     proxy_connect_timeout: connectTimeout,
     timeout,
     max_sessions: maxSessions,
+  };
+}
+
+/** A tcp2ws/tcp2wss `proxy_url`: one server at the URL's host and port. */
+function wsUrlUpstream(c: Checker, url: string, path: KeyPath): Upstream | undefined {
+  const target = parseWsTarget(url);
+  if (target === undefined || (target.scheme !== "ws" && target.scheme !== "wss")) {
+    c.error(path, `${show(url)} is not a WebSocket URL`, '"ws://host:port/path" or "wss://..."');
+    return undefined;
+  }
+  return {
+    name: url,
+    bind: "tcp",
+    server: [{
+      addr: target.addr,
+      hostname: target.hostname,
+      port: target.port,
+      weight: DEFAULTS.weight,
+      fail_timeout: DEFAULTS.fail_timeout,
+      fall_times: DEFAULTS.fall_times,
+      rise_times: DEFAULTS.rise_times,
+    }],
   };
 }
 
@@ -312,7 +356,7 @@ function checkAddressClashes(c: Checker, config: Config): void {
     }
   };
   for (const [i, s] of config.stream.server.entries()) {
-    if (s.bind_mode === "tcp") {
+    if (s.bind_mode !== "udp") {
       claim(s.bind_addr, `stream.server[${i}]`, ["stream", "server", i, "bind_addr"]);
     }
   }

@@ -15,6 +15,7 @@ import { logRequest } from "./phases/log.ts";
 import { sendAnswer } from "./phases/respond.ts";
 import { route } from "./phases/route.ts";
 import { staticAnswer } from "./phases/static_response.ts";
+import { proxyWebSocket, routeWebSocket, wantsWebSocket } from "./phases/websocket.ts";
 
 const NO_HANDLER: Answer = { status: 404, body: "404 Not Found: nothing serves this location\n" };
 
@@ -64,10 +65,14 @@ export async function serveConnection(c: ClientConn): Promise<void> {
     c.clear();
     if (c.gen.timed || debugEnabled()) ctx.started = performance.now();
     // The phases: route, access, limits, then the action (which answers), then the log line.
-    const answer = route(ctx) ?? checkAccess(ctx) ?? checkLimits(ctx);
+    const upgrade = wantsWebSocket(ctx.head);
+    const answer = (upgrade ? routeWebSocket(ctx) : route(ctx)) ?? checkAccess(ctx) ??
+      checkLimits(ctx);
     let keep: boolean;
     if (answer !== null) {
       keep = await sendAnswer(ctx, answer);
+    } else if (upgrade) {
+      keep = await proxyWebSocket(ctx);
     } else {
       const action = ctx.location!.location.action;
       keep = action.kind === "proxy"

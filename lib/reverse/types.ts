@@ -136,6 +136,11 @@ export interface ReverseLocation {
   readonly methods: readonly string[] | null;
   /** What to do with matched requests. */
   readonly action: LocationAction;
+  /**
+   * `is_ws`: `Upgrade: websocket` requests are passed through to the `proxy` action's upstream;
+   * elsewhere they get 400. @default false
+   */
+  readonly websocket?: boolean;
   /** Header rules of the location (the server's come first). */
   readonly headers: readonly HeaderRule[];
   /** Clients allowed / refused (403). */

@@ -74,6 +74,7 @@ function location(
     matcher: compileRule(l.rule) as Exclude<ReturnType<typeof compileRule>, string>,
     methods: l.method,
     action,
+    websocket: l.is_ws,
     headers: l.headers.map((h) => parseHeaderRule(h) as HeaderRule),
     allow: cidr(l.allow_ip),
     deny: cidr(l.deny_ip),

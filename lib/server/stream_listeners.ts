@@ -7,6 +7,7 @@ import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
+import { TcpToWsListener, WsToTcpListener } from "./ws_listeners.ts";
 
 /** Builds the listener a `[[stream.server]]` spec asks for. */
 export function createStreamListener(
@@ -14,9 +15,17 @@ export function createStreamListener(
   health: HealthRegistry,
   slot?: TcpSlot,
 ): Listener {
-  return spec.settings.bind_mode === "udp"
-    ? new UdpStreamListener(spec)
-    : new TcpStreamListener(spec, health, slot);
+  switch (spec.settings.bind_mode) {
+    case "udp":
+      return new UdpStreamListener(spec);
+    case "tcp2ws":
+    case "tcp2wss":
+      return new TcpToWsListener(spec, health, slot);
+    case "ws2tcp":
+      return new WsToTcpListener(spec, health, slot);
+    default:
+      return new TcpStreamListener(spec, health, slot);
+  }
 }
 
 /** `bind_mode = "tcp"`: a TCP slot handing connections to a {@link TcpForwarder}. */

@@ -101,6 +101,14 @@ export class TcpForwarder {
     }
   }
 
+  /**
+   * Connects to a server picked as for {@link handle} (failover included), for a caller that
+   * moves the bytes itself (the ws2tcp bridge); undefined when no server could be reached.
+   */
+  async connectUpstream(peer: string): Promise<Deno.TcpConn | undefined> {
+    return (await this.#connect(this.#gen, nextId++, peer))?.conn;
+  }
+
   async #connect(gen: Generation, id: number, peer: string) {
     const { servers } = gen.options;
     const single = servers.length === 1;

@@ -28,6 +28,9 @@ const RUN_DEFAULTS: CliArgs = {
   headers: undefined,
   tls: undefined,
   accessLog: undefined,
+  ws: undefined,
+  mode: undefined,
+  domain: undefined,
 };
 
 Deno.test("parseCli() reads each verb with its flags", () => {
@@ -162,4 +165,38 @@ Deno.test("parseCli() reads the proxy verb's flags", () => {
     },
   );
   assert.equal(parseCli(["proxy"]).verb, "proxy");
+});
+
+Deno.test("parseCli() reads ws-proxy's -f -t --mode --domain and reverse-proxy's --ws", () => {
+  assert.deepEqual(
+    parseCli([
+      "ws-proxy",
+      "-f",
+      "127.0.0.1:8869",
+      "-t",
+      "ws://127.0.0.1:81/",
+      "--mode",
+      "tcp2ws",
+      "--domain",
+      "a.test",
+    ]),
+    {
+      ...RUN_DEFAULTS,
+      verb: "ws-proxy",
+      config: undefined,
+      from: "127.0.0.1:8869",
+      to: "ws://127.0.0.1:81/",
+      mode: "tcp2ws",
+      domain: "a.test",
+    },
+  );
+  assert.equal(
+    parseCli(["reverse-proxy", "-f", "127.0.0.1:1", "-t", "127.0.0.1:2", "--ws"]).ws,
+    true,
+  );
+  usageError(
+    ["ws-proxy", "-f", "127.0.0.1:8869", "-t", "127.0.0.1:81"],
+    /ws-proxy needs -f FROM, -t TO and --mode/,
+  );
+  usageError(["proxy", "--mode", "ws2tcp"], /mode/);
 });

@@ -237,7 +237,7 @@ Deno.test("loadConfigText() reports a bind_mode it does not know", () => {
     'up_name = "echo"',
   );
   assert.deepEqual(messages(source), [
-    'stream.server[0].bind_mode: "http" is not a bind mode, expected "tcp" or "udp" (line 6)',
+    'stream.server[0].bind_mode: "http" is not a bind mode, expected "tcp", "udp", "tcp2ws", "tcp2wss" or "ws2tcp" (line 6)',
   ]);
 });
 
@@ -454,33 +454,61 @@ Deno.test("loadConfigText() reports bad [http] rules, headers, methods and proxy
   );
 });
 
-Deno.test("loadConfigText() warns for unsupported bind_modes and skips those servers", () => {
+Deno.test("loadConfigText() accepts the WebSocket bind_modes with proxy_url, up_name and domain", () => {
   const source = toml(
     ...ECHO_UPSTREAM,
     "[[stream.server]]",
     'bind_addr = "127.0.0.1:9000"',
     'up_name = "echo"',
-    "[[stream.server]]",
-    'bind_addr = "127.0.0.1:9001"',
-    'bind_mode = "udp"',
-    'proxy_url = "udp://127.0.0.1:53"',
+    'bind_mode = "tcp2wss"',
     "[[stream.server]]",
     'bind_addr = "127.0.0.1:9002"',
-    'proxy_url = "ws://127.0.0.1:8081/"',
+    'proxy_url = "ws://127.0.0.1:8081/chat?x=1"',
     'bind_mode = "tcp2ws"',
+    'domain = "ws.example"',
     "[[stream.server]]",
     'bind_addr = "127.0.0.1:9003"',
     'bind_mode = "ws2tcp"',
     'proxy_url = "tcp://127.0.0.1:8082"',
   );
   const { warnings, config } = loadConfigText(source);
-  assert.deepEqual(warnings, [
-    'stream.server[2].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 14)',
-    'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 17)',
-  ]);
-  assert.deepEqual(config.stream.server.map((s) => [s.bind_mode, s.bind_addr]), [
-    ["tcp", "127.0.0.1:9000"],
-    ["udp", "127.0.0.1:9001"],
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(
+    config.stream.server.map((
+      s,
+    ) => [s.bind_mode, s.proxy_url, s.domain, s.upstream.server[0].addr]),
+    [
+      ["tcp2wss", null, null, "127.0.0.1:7000"],
+      ["tcp2ws", "ws://127.0.0.1:8081/chat?x=1", "ws.example", "127.0.0.1:8081"],
+      ["ws2tcp", "tcp://127.0.0.1:8082", null, "127.0.0.1:8082"],
+    ],
+  );
+});
+
+Deno.test("loadConfigText() reports bad WebSocket proxy_url and domain with their lines", () => {
+  const source = toml(
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9000"',
+    'bind_mode = "tcp2ws"',
+    'proxy_url = "tcp://127.0.0.1:8081"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9001"',
+    'bind_mode = "ws2tcp"',
+    'proxy_url = "ws://127.0.0.1:8081/"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9002"',
+    'bind_mode = "tcp2ws"',
+    'proxy_url = "ws://127.0.0.1:8081/"',
+    'domain = "bad name"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:9002"',
+    'proxy_url = "tcp://127.0.0.1:8081"',
+  );
+  assert.deepEqual(messages(source), [
+    'stream.server[0].proxy_url: "tcp://127.0.0.1:8081" is not a WebSocket URL, expected "ws://host:port/path" or "wss://..." (line 4)',
+    'stream.server[1].proxy_url: "ws://127.0.0.1:8081/" is not a tcp URL, expected "tcp://host:port" (line 8)',
+    'stream.server[2].domain: "bad name" is not a host name, expected a name such as "example.com" (line 13)',
+    'stream.server[3].bind_addr: "127.0.0.1:9002" is already used by stream.server[2], expected one tcp server per address (line 15)',
   ]);
 });
 
@@ -515,9 +543,7 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   );
   assert.deepEqual(warnings, [
     "http.aa: unknown or unsupported key; ignored (line 11)",
-    "http.server[0].location[1].is_ws: is_ws is not supported yet; this location is ignored (line 76)",
-    'stream.server[1].bind_mode: "tcp2ws" is not supported yet; this server is ignored (line 122)',
-    'stream.server[3].bind_mode: "ws2tcp" is not supported yet; this server is ignored (line 135)',
+    "stream.server[3].up_name: ignored because proxy_url is set (line 133)",
   ]);
   assert.equal(config.control, "127.0.0.1:8837");
   // The file_server location is kept, with its try_paths and the server's root ("").
@@ -533,8 +559,15 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
     ["ws", "tcp"],
     ["udp", "udp"],
   ]);
-  assert.equal(config.stream.server.length, 2);
-  const [server, udp] = config.stream.server;
+  assert.deepEqual(config.stream.server.map((s) => [s.bind_mode, s.bind_addr]), [
+    ["tcp", "0.0.0.0:83"],
+    ["tcp2ws", "0.0.0.0:85"],
+    ["udp", "0.0.0.0:84"],
+    ["ws2tcp", "0.0.0.0:86"],
+  ]);
+  const ws = config.http!.server[0].location.find((l) => l.rule === "@ws")!;
+  assert.deepEqual([ws.is_ws, ws.proxy_url], [true, "http://ws"]);
+  const [server, , udp] = config.stream.server;
   assert.deepEqual(
     [udp.bind_mode, udp.bind_addr, udp.timeout, udp.upstream.server[0].addr],
     ["udp", "0.0.0.0:84", 500, "127.0.0.1:8089"],

@@ -1,0 +1,41 @@
+/**
+ * A TCP echo server for benchmarks, run as its own process:
+ * `deno run -A bench/servers/tcp_echo.ts PORT`. Raw read/write loops, one buffer per connection.
+ * @module
+ */
+
+import { type ManagedProcess, startServer } from "../lib/process.ts";
+
+/**
+ * Starts the echo on 127.0.0.1:`port`.
+ * @param port the loopback port
+ * @returns the process, once the port accepts
+ */
+export async function startTcpEcho(port: number): Promise<ManagedProcess> {
+  return await startServer(
+    "tcp-echo",
+    [Deno.execPath(), "run", "-A", new URL(import.meta.url).pathname, String(port)],
+    [port],
+  );
+}
+
+async function echo(conn: Deno.TcpConn): Promise<void> {
+  const buf = new Uint8Array(65536);
+  try {
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      let off = 0;
+      while (off < n) off += await conn.write(buf.subarray(off, n));
+    }
+  } catch {
+    // the client went away
+  } finally {
+    conn.close();
+  }
+}
+
+if (import.meta.main) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: Number(Deno.args[0]) });
+  for await (const conn of listener) echo(conn);
+}

@@ -1,0 +1,148 @@
+import { HealthRegistry } from "../balancer/health.ts";
+import { RoundRobinSelector } from "../balancer/round_robin.ts";
+import { formatAddress } from "../net/address.ts";
+import { safeClose } from "../net/relay.ts";
+import { debugEnabled } from "../log/level.ts";
+import { log } from "../log/logger.ts";
+import { ConnTracker } from "../server/conn_tracker.ts";
+import { bridge } from "./bridge.ts";
+import { openWebSocket, WsConnectError } from "./connect.ts";
+
+/** One WebSocket server a {@link TcpToWs} bridge may connect to. */
+export interface WsTargetServer {
+  /** `host:port`: the key for passive health. */
+  readonly addr: string;
+  /** The URL opened, `ws://host:port/path` or `wss://...`. */
+  readonly url: string;
+  /** Relative share of new connections. @default 100 */
+  readonly weight: number;
+  /** Seconds the server is skipped after `fall_times` failed handshakes. @default 30 */
+  readonly fail_timeout: number;
+  /** Consecutive failed handshakes that mark the server down. @default 2 */
+  readonly fall_times: number;
+}
+
+/** Settings of a {@link TcpToWs}; swapped as a whole on reload. */
+export interface TcpToWsOptions {
+  /** Servers balanced over (weighted round-robin, failover on a failed handshake). */
+  readonly servers: readonly WsTargetServer[];
+  /** Host (and SNI for wss) when a server is addressed by IP. @default null */
+  readonly domain?: string | null;
+  /** Milliseconds for each WebSocket handshake. @default 10000 */
+  readonly connectTimeout?: number;
+  /** Milliseconds with no byte either way before both sides are closed; 0 = never. @default 600000 */
+  readonly idleTimeout?: number;
+}
+
+interface Generation {
+  readonly options: TcpToWsOptions;
+  readonly selector: RoundRobinSelector<WsTargetServer>;
+}
+
+const logger = log("ws");
+let nextId = 1;
+
+/**
+ * `tcp2ws` / `tcp2wss`: each accepted TCP connection opens a WebSocket to a server and is
+ * bridged to it (see {@link bridge}); a failed handshake moves on to the next server. New
+ * settings apply to new connections only.
+ */
+export class TcpToWs {
+  /** The listener's name, for logs. */
+  readonly name: string;
+  /** Open connections, so the listener can drain. */
+  readonly tracker: ConnTracker = new ConnTracker();
+  #health: HealthRegistry;
+  #gen: Generation;
+
+  /** Creates a bridge; `health` is shared across reloads. */
+  constructor(
+    name: string,
+    options: TcpToWsOptions,
+    health: HealthRegistry = new HealthRegistry(),
+  ) {
+    this.name = name;
+    this.#health = health;
+    this.#gen = { options, selector: new RoundRobinSelector(options.servers) };
+  }
+
+  /** Replaces the settings; the balancer is rebuilt only when the server list changed. */
+  update(options: TcpToWsOptions): void {
+    const same = JSON.stringify(options.servers) === JSON.stringify(this.#gen.options.servers);
+    this.#gen = {
+      options,
+      selector: same ? this.#gen.selector : new RoundRobinSelector(options.servers),
+    };
+  }
+
+  /** Health of each server, for `/status`. */
+  health(): Record<string, unknown> {
+    return Object.fromEntries(
+      this.#gen.options.servers.map((s) => [s.addr, this.#health.get(s.addr).toJSON()]),
+    );
+  }
+
+  /** Serves one accepted connection to its end; never throws. */
+  async handle(conn: Deno.TcpConn): Promise<void> {
+    const gen = this.#gen;
+    const id = nextId++;
+    const peer = formatAddress(conn.remoteAddr);
+    this.tracker.add(conn);
+    try {
+      const ws = await this.#open(gen, id, peer);
+      if (!ws) return;
+      const r = await bridge(ws, conn, { idleTimeout: gen.options.idleTimeout ?? 600_000 });
+      if (debugEnabled()) {
+        logger.debug(
+          "conn {id} {peer} → {url} closed ({reason}): {sent} bytes up, {received} down",
+          {
+            id,
+            peer,
+            url: ws.url,
+            ...r,
+          },
+        );
+      }
+    } catch (e) {
+      logger.error("conn {id} {peer}: unexpected {error}", { id, peer, error: e });
+    } finally {
+      safeClose(conn);
+      this.tracker.delete(conn);
+    }
+  }
+
+  async #open(gen: Generation, id: number, peer: string): Promise<WebSocket | undefined> {
+    const { servers } = gen.options;
+    const single = servers.length === 1;
+    const now = Date.now();
+    const tried = new Set<WsTargetServer>();
+    const isUp = (s: WsTargetServer) => single || this.#health.get(s.addr).isUp(now);
+    const anyUp = servers.some(isUp);
+    let server = gen.selector.next(tried, anyUp ? isUp : undefined);
+    while (server) {
+      tried.add(server);
+      const health = this.#health.get(server.addr);
+      try {
+        const ws = await openWebSocket(server.url, {
+          domain: gen.options.domain ?? null,
+          timeout: gen.options.connectTimeout ?? 10_000,
+        });
+        health.recordSuccess();
+        if (debugEnabled()) logger.debug("conn {id} {peer} → {url}", { id, peer, url: server.url });
+        return ws;
+      } catch (e) {
+        if (!(e instanceof WsConnectError)) throw e;
+        if (!single) health.recordFailure(server);
+        logger.warn("conn {id} {peer}: {error}; {next}", {
+          id,
+          peer,
+          error: e.message,
+          next: tried.size < servers.length ? "trying the next server" : "no server left",
+        });
+      }
+      server = gen.selector.next(tried, anyUp ? isUp : undefined) ??
+        (anyUp ? gen.selector.next(tried) : undefined);
+    }
+    return undefined;
+  }
+}

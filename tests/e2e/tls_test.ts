@@ -363,6 +363,65 @@ Deno.test("file-server --listen-ssl serves the same files over HTTPS", async () 
   }
 });
 
+Deno.test("is_ws behind TLS: a python websockets client over wss through main.ts", async () => {
+  const p = await certs();
+  const dir = await tempDir();
+  const ac = new AbortController();
+  const echo = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    (req) => {
+      const proto = req.headers.get("x-forwarded-proto");
+      const { socket, response } = Deno.upgradeWebSocket(req);
+      socket.onmessage = (e) => {
+        try {
+          socket.send(`${e.data} via ${proto}`);
+        } catch {
+          // the client went away first
+        }
+      };
+      socket.onerror = () => {};
+      return response;
+    },
+  );
+  const port = freePort();
+  const a = p.leaves["a.test"];
+  const inst = await startInstance(
+    dir.path,
+    `[[http.server]]
+bind_ssl = "127.0.0.1:${port}"
+up_name = "a.test"
+cert = "${a.certFile}"
+key = "${a.keyFile}"
+[[http.server.location]]
+rule = "@ws"
+is_ws = true
+proxy_url = "http://127.0.0.1:${echo.addr.port}"
+`,
+  );
+  const script = `
+import asyncio, ssl, sys, websockets
+async def main():
+    ctx = ssl.create_default_context(cafile=sys.argv[2])
+    async with websockets.connect(sys.argv[1], ssl=ctx, server_hostname="a.test") as ws:
+        await ws.send("hello")
+        print(await ws.recv())
+asyncio.run(main())
+`;
+  try {
+    const r = await new Deno.Command("python3", {
+      args: ["-c", script, `wss://127.0.0.1:${port}/chat`, p.caFile],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(decoder.decode(r.stdout).trim(), "hello via https", decoder.decode(r.stderr));
+  } finally {
+    await inst.kill();
+    ac.abort();
+    await echo.finished;
+    await dir.cleanup();
+  }
+});
+
 Deno.test({
   name: "TLS test fixtures are removed",
   fn: async () => {

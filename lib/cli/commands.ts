@@ -9,6 +9,8 @@ import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
+import { createFileServerListener } from "../server/static_listener.ts";
+import type { ListenerFactory } from "../server/supervisor.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
@@ -155,7 +157,10 @@ async function reverseProxy(args: CliArgs): Promise<number> {
   return await serve(loaded, null, args);
 }
 
-/** `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's verb. */
+/**
+ * `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's
+ * verb, each address a `Deno.serve` listener.
+ */
 async function fileServer(args: CliArgs): Promise<number> {
   const flags = args.fileServer!;
   const tls = flags.listenSsl.length > 0 || flags.cert !== undefined || flags.key !== undefined;
@@ -185,10 +190,16 @@ async function fileServer(args: CliArgs): Promise<number> {
     console.error(message);
     return 2;
   }
-  return await serve(loaded, null, args);
+  // Validated like a config file, served on Deno.serve rather than the reverse proxy's front.
+  return await serve(loaded, null, args, createFileServerListener);
 }
 
-async function serve(loaded: Validated, configFile: string | null, args: CliArgs): Promise<number> {
+async function serve(
+  loaded: Validated,
+  configFile: string | null,
+  args: CliArgs,
+  createListener?: ListenerFactory,
+): Promise<number> {
   try {
     await setupLogging({
       level: args.level ?? loaded.config.default_level,
@@ -213,6 +224,7 @@ async function serve(loaded: Validated, configFile: string | null, args: CliArgs
       overrides: overrides(args),
       logLevel: args.level,
       pidfile: args.pidfile,
+      createListener,
     });
   } catch (e) {
     if (!(e instanceof BindError) && !(e instanceof Deno.errors.AddrInUse)) throw e;

@@ -37,6 +37,9 @@ export interface ListenerStatus {
 
 const logger = log("server");
 
+/** Builds the listener for a spec (see {@link createListener}, the default). */
+export type ListenerFactory = typeof createListener;
+
 /**
  * Owns the listener pool and moves it from one config generation to the next: binds new
  * addresses first (rolling back if any fails), hands changed settings to listeners whose
@@ -48,6 +51,12 @@ export class Supervisor {
   #draining = new Set<Listener>();
   #generation = 0;
   #config: Config | undefined;
+  readonly #create: ListenerFactory;
+
+  /** @param create builds listeners; the file-server verb passes its own for `[http]` specs */
+  constructor(create: ListenerFactory = createListener) {
+    this.#create = create;
+  }
 
   /** Number of the running generation; 0 before the first apply. */
   get generation(): number {
@@ -72,7 +81,7 @@ export class Supervisor {
     const fresh: Entry[] = [];
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
-      const listener = createListener(spec, this.#health);
+      const listener = this.#create(spec, this.#health);
       try {
         listener.bind();
       } catch (e) {
@@ -87,7 +96,7 @@ export class Supervisor {
     for (const key of diff.changed) {
       const spec = byKey.get(key)!;
       if (!this.#pool.get(key)!.listener.needsRebind?.(spec)) continue;
-      const listener = createListener(spec, this.#health);
+      const listener = this.#create(spec, this.#health);
       try {
         listener.bind();
       } catch (e) {
@@ -110,7 +119,7 @@ export class Supervisor {
       } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
-        const next = createListener(spec, this.#health, slot);
+        const next = this.#create(spec, this.#health, slot);
         if (!slot) next.bind();
         this.#retire(entry.listener, config.shutdown_timeout * 1000);
         entry.listener = next;

@@ -9,8 +9,6 @@ import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError } from "../server/errors.ts";
-import { createFileServerListener } from "../server/static_listener.ts";
-import type { ListenerFactory } from "../server/supervisor.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
@@ -191,14 +189,14 @@ async function fileServer(args: CliArgs): Promise<number> {
     return 2;
   }
   // Validated like a config file, served on Deno.serve rather than the reverse proxy's front.
-  return await serve(loaded, null, args, createFileServerListener);
+  return await serve(loaded, null, args, true);
 }
 
 async function serve(
   loaded: Validated,
   configFile: string | null,
   args: CliArgs,
-  createListener?: ListenerFactory,
+  fileServer = false,
 ): Promise<number> {
   try {
     await setupLogging({
@@ -224,7 +222,7 @@ async function serve(
       overrides: overrides(args),
       logLevel: args.level,
       pidfile: args.pidfile,
-      createListener,
+      fileServer,
     });
   } catch (e) {
     if (!(e instanceof BindError) && !(e instanceof Deno.errors.AddrInUse)) throw e;

@@ -10,7 +10,7 @@ import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
 import { BindError } from "./errors.ts";
 
-import { type ListenerFactory, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
 
 /** How a running instance was started; reloads re-read the same file with the same overrides. */
 export interface AppOptions {
@@ -22,8 +22,8 @@ export interface AppOptions {
   logLevel?: LogLevel;
   /** Pid file forced by the command line (`--pidfile`). */
   pidfile?: string;
-  /** Builds the listeners. @default createListener (the listener kinds of a config file) */
-  createListener?: ListenerFactory;
+  /** Serve `[http]` addresses as `wmproxy file-server` does (see `SupervisorOptions`). @default false */
+  fileServer?: boolean;
 }
 
 const logger = log("server");
@@ -49,7 +49,7 @@ export class App implements ControlTarget {
   private constructor(config: Config, options: AppOptions) {
     this.#config = config;
     this.#options = options;
-    this.#supervisor = new Supervisor(options.createListener);
+    this.#supervisor = new Supervisor({ fileServer: options.fileServer });
     this.finished = new Promise((r) => (this.#resolveFinished = r));
   }
 

@@ -11,6 +11,7 @@ import { log } from "../log/logger.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
 import { createListener } from "./create_listener.ts";
+import { createFileServerListener } from "./static_listener.ts";
 
 interface Entry {
   spec: ListenerSpec;
@@ -37,8 +38,15 @@ export interface ListenerStatus {
 
 const logger = log("server");
 
-/** Builds the listener for a spec (see {@link createListener}, the default). */
-export type ListenerFactory = typeof createListener;
+/** How a {@link Supervisor} builds its listeners. */
+export interface SupervisorOptions {
+  /**
+   * Serve every `[http]` address (one server whose first location has a `file_server`) on a
+   * `Deno.serve` static listener instead of the reverse proxy's front: `wmproxy file-server`.
+   * @default false
+   */
+  readonly fileServer?: boolean;
+}
 
 /**
  * Owns the listener pool and moves it from one config generation to the next: binds new
@@ -51,11 +59,14 @@ export class Supervisor {
   #draining = new Set<Listener>();
   #generation = 0;
   #config: Config | undefined;
-  readonly #create: ListenerFactory;
+  readonly #create: typeof createListener;
 
-  /** @param create builds listeners; the file-server verb passes its own for `[http]` specs */
-  constructor(create: ListenerFactory = createListener) {
-    this.#create = create;
+  /**
+   * An empty pool; {@link apply} fills it.
+   * @param options how listeners are built (defaults in {@link SupervisorOptions})
+   */
+  constructor(options: SupervisorOptions = {}) {
+    this.#create = options.fileServer ? createFileServerListener : createListener;
   }
 
   /** Number of the running generation; 0 before the first apply. */

@@ -122,22 +122,20 @@ export class StaticFiles {
     const hot = hotSources.get(reply);
     if (hot !== undefined) this.#remember(path, hot);
     const b = reply.body;
-    if (b === null || b.kind === "bytes") return toResponse(reply);
-    // The file is opened now, so one gone since its stat is a miss, not a broken body.
+    if (b === null || b.kind === "bytes" || b.start !== 0 || b.length !== b.size) {
+      return toResponse(reply);
+    }
+    // A whole file: Deno sends the file's own stream without copying it through JavaScript.
+    // It is opened now, so a file gone since its stat is a miss rather than a broken body.
     let file: Deno.FsFile;
     try {
       file = await Deno.open(b.fsPath, { read: true });
     } catch {
       return toResponse(await this.notFound({ method, path, header: () => null }));
     }
-    if (b.start === 0 && b.length === b.size) {
-      // The whole file: Deno sends a file's own stream without copying it through JS.
-      const h = new Headers(reply.headers as [string, string][]);
-      h.set("Content-Length", String(reply.length));
-      return new Response(file.readable, { status: reply.status, headers: h });
-    }
-    file.close();
-    return toResponse(reply);
+    const h = new Headers(reply.headers as [string, string][]);
+    h.set("Content-Length", String(reply.length));
+    return new Response(file.readable, { status: reply.status, headers: h });
   }
 
   #fresh(hot: HotReply): boolean {

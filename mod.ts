@@ -57,7 +57,11 @@ export {
   type StreamListenerSpec,
 } from "./lib/config/listeners.ts";
 export { App, type AppOptions } from "./lib/server/app.ts";
-export { type ListenerStatus, Supervisor } from "./lib/server/supervisor.ts";
+export {
+  type ListenerStatus,
+  Supervisor,
+  type SupervisorOptions,
+} from "./lib/server/supervisor.ts";
 export { BindError } from "./lib/server/errors.ts";
 export { type Closable, ConnTracker } from "./lib/server/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";

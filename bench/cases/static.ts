@@ -1,7 +1,8 @@
 /**
  * Case `static`: static files. nginx (one worker, sendfile on) against `wmproxy file-server`
- * (the reverse proxy's raw front with a file_server location) and against `Deno.serve` with
- * lib/static's `StaticFiles.handle`; wrk -t1 -c50 on a 1 KiB and a 1 MiB file.
+ * (`Deno.serve` with lib/static's `StaticFiles.handle`) and against a `[[http.server]]`
+ * file_server location (the reverse proxy's raw HTTP/1.1 front); wrk -t1 -c50 on a 1 KiB and
+ * a 1 MiB file.
  * @module
  */
 
@@ -18,8 +19,9 @@ const TOOLS: readonly Tool[] = [
 /** The `static` case. */
 export const STATIC_CASE: BenchCase = {
   name: "static",
-  description: "static files: wmproxy file-server and Deno.serve + lib/static vs nginx " +
-    "(1 worker, sendfile on); 1 KiB and 1 MiB files, wrk -t1 -c50",
+  description: "static files: wmproxy file-server (Deno.serve) and a [[http.server]] " +
+    "file_server location (raw front) vs nginx (1 worker, sendfile on); 1 KiB and 1 MiB " +
+    "files, wrk -t1 -c50",
   tools: TOOLS,
   run: runStaticCase,
 };

@@ -106,6 +106,29 @@ proxy_url = "tcp://127.0.0.1:${target}"
   return await startWmproxy(dir, toml, { tcp: [port] });
 }
 
+/**
+ * Writes `<dir>/wmproxy.toml` with one `[[http.server]]` whose only location (`rule = "/"`)
+ * is a `file_server` for `root` (the reverse proxy's raw HTTP/1.1 front, default open-file
+ * cache) and runs it like `startWmproxyStream`.
+ * @param dir a private temp directory
+ * @param port loopback port
+ * @param root the directory served
+ * @returns the ready process
+ */
+export async function startWmproxyFiles(
+  dir: string,
+  port: number,
+  root: string,
+): Promise<ManagedProcess> {
+  const toml = `[[http.server]]
+bind_addr = "127.0.0.1:${port}"
+[[http.server.location]]
+rule = "/"
+file_server = { root = ${JSON.stringify(root)} }
+`;
+  return await startWmproxy(dir, toml, { tcp: [port] });
+}
+
 async function startWmproxy(
   dir: string,
   toml: string,

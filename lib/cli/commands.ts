@@ -158,7 +158,10 @@ async function reverseProxy(args: CliArgs): Promise<number> {
   return await serve(loaded, null, args);
 }
 
-/** `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's verb. */
+/**
+ * `wmproxy file-server [-r ROOT] [-l ADDR]... [-b] ...`: files on one location, as wmproxy's
+ * verb, each address a `Deno.serve` listener.
+ */
 async function fileServer(args: CliArgs): Promise<number> {
   const flags = args.fileServer!;
   const tls = flags.listenSsl.length > 0 || flags.cert !== undefined || flags.key !== undefined;
@@ -188,7 +191,8 @@ async function fileServer(args: CliArgs): Promise<number> {
     console.error(message);
     return 2;
   }
-  return await serve(loaded, null, args);
+  // Validated like a config file, served on Deno.serve rather than the reverse proxy's front.
+  return await serve(loaded, null, args, true);
 }
 
 /** `wmproxy ws-proxy -f FROM -t TO --mode MODE [--domain D]`: one `[[stream.server]]` bridge. */
@@ -240,7 +244,12 @@ async function wsProxy(args: CliArgs): Promise<number> {
   return await serve(loaded, null, args);
 }
 
-async function serve(loaded: Validated, configFile: string | null, args: CliArgs): Promise<number> {
+async function serve(
+  loaded: Validated,
+  configFile: string | null,
+  args: CliArgs,
+  fileServer = false,
+): Promise<number> {
   try {
     await setupLogging({
       level: args.level ?? loaded.config.default_level,
@@ -265,6 +274,7 @@ async function serve(loaded: Validated, configFile: string | null, args: CliArgs
       overrides: overrides(args),
       logLevel: args.level,
       pidfile: args.pidfile,
+      fileServer,
     });
   } catch (e) {
     if (!(e instanceof BindError) && !(e instanceof Deno.errors.AddrInUse)) throw e;

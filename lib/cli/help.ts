@@ -97,12 +97,14 @@ Runs a reverse proxy without a config file: every request to FROM goes to TO.
 ${SHARED}`,
   "file-server": `Usage: wmproxy file-server [-r ROOT] [-l ADDR]... [flags]
 
-Serves the files below ROOT without a config file (one [http] server, one file_server
-location on "/"): index files, ETag/304, ranges, precompressed .br/.gz siblings.
+Serves the files below ROOT without a config file (checked as one [http] server with one
+file_server location on "/", served by Deno.serve; HTTP/2 over TLS): index files, ETag/304,
+ranges, precompressed .br/.gz siblings.
 
   -r, --root DIR          directory served (default: the working directory)
   -l, --listen ADDR       address to listen on, repeatable (default 127.0.0.1:8869)
-  --listen-ssl ADDR       also serve HTTPS on ADDR (repeatable), with --cert F --key F (PEM)
+  --listen-ssl ADDR       also serve HTTPS (HTTP/2 or 1.1) on ADDR (repeatable), with
+                          --cert F --key F (PEM)
   -d, --domain NAME       answer only this host name
   -b, --browse            list directories that have no index.html
   --robots TEXT           answer /robots.txt with TEXT

@@ -22,6 +22,8 @@ export interface AppOptions {
   logLevel?: LogLevel;
   /** Pid file forced by the command line (`--pidfile`). */
   pidfile?: string;
+  /** Serve `[http]` addresses as `wmproxy file-server` does (see `SupervisorOptions`). @default false */
+  fileServer?: boolean;
 }
 
 const logger = log("server");
@@ -32,7 +34,7 @@ const logger = log("server");
  */
 export class App implements ControlTarget {
   readonly #options: AppOptions;
-  readonly #supervisor = new Supervisor();
+  readonly #supervisor: Supervisor;
   readonly #started = Date.now();
   #control: ControlServer | undefined;
   #config: Config;
@@ -47,6 +49,7 @@ export class App implements ControlTarget {
   private constructor(config: Config, options: AppOptions) {
     this.#config = config;
     this.#options = options;
+    this.#supervisor = new Supervisor({ fileServer: options.fileServer });
     this.finished = new Promise((r) => (this.#resolveFinished = r));
   }
 

@@ -5,7 +5,14 @@ import { StaticFiles } from "../static/files.ts";
 
 /** The `files` action of a location with a validated `file_server` (and `try_paths`). */
 export function filesAction(fs: HttpFileServer, tryPaths: string | null): LocationAction {
-  const files = new StaticFiles({
+  const files = staticFiles(fs);
+  const parsed = tryPaths === null ? null : parseTryPaths(tryPaths) as TryPaths;
+  return { kind: "files", files, tryPaths: parsed };
+}
+
+/** The {@link StaticFiles} a validated `file_server` table describes. */
+export function staticFiles(fs: HttpFileServer): StaticFiles {
+  return new StaticFiles({
     root: fs.root,
     prefix: fs.prefix,
     index: fs.index,
@@ -26,6 +33,4 @@ export function filesAction(fs: HttpFileServer, tryPaths: string | null): Locati
       maxBytes: fs.open_file_cache_size,
     },
   });
-  const parsed = tryPaths === null ? null : parseTryPaths(tryPaths) as TryPaths;
-  return { kind: "files", files, tryPaths: parsed };
 }

@@ -11,6 +11,7 @@ import { log } from "../log/logger.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
 import { createListener } from "./create_listener.ts";
+import { createFileServerListener } from "./static_listener.ts";
 
 interface Entry {
   spec: ListenerSpec;
@@ -37,6 +38,16 @@ export interface ListenerStatus {
 
 const logger = log("server");
 
+/** How a {@link Supervisor} builds its listeners. */
+export interface SupervisorOptions {
+  /**
+   * Serve every `[http]` address (one server whose first location has a `file_server`) on a
+   * `Deno.serve` static listener instead of the reverse proxy's front: `wmproxy file-server`.
+   * @default false
+   */
+  readonly fileServer?: boolean;
+}
+
 /**
  * Owns the listener pool and moves it from one config generation to the next: binds new
  * addresses first (rolling back if any fails), hands changed settings to listeners whose
@@ -48,6 +59,15 @@ export class Supervisor {
   #draining = new Set<Listener>();
   #generation = 0;
   #config: Config | undefined;
+  readonly #create: typeof createListener;
+
+  /**
+   * An empty pool; {@link apply} fills it.
+   * @param options how listeners are built (defaults in {@link SupervisorOptions})
+   */
+  constructor(options: SupervisorOptions = {}) {
+    this.#create = options.fileServer ? createFileServerListener : createListener;
+  }
 
   /** Number of the running generation; 0 before the first apply. */
   get generation(): number {
@@ -72,7 +92,7 @@ export class Supervisor {
     const fresh: Entry[] = [];
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
-      const listener = createListener(spec, this.#health);
+      const listener = this.#create(spec, this.#health);
       try {
         listener.bind();
       } catch (e) {
@@ -87,7 +107,7 @@ export class Supervisor {
     for (const key of diff.changed) {
       const spec = byKey.get(key)!;
       if (!this.#pool.get(key)!.listener.needsRebind?.(spec)) continue;
-      const listener = createListener(spec, this.#health);
+      const listener = this.#create(spec, this.#health);
       try {
         listener.bind();
       } catch (e) {
@@ -110,7 +130,7 @@ export class Supervisor {
       } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
-        const next = createListener(spec, this.#health, slot);
+        const next = this.#create(spec, this.#health, slot);
         if (!slot) next.bind();
         this.#retire(entry.listener, config.shutdown_timeout * 1000);
         entry.listener = next;

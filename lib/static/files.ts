@@ -24,6 +24,8 @@ export type StaticBody =
     readonly fsPath: string;
     readonly start: number;
     readonly length: number;
+    /** The file's size when it was checked. */
+    readonly size: number;
   };
 
 /** A reply, ready to be written by any HTTP front. */
@@ -37,6 +39,24 @@ export interface StaticReply {
   /** Content-Length: the body's size (for HEAD, the size GET would send); null for 304. */
   readonly length: number | null;
 }
+
+/** An entry a reply depended on, as the cache held it. */
+interface Dependency {
+  readonly path: string;
+  readonly entry: FileEntry;
+}
+
+/** A plain 200 for a file in memory, repeated while its dependencies stay as they were. */
+interface HotReply {
+  readonly entry: FileEntry & { kind: "file" };
+  readonly siblings: readonly Dependency[];
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Built once: what the Response is made with each time. */
+  readonly headers: string[][];
+}
+
+/** Replies {@link StaticFiles.handle} may answer again from memory. */
+const hotSources = new WeakMap<StaticReply, HotReply>();
 
 const encoder = new TextEncoder();
 const TEXT = "text/plain; charset=utf-8";
@@ -60,6 +80,8 @@ export class StaticFiles {
   /** The options with defaults filled in. */
   readonly options: ResolvedStaticOptions;
   readonly #cache: FileCache;
+  /** Plain replies of small cached files by request path, for {@link handle}'s fast path. */
+  readonly #hot = new Map<string, HotReply>();
   #realRoot: Promise<string | null> | null = null;
 
   /**
@@ -71,15 +93,63 @@ export class StaticFiles {
     this.#cache = new FileCache(this.options.cache);
   }
 
-  /** Answers a `Request` (for `Deno.serve` and `fetch`-style handlers). */
-  async handle(req: Request): Promise<Response> {
-    const url = new URL(req.url);
-    const reply = await this.reply({
-      method: req.method,
-      path: url.pathname,
-      header: (name) => req.headers.get(name),
-    });
-    return toResponse(reply);
+  /**
+   * Answers a `Request` (for `Deno.serve` and `fetch`-style handlers). A plain GET or HEAD of
+   * a small file answered before, still fresh in the cache, is answered at once from memory
+   * with the header list built then; everything else goes through {@link reply}.
+   */
+  handle(req: Request): Response | Promise<Response> {
+    const path = requestPath(req.url);
+    const method = req.method;
+    if (method === "GET" || method === "HEAD") {
+      const hot = this.#hot.get(path);
+      if (hot !== undefined && this.#fresh(hot)) {
+        const h = req.headers;
+        if (
+          h.get("range") === null && h.get("if-none-match") === null &&
+          h.get("if-modified-since") === null
+        ) {
+          return new Response(method === "HEAD" ? null : hot.bytes, { headers: hot.headers });
+        }
+      }
+    }
+    return this.#handleSlow(req, method, path);
+  }
+
+  async #handleSlow(req: Request, method: string, path: string): Promise<Response> {
+    const headers = req.headers;
+    const reply = await this.reply({ method, path, header: (name) => headers.get(name) });
+    const hot = hotSources.get(reply);
+    if (hot !== undefined) this.#remember(path, hot);
+    const b = reply.body;
+    if (b === null || b.kind === "bytes" || b.start !== 0 || b.length !== b.size) {
+      return toResponse(reply);
+    }
+    // A whole file: Deno sends the file's own stream without copying it through JavaScript.
+    // It is opened now, so a file gone since its stat is a miss rather than a broken body.
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(b.fsPath, { read: true });
+    } catch {
+      return toResponse(await this.notFound({ method, path, header: () => null }));
+    }
+    const h = new Headers(reply.headers as [string, string][]);
+    h.set("Content-Length", String(reply.length));
+    return new Response(file.readable, { status: reply.status, headers: h });
+  }
+
+  #fresh(hot: HotReply): boolean {
+    if (this.#cache.peek(hot.entry.fsPath) !== hot.entry) return false;
+    for (const s of hot.siblings) if (this.#cache.peek(s.path) !== s.entry) return false;
+    return true;
+  }
+
+  #remember(path: string, hot: HotReply): void {
+    if (this.options.cache.entries === 0) return;
+    if (this.#hot.size >= this.options.cache.entries) {
+      this.#hot.delete(this.#hot.keys().next().value!);
+    }
+    this.#hot.set(path, hot);
   }
 
   /** Answers a request: always a reply, the not-found one when nothing is at its path. */
@@ -108,13 +178,17 @@ export class StaticFiles {
     const fsPath = rel === "" ? o.root : `${o.root}/${rel}`;
     const entry = await this.#entry(fsPath);
     if (entry.kind === "missing") return null;
-    if (entry.kind === "file") return safe.slash ? null : this.#file(req, entry, rel);
+    if (entry.kind === "file") return safe.slash ? null : this.#file(req, entry, rel, []);
     if (!safe.slash) {
       return text(req, 301, "301 Moved Permanently\n", [["Location", `${path}/`]]);
     }
+    // What the choice of index file depended on: the directory, and the names missing.
+    const deps: Dependency[] = [{ path: fsPath, entry }];
     for (const name of o.index) {
-      const index = await this.#entry(`${fsPath}/${name}`);
-      if (index.kind === "file") return this.#file(req, index, name);
+      const indexPath = `${fsPath}/${name}`;
+      const index = await this.#entry(indexPath);
+      if (index.kind === "file") return this.#file(req, index, name, deps);
+      deps.push({ path: indexPath, entry: index });
     }
     if (!o.browse) return null;
     return await this.#listing(req, entry.fsPath, safe.segments);
@@ -167,6 +241,7 @@ export class StaticFiles {
     req: StaticRequest,
     entry: FileEntry & { kind: "file" },
     name: string,
+    deps: Dependency[],
   ): Promise<StaticReply> {
     const o = this.options;
     const headers: [string, string][] = [];
@@ -186,7 +261,24 @@ export class StaticFiles {
       }
     }
     const type = contentTypeFor(name, { overrides: o.extMimetype, fallback: o.defaultMimetype });
-    return this.#body(req, chosen, type, headers);
+    const reply = this.#body(req, chosen, type, headers);
+    if (reply.status === 200 && chosen === entry && entry.bytes !== null) {
+      // A plain answer from memory: handle() may repeat it while nothing it depended on
+      // changed, i.e. the file, the index names before it and every precompressed sibling.
+      for (const enc of o.precompressed) {
+        const path = `${entry.fsPath}.${enc === "gzip" ? "gz" : enc}`;
+        const sibling = await this.#entry(path);
+        if (sibling.kind === "file") return reply;
+        deps.push({ path, entry: sibling });
+      }
+      hotSources.set(reply, {
+        entry,
+        siblings: deps,
+        bytes: entry.bytes as Uint8Array<ArrayBuffer>,
+        headers: [...reply.headers.map(([k, v]) => [k, v]), ["Content-Length", String(entry.size)]],
+      });
+    }
+    return reply;
   }
 
   #body(
@@ -225,7 +317,7 @@ export class StaticFiles {
     if (req.method === "HEAD") return { status, headers, body: null, length };
     const body: StaticBody = entry.bytes !== null
       ? { kind: "bytes", bytes: entry.bytes.subarray(start, start + length) }
-      : { kind: "file", fsPath: entry.readPath, start, length };
+      : { kind: "file", fsPath: entry.readPath, start, length, size: entry.size };
     return { status, headers, body, length };
   }
 
@@ -298,4 +390,12 @@ export function toResponse(reply: StaticReply): Response {
     ? b.bytes as Uint8Array<ArrayBuffer>
     : fileStream(b.fsPath, { start: b.start, length: b.length });
   return new Response(body, { status: reply.status, headers });
+}
+
+/** The path of a `Request`'s URL as sent (still percent-encoded), without the query. */
+function requestPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
 }

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { curl, raw, statusOf } from "../static/_fixture.ts";
-import { decoder, freePort, runMain, startCommand, startInstance, tempDir } from "./_harness.ts";
+import { makePki } from "./_certs.ts";
+import {
+  control,
+  decoder,
+  freePort,
+  refuses,
+  runMain,
+  startCommand,
+  startInstance,
+  tempDir,
+} from "./_harness.ts";
 
 /** A served tree: `root/` with files, `secret.txt` and `outside/` next to it. */
 async function tree(dir: string): Promise<string> {
@@ -110,7 +120,8 @@ Deno.test("wmproxy file-server serves ROOT with every flag (curl and raw request
     }
     const head = await raw(port, "HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert.equal(statusOf(head), 200);
-    assert.match(head, /Content-Length: 10\r\n/);
+    // Deno.serve writes the length it sets in lower case: names are case-insensitive.
+    assert.match(head, /\r\ncontent-length: 10\r\n/i);
     assert.ok(head.endsWith("\r\n\r\n"), `HEAD sent a body: ${JSON.stringify(head)}`);
     // Keep-alive: two requests on one connection, pipelined.
     const two = await raw(
@@ -309,6 +320,101 @@ Deno.test("file_server config errors and TLS flags exit 2 with a message, no sta
     assert.match(badFlag.stderr, /-l: "nowhere" is not a valid address/);
     assert.match(badFlag.stderr, /-c: "soon" is not a duration/);
   } finally {
+    await dir.cleanup();
+  }
+});
+
+async function curlOut(...args: string[]): Promise<string> {
+  const out = await new Deno.Command("curl", { args: ["-s", "-S", ...args], stdout: "piped" })
+    .output();
+  return decoder.decode(out.stdout);
+}
+
+Deno.test("wmproxy file-server --listen-ssl serves HTTPS with HTTP/2 by ALPN next to plain -l addresses", async () => {
+  const dir = await tempDir();
+  const root = await tree(dir.path);
+  const pki = await makePki(dir.path, [["files.test"]]);
+  const leaf = pki.leaves["files.test"];
+  const [plainA, plainB, tls] = [freePort(), freePort(), freePort()];
+  const inst = await startCommand([
+    "file-server",
+    "-r",
+    root,
+    "-l",
+    `127.0.0.1:${plainA}`,
+    "-l",
+    `127.0.0.1:${plainB}`,
+    "--listen-ssl",
+    `127.0.0.1:${tls}`,
+    "--cert",
+    leaf.certFile,
+    "--key",
+    leaf.keyFile,
+    "-d",
+    "files.test",
+    "--disable-control",
+  ]);
+  try {
+    assert.match(inst.lines.join("\n"), /ready: 3 listeners/);
+    const resolve = ["--resolve", `files.test:${tls}:127.0.0.1`, "--cacert", pki.caFile];
+    const h2 = await curlOut(
+      ...resolve,
+      "--http2",
+      "-w",
+      " %{http_version} %{http_code}",
+      `https://files.test:${tls}/a.txt`,
+    );
+    assert.equal(h2, "0123456789 2 200");
+    const h1 = await curlOut(
+      ...resolve,
+      "--http1.1",
+      "-w",
+      " %{http_version}",
+      `https://files.test:${tls}/a.txt`,
+    );
+    assert.equal(h1, "0123456789 1.1");
+    // Both plain addresses answer the -d name; another host gets the not-found answer.
+    for (const port of [plainA, plainB]) {
+      const ok = await curl("-H", "Host: files.test", `http://127.0.0.1:${port}/a.txt`);
+      assert.deepEqual([ok.status, ok.body], [200, "0123456789"]);
+    }
+    const other = await curl("-H", "Host: other.test", `http://127.0.0.1:${plainA}/a.txt`);
+    assert.equal(other.status, 404);
+  } finally {
+    inst.process.kill("SIGINT");
+    const status = await inst.exited();
+    assert.equal(status.code, 0, inst.log());
+    await dir.cleanup();
+  }
+});
+
+Deno.test("wmproxy file-server reports its Deno.serve listeners in /status and stops on /stop", async () => {
+  const dir = await tempDir();
+  const root = await tree(dir.path);
+  const [port, controlPort] = [freePort(), freePort()];
+  const inst = await startCommand([
+    "file-server",
+    "-r",
+    root,
+    "-l",
+    `127.0.0.1:${port}`,
+    "--control",
+    `127.0.0.1:${controlPort}`,
+  ]);
+  try {
+    assert.equal((await curl(`http://127.0.0.1:${port}/a.txt`)).body, "0123456789");
+    const status = await control(`http://127.0.0.1:${controlPort}`, "status");
+    const listeners = status.body.listeners as Record<string, unknown>[];
+    assert.equal(listeners.length, 1);
+    assert.equal(listeners[0].address, `127.0.0.1:${port}`);
+    assert.equal(listeners[0].server, "Deno.serve");
+    assert.ok((listeners[0].accepted as number) >= 1);
+    const stop = await control(`http://127.0.0.1:${controlPort}`, "stop");
+    assert.equal(stop.status, 200);
+    assert.equal((await inst.exited()).code, 0);
+    assert.ok(await refuses(port));
+  } finally {
+    await inst.kill();
     await dir.cleanup();
   }
 });

@@ -65,3 +65,71 @@ Deno.test("FileCache shares one check between concurrent lookups of a path", asy
     await Deno.remove(root, { recursive: true });
   }
 });
+
+async function answer(files: StaticFiles, path: string, init: RequestInit = {}) {
+  const res = await files.handle(new Request(`http://x${path}`, init));
+  return {
+    status: res.status,
+    headers: Object.fromEntries(res.headers),
+    body: init.method === "HEAD" ? null : await res.text(),
+  };
+}
+
+Deno.test("StaticFiles.handle repeats a plain answer from memory, and validators and ranges still apply", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${root}/a.txt`, "0123456789");
+    const files = new StaticFiles({
+      root,
+      cacheTime: 60,
+      cors: true,
+      cache: { validMs: 3_600_000 },
+    });
+    const first = await answer(files, "/a.txt");
+    const again = await answer(files, "/a.txt");
+    assert.deepEqual(again, first);
+    assert.equal(first.headers["content-length"], "10");
+    assert.equal(first.headers["cache-control"], "max-age=60");
+    const head = await answer(files, "/a.txt", { method: "HEAD" });
+    assert.deepEqual([head.status, head.headers["content-length"]], [200, "10"]);
+    const etag = first.headers["etag"];
+    assert.equal(
+      (await answer(files, "/a.txt", { headers: { "If-None-Match": etag } })).status,
+      304,
+    );
+    const part = await answer(files, "/a.txt", { headers: { Range: "bytes=2-3" } });
+    assert.deepEqual([part.status, part.body], [206, "23"]);
+    assert.equal((await answer(files, "/a.txt", { method: "POST" })).status, 405);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("StaticFiles.handle drops a remembered answer once what it depended on changed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/d`);
+    await Deno.writeTextFile(`${root}/d/index.htm`, "htm");
+    await Deno.writeTextFile(`${root}/app.js`, "plain");
+    const validMs = 20;
+    const files = new StaticFiles({ root, cache: { validMs } });
+    const gzip = { headers: { "Accept-Encoding": "gzip" } };
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await answer(files, "/d/")).body, "htm");
+      assert.equal((await answer(files, "/app.js", gzip)).body, "plain");
+    }
+    await Deno.writeTextFile(`${root}/d/index.html`, "html");
+    await Deno.writeTextFile(`${root}/app.js.gz`, "GZ");
+    // Within the revalidation period nothing is checked; then everything is, once. Asking for
+    // the files alone re-checks only them: the remembered answers must notice the rest.
+    await new Promise((r) => setTimeout(r, validMs + 5));
+    assert.equal((await answer(files, "/d/index.htm")).body, "htm");
+    assert.equal((await answer(files, "/app.js", { headers: { Range: "bytes=0-1" } })).body, "pl");
+    assert.equal((await answer(files, "/d/")).body, "html", "an index name tried earlier");
+    const gz = await answer(files, "/app.js", gzip);
+    assert.deepEqual([gz.body, gz.headers["content-encoding"]], ["GZ", "gzip"]);
+    assert.equal((await answer(files, "/app.js")).body, "plain", "no Accept-Encoding");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

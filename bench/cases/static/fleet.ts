@@ -1,6 +1,7 @@
 /**
- * The processes of the `static` case: nginx (one worker, sendfile), `wmproxy file-server`, and
- * `Deno.serve` + lib/static, each serving the same directory with a 1 KiB and a 1 MiB file.
+ * The processes of the `static` case: nginx (one worker, sendfile), `wmproxy file-server`
+ * (`Deno.serve`), and `wmproxy run` with a `[[http.server]]` file_server location (the
+ * reverse proxy's raw front), each serving the same directory with a 1 KiB and a 1 MiB file.
  * @module
  */
 
@@ -9,9 +10,8 @@ import { createLauncher } from "../../lib/launch.ts";
 import { freePorts } from "../../lib/ports.ts";
 import { type ManagedProcess, startServer, stopProcess } from "../../lib/process.ts";
 import type { CaseOptions } from "../../lib/types.ts";
-import { startDenoStatic } from "../../servers/deno_static.ts";
 import { startNginxStatic } from "../../servers/nginx_static.ts";
-import { REPO_ROOT } from "../../servers/wmproxy.ts";
+import { REPO_ROOT, startWmproxyFiles } from "../../servers/wmproxy.ts";
 
 /** A file every server serves. */
 export interface StaticFile {
@@ -30,12 +30,12 @@ export const FILES: readonly StaticFile[] = [
 /** Every server; one that failed to start holds its reason instead. */
 export interface StaticFleet {
   nginx: Attempt<ManagedProcess>;
-  /** `wmproxy file-server` (the reverse proxy's raw HTTP/1.1 front with a files location). */
+  /** `wmproxy file-server`: `Deno.serve` + `StaticFiles.handle`. */
   ours: Attempt<ManagedProcess>;
-  /** `Deno.serve` + `StaticFiles.handle`. */
-  denoServe: Attempt<ManagedProcess>;
+  /** `wmproxy run`: a `[[http.server]]` file_server location on the raw HTTP/1.1 front. */
+  rawFront: Attempt<ManagedProcess>;
   /** Listening ports, in the same order. */
-  ports: { nginx: number; ours: number; denoServe: number };
+  ports: { nginx: number; ours: number; rawFront: number };
   /** Processes that started, in start order; stop them in reverse. */
   started: ManagedProcess[];
 }
@@ -56,7 +56,7 @@ export async function startStaticFleet(dir: string, options: CaseOptions): Promi
     }
     await Deno.writeFile(`${root}${f.path}`, bytes);
   }
-  const [nginxPort, oursPort, denoPort] = freePorts(3);
+  const [nginxPort, oursPort, rawPort] = freePorts(3);
   const { launch, started } = createLauncher(dir, options);
   try {
     return {
@@ -86,11 +86,11 @@ export async function startStaticFleet(dir: string, options: CaseOptions): Promi
             { cwd: REPO_ROOT, env: { NO_COLOR: "1" }, readyTimeoutMs: 60_000 },
           ),
       }),
-      denoServe: await launch({
-        name: "deno-serve-static",
-        start: () => startDenoStatic(denoPort, root),
+      rawFront: await launch({
+        name: "wmproxy-file-server-location",
+        start: (sub) => startWmproxyFiles(sub, rawPort, root),
       }),
-      ports: { nginx: nginxPort, ours: oursPort, denoServe: denoPort },
+      ports: { nginx: nginxPort, ours: oursPort, rawFront: rawPort },
       started,
     };
   } catch (error) {

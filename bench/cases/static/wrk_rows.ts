@@ -1,6 +1,7 @@
 /**
- * wrk -t1 -c50 against nginx, `wmproxy file-server` and `Deno.serve` + lib/static, for each
- * file: rps, p99 latency and server CPU per request, each of ours against nginx.
+ * wrk -t1 -c50 against nginx, `wmproxy file-server` (Deno.serve) and a `[[http.server]]`
+ * file_server location (raw front), for each file: rps, p99 latency and server CPU per
+ * request, each of ours against nginx.
  * @module
  */
 
@@ -46,10 +47,10 @@ async function fileRows(
     sideIf("nginx", ["wrk", fleet.nginx], available, measure(fleet.ports.nginx, pid(fleet.nginx))),
     sideIf("ours", ["wrk", fleet.ours], available, measure(fleet.ports.ours, pid(fleet.ours))),
     sideIf(
-      "deno-serve",
-      ["wrk", fleet.denoServe],
+      "raw-front",
+      ["wrk", fleet.rawFront],
       available,
-      measure(fleet.ports.denoServe, pid(fleet.denoServe)),
+      measure(fleet.ports.rawFront, pid(fleet.rawFront)),
     ),
   ];
   const label = `${file.bytes >= 1 << 20 ? "1 MiB" : "1 KiB"}: wrk -t1 -c${CONNECTIONS} ` +
@@ -58,7 +59,12 @@ async function fileRows(
     options.log(`${label}: ${l}`);
   });
   const rows: Row[] = [];
-  for (const [name, who] of [["ours", "file-server verb"], ["deno-serve", "Deno.serve"]]) {
+  for (
+    const [name, who] of [
+      ["ours", "file-server verb (Deno.serve)"],
+      ["raw-front", "[[http.server]] file_server location (raw front)"],
+    ]
+  ) {
     const common = { peer: samples.get("nginx")!, ours: samples.get(name)!, peerName: PEER };
     rows.push(
       buildRow({

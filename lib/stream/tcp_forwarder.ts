@@ -1,5 +1,5 @@
+import { Failover } from "../balancer/failover.ts";
 import { HealthRegistry } from "../balancer/health.ts";
-import { RoundRobinSelector } from "../balancer/round_robin.ts";
 import type { UpstreamServer } from "../config/schema.ts";
 import { formatAddress } from "../net/address.ts";
 import { ConnectError, connectTcp } from "../net/connect.ts";
@@ -20,7 +20,7 @@ export interface TcpForwarderOptions {
 
 interface Generation {
   readonly options: TcpForwarderOptions;
-  readonly selector: RoundRobinSelector<UpstreamServer>;
+  readonly balancer: Failover<UpstreamServer>;
 }
 
 const logger = log("stream");
@@ -37,7 +37,6 @@ export class TcpForwarder {
   readonly name: string;
   /** Open connections, so the listener can drain. */
   readonly tracker: ConnTracker = new ConnTracker();
-  #health: HealthRegistry;
   #gen: Generation;
 
   /** Creates a forwarder; `health` is shared across reloads so server state carries over. */
@@ -47,8 +46,7 @@ export class TcpForwarder {
     health: HealthRegistry = new HealthRegistry(),
   ) {
     this.name = name;
-    this.#health = health;
-    this.#gen = { options, selector: new RoundRobinSelector(options.servers) };
+    this.#gen = { options, balancer: new Failover(options.servers, health) };
   }
 
   /** The settings new connections get. */
@@ -58,18 +56,12 @@ export class TcpForwarder {
 
   /** Replaces the settings; the balancer is rebuilt only when the server list changed. */
   update(options: TcpForwarderOptions): void {
-    const same = JSON.stringify(options.servers) === JSON.stringify(this.#gen.options.servers);
-    this.#gen = {
-      options,
-      selector: same ? this.#gen.selector : new RoundRobinSelector(options.servers),
-    };
+    this.#gen = { options, balancer: this.#gen.balancer.withServers(options.servers) };
   }
 
   /** Health of each server, for `/status`. */
   health(): Record<string, unknown> {
-    return Object.fromEntries(
-      this.#gen.options.servers.map((s) => [s.addr, this.#health.get(s.addr).toJSON()]),
-    );
+    return this.#gen.balancer.status();
   }
 
   /** Serves one accepted connection to its end; never throws. */
@@ -110,44 +102,28 @@ export class TcpForwarder {
   }
 
   async #connect(gen: Generation, id: number, peer: string) {
-    const { servers } = gen.options;
-    const single = servers.length === 1;
-    const now = Date.now();
-    const tried = new Set<UpstreamServer>();
-    const isUp = (s: UpstreamServer) => single || this.#health.get(s.addr).isUp(now);
-    // When every server is down, try them all anyway: one may have come back.
-    const anyUp = servers.some(isUp);
-    let server = gen.selector.next(tried, anyUp ? isUp : undefined);
-    while (server) {
-      tried.add(server);
-      const health = this.#health.get(server.addr);
-      try {
-        const conn = await connectTcp(server.hostname, server.port, {
-          timeout: gen.options.connectTimeout ?? 10_000,
-        });
-        health.recordSuccess();
-        if (debugEnabled()) {
-          logger.debug("conn {id} {peer} → {upstream} ({name})", {
+    const timeout = gen.options.connectTimeout ?? 10_000;
+    const picked = await gen.balancer.attempt(
+      (server) => connectTcp(server.hostname, server.port, { timeout }),
+      {
+        isFailure: (e) => e instanceof ConnectError,
+        onFailure: ({ error, more }) =>
+          logger.warn("conn {id} {peer}: {error}; {next}", {
             id,
             peer,
-            upstream: server.addr,
-            name: this.name,
-          });
-        }
-        return { conn, server };
-      } catch (e) {
-        if (!(e instanceof ConnectError)) throw e;
-        if (!single) health.recordFailure(server);
-        logger.warn("conn {id} {peer}: {error}; {next}", {
-          id,
-          peer,
-          error: e.message,
-          next: tried.size < servers.length ? "trying the next server" : "no server left",
-        });
-      }
-      server = gen.selector.next(tried, anyUp ? isUp : undefined) ??
-        (anyUp ? gen.selector.next(tried) : undefined);
+            error: (error as Error).message,
+            next: more ? "trying the next server" : "no server left",
+          }),
+      },
+    );
+    if (picked && debugEnabled()) {
+      logger.debug("conn {id} {peer} → {upstream} ({name})", {
+        id,
+        peer,
+        upstream: picked.server.addr,
+        name: this.name,
+      });
     }
-    return undefined;
+    return picked && { conn: picked.value, server: picked.server };
   }
 }

@@ -1,5 +1,5 @@
+import { Failover } from "../balancer/failover.ts";
 import { HealthRegistry } from "../balancer/health.ts";
-import { RoundRobinSelector } from "../balancer/round_robin.ts";
 import { formatAddress } from "../net/address.ts";
 import { safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
@@ -36,7 +36,7 @@ export interface TcpToWsOptions {
 
 interface Generation {
   readonly options: TcpToWsOptions;
-  readonly selector: RoundRobinSelector<WsTargetServer>;
+  readonly balancer: Failover<WsTargetServer>;
 }
 
 const logger = log("ws");
@@ -52,7 +52,6 @@ export class TcpToWs {
   readonly name: string;
   /** Open connections, so the listener can drain. */
   readonly tracker: ConnTracker = new ConnTracker();
-  #health: HealthRegistry;
   #gen: Generation;
 
   /** Creates a bridge; `health` is shared across reloads. */
@@ -62,24 +61,17 @@ export class TcpToWs {
     health: HealthRegistry = new HealthRegistry(),
   ) {
     this.name = name;
-    this.#health = health;
-    this.#gen = { options, selector: new RoundRobinSelector(options.servers) };
+    this.#gen = { options, balancer: new Failover(options.servers, health) };
   }
 
   /** Replaces the settings; the balancer is rebuilt only when the server list changed. */
   update(options: TcpToWsOptions): void {
-    const same = JSON.stringify(options.servers) === JSON.stringify(this.#gen.options.servers);
-    this.#gen = {
-      options,
-      selector: same ? this.#gen.selector : new RoundRobinSelector(options.servers),
-    };
+    this.#gen = { options, balancer: this.#gen.balancer.withServers(options.servers) };
   }
 
   /** Health of each server, for `/status`. */
   health(): Record<string, unknown> {
-    return Object.fromEntries(
-      this.#gen.options.servers.map((s) => [s.addr, this.#health.get(s.addr).toJSON()]),
-    );
+    return this.#gen.balancer.status();
   }
 
   /** Serves one accepted connection to its end; never throws. */
@@ -112,37 +104,26 @@ export class TcpToWs {
   }
 
   async #open(gen: Generation, id: number, peer: string): Promise<WebSocket | undefined> {
-    const { servers } = gen.options;
-    const single = servers.length === 1;
-    const now = Date.now();
-    const tried = new Set<WsTargetServer>();
-    const isUp = (s: WsTargetServer) => single || this.#health.get(s.addr).isUp(now);
-    const anyUp = servers.some(isUp);
-    let server = gen.selector.next(tried, anyUp ? isUp : undefined);
-    while (server) {
-      tried.add(server);
-      const health = this.#health.get(server.addr);
-      try {
-        const ws = await openWebSocket(server.url, {
+    const picked = await gen.balancer.attempt(
+      (server) =>
+        openWebSocket(server.url, {
           domain: gen.options.domain ?? null,
           timeout: gen.options.connectTimeout ?? 10_000,
-        });
-        health.recordSuccess();
-        if (debugEnabled()) logger.debug("conn {id} {peer} → {url}", { id, peer, url: server.url });
-        return ws;
-      } catch (e) {
-        if (!(e instanceof WsConnectError)) throw e;
-        if (!single) health.recordFailure(server);
-        logger.warn("conn {id} {peer}: {error}; {next}", {
-          id,
-          peer,
-          error: e.message,
-          next: tried.size < servers.length ? "trying the next server" : "no server left",
-        });
-      }
-      server = gen.selector.next(tried, anyUp ? isUp : undefined) ??
-        (anyUp ? gen.selector.next(tried) : undefined);
+        }),
+      {
+        isFailure: (e) => e instanceof WsConnectError,
+        onFailure: ({ error, more }) =>
+          logger.warn("conn {id} {peer}: {error}; {next}", {
+            id,
+            peer,
+            error: (error as Error).message,
+            next: more ? "trying the next server" : "no server left",
+          }),
+      },
+    );
+    if (picked && debugEnabled()) {
+      logger.debug("conn {id} {peer} → {url}", { id, peer, url: picked.server.url });
     }
-    return undefined;
+    return picked?.value;
   }
 }

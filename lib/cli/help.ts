@@ -24,7 +24,7 @@ Commands:
                      make a running instance stop accepting, drain and exit
   proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
-  reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--access-log FILE]
+  reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--ws] [--access-log FILE]
                      run a reverse proxy from FROM to TO without a config file
   file-server [-r ROOT] [-l ADDR]... [-b]
                      serve the files of ROOT without a config file

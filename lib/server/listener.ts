@@ -24,6 +24,11 @@ export interface Listener {
   /** Starts accepting. */
   start(): void;
   /**
+   * Settles when what `start()` set going has finished, e.g. closing a socket handed over by a
+   * predecessor that this listener does not use. A reload waits for it. @default settled
+   */
+  started?(): Promise<void>;
+  /**
    * New connections use `spec`'s settings from now on. Returns false when `spec` is of
    * another kind, which this listener cannot serve.
    */

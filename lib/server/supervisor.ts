@@ -102,6 +102,8 @@ export class Supervisor {
       }
       fresh.push({ spec, listener });
     }
+    // Retired listeners stop accepting before the reload answers.
+    const closing: Promise<void>[] = [];
     // Changed listeners that need a new socket bind it now, before anything is retired.
     const rebound = new Map<string, Listener>();
     for (const key of diff.changed) {
@@ -125,28 +127,30 @@ export class Supervisor {
       if (next) {
         // The new socket serves from now on; the old one stops accepting and drains.
         next.start();
-        this.#retire(entry.listener, config.shutdown_timeout * 1000);
+        closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
         entry.listener = next;
       } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
         const next = this.#create(spec, this.#health, slot);
         if (!slot) next.bind();
-        this.#retire(entry.listener, config.shutdown_timeout * 1000);
+        closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
         entry.listener = next;
         next.start();
+        if (next.started) closing.push(next.started());
       }
       entry.spec = spec;
     }
     for (const key of diff.removed) {
       const entry = this.#pool.get(key)!;
       this.#pool.delete(key);
-      this.#retire(entry.listener, config.shutdown_timeout * 1000);
+      closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
     }
     for (const entry of fresh) {
       this.#pool.set(entry.spec.key, entry);
       entry.listener.start();
     }
+    await Promise.all(closing);
     this.#config = config;
     this.#generation++;
     this.#health.retain(specs.flatMap(upstreamAddrs));
@@ -164,7 +168,7 @@ export class Supervisor {
     const entries = [...this.#pool.values()];
     this.#pool.clear();
     await Promise.all([
-      ...entries.map((e) => this.#retire(e.listener, timeoutMs)),
+      ...entries.map((e) => this.#retire(e.listener, timeoutMs).drained),
       ...[...this.#draining].map((l) => l.drain(timeoutMs)),
     ]);
   }
@@ -183,14 +187,26 @@ export class Supervisor {
     return { listeners, open_connections: open, draining };
   }
 
-  async #retire(listener: Listener, timeoutMs: number): Promise<void> {
-    await listener.close();
+  /**
+   * Stops `listener` accepting, then drains it in the background. `closed` settles once it no
+   * longer accepts (a reload waits for that, so no new connection lands on a retired socket);
+   * `drained` once its connections are gone.
+   */
+  #retire(
+    listener: Listener,
+    timeoutMs: number,
+  ): { closed: Promise<void>; drained: Promise<void> } {
+    const closed = listener.close();
     this.#draining.add(listener);
-    try {
-      await listener.drain(timeoutMs);
-    } finally {
-      this.#draining.delete(listener);
-    }
+    const drained = (async () => {
+      try {
+        await closed;
+        await listener.drain(timeoutMs);
+      } finally {
+        this.#draining.delete(listener);
+      }
+    })();
+    return { closed: closed.catch(() => {}), drained };
   }
 }
 

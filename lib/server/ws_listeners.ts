@@ -50,6 +50,7 @@ export class WsToTcpListener implements Listener {
   #forwarder: TcpForwarder;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #predecessor: TcpSlot | undefined;
+  #predecessorClosed: Promise<void> | undefined;
   #sessions = new ConnTracker();
   #closing = false;
   #stopped: Promise<void> | undefined;
@@ -72,8 +73,13 @@ export class WsToTcpListener implements Listener {
 
   start(): void {
     if (this.#server === undefined) this.bind();
-    this.#predecessor?.close();
+    this.#predecessorClosed = this.#predecessor?.close();
     this.#predecessor = undefined;
+  }
+
+  /** Settles once the socket handed over by a predecessor is closed. */
+  started(): Promise<void> {
+    return this.#predecessorClosed ?? Promise.resolve();
   }
 
   update(spec: ListenerSpec): boolean {

@@ -1,5 +1,5 @@
 import { HeaderList } from "./headers.ts";
-import { serializeResponseHead } from "./serialize.ts";
+import { serializeResponseHead, withBody } from "./serialize.ts";
 import { reasonPhrase } from "./status.ts";
 
 const encoder = new TextEncoder();
@@ -33,8 +33,5 @@ export function errorResponse(
   if (options.close) headers.add("Connection", "close");
   const head = serializeResponseHead({ status, reason, headers });
   if (options.bodyless) return head;
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head);
-  out.set(body, head.length);
-  return out;
+  return withBody(head, body);
 }

@@ -70,3 +70,11 @@ function fields(headers: HeaderList): string {
 function invalid(what: string, text: string): HttpError {
   return new HttpError(500, `invalid ${what} ${JSON.stringify(text)}`);
 }
+
+/** A head and its body in one buffer, for a single write. */
+export function withBody(head: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}

@@ -6,7 +6,7 @@ import { HttpError } from "../http/errors.ts";
 import { HeaderList } from "../http/headers.ts";
 import type { RequestHead } from "../http/request_head.ts";
 import { parseResponseHead, type ResponseHead } from "../http/response_head.ts";
-import { serializeRequestHead, serializeResponseHead } from "../http/serialize.ts";
+import { serializeRequestHead, serializeResponseHead, withBody } from "../http/serialize.ts";
 import type { TargetAddress } from "../http/target.ts";
 import { writeAll } from "../net/write.ts";
 import { ConnectError } from "../net/connect.ts";
@@ -194,9 +194,7 @@ async function relayResponse(
     });
     if (length.kind === "length" && up.reader.buffered >= length.length) {
       // The whole body came with the head (the usual small response): one write for both.
-      const out = new Uint8Array(headBytes.length + length.length);
-      out.set(headBytes);
-      out.set(up.reader.view().subarray(0, length.length), headBytes.length);
+      const out = withBody(headBytes, up.reader.view().subarray(0, length.length));
       up.reader.consume(length.length);
       await writeAll(s.client, out);
     } else {

@@ -89,9 +89,28 @@ export function applyRequestRules(
   }
 }
 
+/** Response fields as response rules edit them: a {@link HeaderList}, or web `Headers` via {@link webHeaderFields}. */
+export interface ResponseFields {
+  /** Removes every field named `lower`. */
+  delete(lower: string): unknown;
+  /** Adds a field, keeping those of the same name. */
+  add(name: string, value: string): void;
+  /** Replaces the fields of that name with one. */
+  set(name: string, value: string): void;
+}
+
+/** A web `Headers` (a `Response`'s, as `Deno.serve` sends it) seen as {@link ResponseFields}. */
+export function webHeaderFields(headers: Headers): ResponseFields {
+  return {
+    delete: (lower) => headers.delete(lower),
+    add: (name, value) => headers.append(name, value),
+    set: (name, value) => headers.set(name, value),
+  };
+}
+
 /** Applies `add` / `set` / `remove` rules to response fields. */
 export function applyResponseRules(
-  headers: HeaderList,
+  headers: ResponseFields,
   rules: readonly CompiledRule[],
   src: VariableSource,
 ): void {

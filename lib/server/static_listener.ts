@@ -6,7 +6,12 @@ import { log } from "../log/logger.ts";
 import { formatAddress } from "../net/address.ts";
 import { type AccessSource, type AccessWriter, compileAccessLog } from "../reverse/access_log.ts";
 import { parseHeaderRule } from "../reverse/config_syntax.ts";
-import { type CompiledRule, compileHeaderRules } from "../reverse/header_rules.ts";
+import {
+  applyResponseRules,
+  type CompiledRule,
+  compileHeaderRules,
+  webHeaderFields,
+} from "../reverse/header_rules.ts";
 import { hostName } from "../reverse/match.ts";
 import {
   VAR_CLIENT_IP,
@@ -166,11 +171,7 @@ export class StaticListener implements Listener {
       res = await this.#files.handle(req);
     }
     try {
-      for (const r of this.#rules) {
-        if (r.op === "remove") res.headers.delete(r.lower);
-        else if (r.op === "add") res.headers.append(r.name, r.value.expand(vars));
-        else res.headers.set(r.name, r.value.expand(vars));
-      }
+      applyResponseRules(webHeaderFields(res.headers), this.#rules, vars);
     } catch (e) {
       if (!(e instanceof TypeError)) throw e; // a value Headers refuses
       await res.body?.cancel();

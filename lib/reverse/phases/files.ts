@@ -2,7 +2,7 @@ import { wantsKeepAlive } from "../../http/connection.ts";
 import { HttpError } from "../../http/errors.ts";
 import { HeaderList } from "../../http/headers.ts";
 import { lingerClose } from "../../http/linger.ts";
-import { serializeResponseHead } from "../../http/serialize.ts";
+import { serializeResponseHead, withBody } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { writeAll } from "../../net/write.ts";
 import { fileChunks } from "../../static/file_body.ts";
@@ -12,7 +12,7 @@ import { expandCandidate, type TryPaths } from "../try_paths.ts";
 import type { LocationAction } from "../types.ts";
 import { discardBody } from "./_body.ts";
 import type { RequestContext } from "./context.ts";
-import { sendAnswer } from "./respond.ts";
+import { addConnectionField, sendAnswer } from "./respond.ts";
 
 /** Read size for streamed files; also the largest body copied into the head's write. */
 const CHUNK = 262144;
@@ -21,7 +21,7 @@ const CHUNK = 262144;
  * The `files` action: asks lib/static for the reply to the request (through `try_paths`
  * candidates when set: the first that exists is served, else the fail status) and writes it
  * on the connection: head with the location's response header rules, then the body, file
- * bodies streamed in 64 KiB chunks with backpressure. Returns whether the connection stays
+ * bodies streamed in 256 KiB chunks with backpressure. Returns whether the connection stays
  * open.
  */
 export async function serveFiles(
@@ -92,8 +92,7 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
       return await sendAnswer(ctx, { status: 404, body: "404 Not Found\n" });
     }
   }
-  if (!keep) headers.add("Connection", "close");
-  else if (head.version === "HTTP/1.0") headers.add("Connection", "keep-alive");
+  addConnectionField(headers, head.version, keep);
   const headBytes = serializeResponseHead({
     status: reply.status,
     reason: reasonPhrase(reply.status),
@@ -107,10 +106,7 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
       await writeAll(client.conn, headBytes);
       await writeAll(client.conn, body.bytes);
     } else if (body.kind === "bytes") {
-      const out = new Uint8Array(headBytes.length + body.bytes.length);
-      out.set(headBytes);
-      out.set(body.bytes, headBytes.length);
-      await writeAll(client.conn, out);
+      await writeAll(client.conn, withBody(headBytes, body.bytes));
     } else {
       keep = await streamFile(ctx, headBytes, chunks!, first!, body.length) && keep;
     }

@@ -1,9 +1,9 @@
 import { HttpError } from "../../http/errors.ts";
 import { reasonPhrase } from "../../http/status.ts";
-import { ConnectError } from "../../net/connect.ts";
 import { debugEnabled } from "../../log/level.ts";
 import { logger } from "../_log.ts";
-import type { ReverseUpstreamServer } from "../types.ts";
+import { UpstreamConn } from "../upstream_conn.ts";
+import { type ConnectState, openUpstream } from "./_connect.ts";
 import { exchange, RETRY } from "./_exchange.ts";
 import { upstreamRequest } from "./_upstream_head.ts";
 import type { RequestContext } from "./context.ts";
@@ -25,43 +25,16 @@ const MAX_COMBINED_BODY = 16 * 1024;
 export async function forward(ctx: RequestContext): Promise<boolean> {
   const loc = ctx.location!;
   const group = loc.group!;
-  const timeouts = loc.location.timeouts;
   const client = ctx.client;
-  let tried: Set<ReverseUpstreamServer> | undefined;
-  let lastError: ConnectError | undefined;
+  const state: ConnectState = {};
   let fresh = false;
   let request: Uint8Array | null = null;
   let bodySent = false;
   while (true) {
-    const server = group.select(ctx, tried);
-    if (server === undefined) {
-      if (lastError === undefined) {
-        ctx.error = `every server of upstream "${group.upstream.name}" is down`;
-        return await failEarly(ctx, 503, ctx.error);
-      }
-      ctx.error = lastError.message;
-      return await failEarly(ctx, lastError.kind === "timeout" ? 504 : 502, ctx.error);
-    }
-    ctx.upstreamAddr = server.addr;
-    let up = fresh ? undefined : group.takeIdle(server);
-    if (up === undefined) {
-      try {
-        up = await group.connect(server, timeouts.proxyConnect);
-      } catch (e) {
-        if (!(e instanceof ConnectError)) throw e;
-        group.failed(server);
-        lastError = e;
-        (tried ??= new Set()).add(server);
-        logger.warn("conn {id} {peer} {method} {target}: {error}; {next}", {
-          id: client.id,
-          peer: client.peer,
-          method: ctx.head.method,
-          target: ctx.target,
-          error: e.message,
-          next: tried.size < group.servers.length ? "trying the next server" : "no server left",
-        });
-        continue;
-      }
+    const up = await openUpstream(ctx, { reuse: !fresh, state });
+    if (!(up instanceof UpstreamConn)) {
+      ctx.error = up.error;
+      return await failEarly(ctx, up.status, up.error);
     }
     client.tracker.add(up.conn, false);
     up.reader.maxRead = client.reader.maxRead = loc.location.maxReadBuf ?? Infinity;
@@ -95,7 +68,7 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
       logger.debug("conn {id} {peer}: {upstream} closed a kept-alive connection; resending", {
         id: client.id,
         peer: client.peer,
-        upstream: server.addr,
+        upstream: up.server.addr,
       });
     }
     fresh = true;

@@ -2,7 +2,7 @@ import { wantsKeepAlive } from "../../http/connection.ts";
 import { HttpError } from "../../http/errors.ts";
 import { HeaderList } from "../../http/headers.ts";
 import { lingerClose } from "../../http/linger.ts";
-import { serializeResponseHead } from "../../http/serialize.ts";
+import { serializeResponseHead, withBody } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { writeAll } from "../../net/write.ts";
 import { applyResponseRules } from "../header_rules.ts";
@@ -46,6 +46,15 @@ export async function sendAnswer(ctx: RequestContext, answer: Answer): Promise<b
   return keep;
 }
 
+/**
+ * Says whether the connection stays open: `close` when it does not, `keep-alive` for an
+ * HTTP/1.0 client that stays (HTTP/1.1 keeps by default).
+ */
+export function addConnectionField(headers: HeaderList, version: string, keep: boolean): void {
+  if (!keep) headers.add("Connection", "close");
+  else if (version === "HTTP/1.0") headers.add("Connection", "keep-alive");
+}
+
 /** The answer's head and body as one buffer. */
 export function answerBytes(ctx: RequestContext, answer: Answer, keep: boolean): Uint8Array {
   const { head } = ctx;
@@ -59,12 +68,8 @@ export function answerBytes(ctx: RequestContext, answer: Answer, keep: boolean):
     const rules = ctx.location?.rules ?? ctx.server.rules;
     if (rules.response.length > 0) applyResponseRules(headers, rules.response, ctx);
   }
-  if (!keep) headers.add("Connection", "close");
-  else if (head.version === "HTTP/1.0") headers.add("Connection", "keep-alive");
+  addConnectionField(headers, head.version, keep);
   const headBytes = serializeResponseHead({ status, reason: reasonPhrase(status), headers });
   if (noBody) return headBytes;
-  const out = new Uint8Array(headBytes.length + body.length);
-  out.set(headBytes);
-  out.set(body, headBytes.length);
-  return out;
+  return withBody(headBytes, body);
 }

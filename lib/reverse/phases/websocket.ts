@@ -4,14 +4,13 @@ import { HttpError } from "../../http/errors.ts";
 import type { RequestHead } from "../../http/request_head.ts";
 import { parseResponseHead } from "../../http/response_head.ts";
 import { reasonPhrase } from "../../http/status.ts";
-import { ConnectError } from "../../net/connect.ts";
 import { relay } from "../../net/relay.ts";
 import { writeAll } from "../../net/write.ts";
 import { errorText } from "../../log/logger.ts";
 import { WAIT_STALL } from "../_client.ts";
 import { logger } from "../_log.ts";
-import type { ReverseUpstreamServer } from "../types.ts";
-import type { UpstreamConn } from "../upstream_conn.ts";
+import { UpstreamConn } from "../upstream_conn.ts";
+import { openUpstream } from "./_connect.ts";
 import { upstreamRequest } from "./_upstream_head.ts";
 import type { Answer, RequestContext } from "./context.ts";
 import { sendAnswer } from "./respond.ts";
@@ -57,29 +56,12 @@ export function routeWebSocket(ctx: RequestContext): Answer | null {
  * closed. Works on any `Deno.Conn` (plain or TLS). Returns false: the connection is done.
  */
 export async function proxyWebSocket(ctx: RequestContext): Promise<boolean> {
-  const loc = ctx.location!;
-  const group = loc.group!;
+  const group = ctx.location!.group!;
   const client = ctx.client;
-  const timeouts = loc.location.timeouts;
-  let tried: Set<ReverseUpstreamServer> | undefined;
-  let lastError: ConnectError | undefined;
-  let up: UpstreamConn | undefined;
-  while (up === undefined) {
-    const server = group.select(ctx, tried);
-    if (server === undefined) {
-      const status = lastError === undefined ? 503 : lastError.kind === "timeout" ? 504 : 502;
-      ctx.error = lastError?.message ?? `every server of upstream "${group.upstream.name}" is down`;
-      return await fail(ctx, status);
-    }
-    ctx.upstreamAddr = server.addr;
-    try {
-      up = await group.connect(server, timeouts.proxyConnect);
-    } catch (e) {
-      if (!(e instanceof ConnectError)) throw e;
-      group.failed(server);
-      lastError = e;
-      (tried ??= new Set()).add(server);
-    }
+  const up = await openUpstream(ctx, { reuse: false, state: {} });
+  if (!(up instanceof UpstreamConn)) {
+    ctx.error = up.error;
+    return await fail(ctx, up.status);
   }
   client.tracker.add(up.conn, false);
   try {

@@ -1,6 +1,7 @@
 import { errorResponse } from "../http/error_response.ts";
 import { HeadBuilder } from "../http/head_builder.ts";
 import { HttpReader } from "../http/reader.ts";
+import { formatAddress } from "../net/address.ts";
 import type { CidrSet } from "../net/cidr.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
@@ -86,7 +87,7 @@ export class ClientConn implements Timed {
 
   /** `host:port` of the client, for log lines. */
   get peer(): string {
-    return this.ip.includes(":") ? `[${this.ip}]:${this.port}` : `${this.ip}:${this.port}`;
+    return formatAddress({ hostname: this.ip, port: this.port });
   }
 
   /** Arms a head ({@link WAIT_HEAD}) or keep-alive ({@link WAIT_IDLE}) deadline; 0 ms = none. */

@@ -88,7 +88,7 @@ class Bridge {
   run(): Promise<BridgeResult> {
     const ws = this.#ws;
     // Messages are already framed by the peer: each goes out at once, not after a delayed ACK.
-    if ("setNoDelay" in this.#conn) noDelay(this.#conn as Deno.TcpConn);
+    noDelay(this.#conn);
     ws.binaryType = "arraybuffer";
     const done = new Promise<BridgeResult>((resolve) => this.#resolve = resolve);
     ws.onmessage = (e) => this.#message(e.data);

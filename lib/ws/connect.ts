@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { isIpv4, isIpv6 } from "../net/address.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
 
 /** A WebSocket handshake that failed or timed out. */
@@ -68,7 +68,9 @@ export function openWebSocket(
 function createSocket(url: string, domain: string | null): WebSocket {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, "");
-  if (domain === null || u.protocol !== "ws:" || !isIP(host)) return new WebSocket(url);
+  if (domain === null || u.protocol !== "ws:" || !(isIpv4(host) || isIpv6(host))) {
+    return new WebSocket(url);
+  }
   const port = u.port !== "" ? Number(u.port) : 80;
   const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname: host, port } });
   u.hostname = domain;

@@ -1,4 +1,4 @@
-import { parseAddress } from "../net/address.ts";
+import { formatAddress, parseAddress } from "../net/address.ts";
 
 /** Where a bridge connects: a WebSocket URL or a TCP address. */
 export interface WsTarget {
@@ -43,6 +43,5 @@ export function parseWsTarget(text: string): WsTarget | undefined {
   }
   const port = u.port !== "" ? Number(u.port) : scheme === "wss" ? 443 : 80;
   const hostname = u.hostname.replace(/^\[|\]$/g, "");
-  const addr = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-  return { scheme, hostname, port, addr, url: u.href };
+  return { scheme, hostname, port, addr: formatAddress({ hostname, port }), url: u.href };
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HttpReader } from "../../lib/http/reader.ts";
 import {
   curl,
   decoder,
@@ -91,12 +92,28 @@ Deno.test("ReverseProxy with maxReadBuf (max_read_buf) 1024 relays bodies unchan
   ]));
   const file = await tempFile(upload);
   const out = await Deno.makeTempFile();
+  // Watch the proxy's reads: those under the cap must bring at most 1024 bytes each.
+  const fill = HttpReader.prototype.fill;
+  let capped = 0;
+  let largest = 0;
+  HttpReader.prototype.fill = async function (this: HttpReader) {
+    const before = this.buffered;
+    const more = await fill.call(this);
+    if (this.maxRead === 1024) {
+      capped++;
+      largest = Math.max(largest, this.buffered - before);
+    }
+    return more;
+  };
   try {
     const r = await curl(["--data-binary", `@${file}`, "-o", out, `${p.url}/up`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(origin.seen[0].bodyHash, await sha256(upload));
     assert.equal(await sha256(await Deno.readFile(out)), await sha256(download));
+    assert.ok(capped >= 3 * 1024, `only ${capped} reads were capped`);
+    assert.ok(largest <= 1024, `a capped read brought ${largest} bytes`);
   } finally {
+    HttpReader.prototype.fill = fill;
     await Deno.remove(file);
     await Deno.remove(out);
     await p.close();

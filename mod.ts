@@ -34,8 +34,6 @@ export {
   type HttpTimeouts,
   type HttpTlsMaterial,
   type HttpUpstream,
-  LOG_LEVELS,
-  type LogLevel,
   type ProxyProtocol,
   type ProxySection,
   type StreamConfig,
@@ -43,6 +41,7 @@ export {
   type Upstream,
   type UpstreamServer,
 } from "./lib/config/schema.ts";
+export { LOG_LEVELS, type LogLevel } from "./lib/log/level.ts";
 export { parseDuration } from "./lib/config/duration.ts";
 export {
   diffListeners,
@@ -63,11 +62,16 @@ export {
   type SupervisorOptions,
 } from "./lib/server/supervisor.ts";
 export { BindError } from "./lib/server/errors.ts";
-export { type Closable, ConnTracker } from "./lib/server/conn_tracker.ts";
+export { type Closable, ConnTracker } from "./lib/net/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";
 export type { ControlReply, ControlTarget } from "./lib/control/types.ts";
 export { callControl, type CallControlOptions, ControlClientError } from "./lib/control/client.ts";
-export { TcpForwarder, type TcpForwarderOptions } from "./lib/stream/tcp_forwarder.ts";
+export {
+  type StreamTarget,
+  TcpForwarder,
+  type TcpForwarderOptions,
+} from "./lib/stream/tcp_forwarder.ts";
+export type { FailoverServer } from "./lib/balancer/failover.ts";
 export { relay, type RelayOptions, type RelayResult } from "./lib/net/relay.ts";
 export { type Address, formatAddress, parseAddress } from "./lib/net/address.ts";
 export type { Selector, Weighted } from "./lib/balancer/selector.ts";

@@ -13,10 +13,10 @@ import { memoryRows } from "./http_proxy/memory_rows.ts";
 import { wrkRows } from "./http_proxy/wrk_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "wrk", debianPackage: "wrk", versionArgs: ["-v"] },
-  { command: "tinyproxy", debianPackage: "tinyproxy", versionArgs: ["-v"] },
-  { command: "squid", debianPackage: "squid", versionArgs: ["-v"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "wrk", versionArgs: ["-v"] },
+  { command: "tinyproxy", versionArgs: ["-v"] },
+  { command: "squid", versionArgs: ["-v"] },
 ];
 
 /** The `http-proxy` case. */

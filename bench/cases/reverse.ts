@@ -13,8 +13,8 @@ import { memoryRows } from "./reverse/memory_rows.ts";
 import { wrkRows } from "./reverse/wrk_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "wrk", debianPackage: "wrk", versionArgs: ["-v"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "wrk", versionArgs: ["-v"] },
 ];
 
 /** The `reverse` case. */

@@ -15,12 +15,12 @@ import { loadRows } from "./socks5/load_rows.ts";
 import { memoryRows } from "./socks5/memory_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "python3", debianPackage: "python3", versionArgs: ["--version"] },
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "danted", debianPackage: "dante-server", versionArgs: ["-v"] },
+  { command: "python3", versionArgs: ["--version"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "danted", versionArgs: ["-v"] },
   {
     command: "microsocks",
-    debianPackage: "microsocks",
+
     versionArgs: ["-h"],
     versionCommand: ["dpkg-query", "-W", "-f", "microsocks ${Version}\n", "microsocks"],
   },

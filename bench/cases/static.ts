@@ -12,8 +12,8 @@ import { startStaticFleet, type StaticFleet } from "./static/fleet.ts";
 import { staticWrkRows } from "./static/wrk_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "wrk", debianPackage: "wrk", versionArgs: ["-v"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "wrk", versionArgs: ["-v"] },
 ];
 
 /** The `static` case. */

@@ -13,10 +13,10 @@ import { memoryRows } from "./tcp/memory_rows.ts";
 import { wrkRows } from "./tcp/wrk_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "haproxy", debianPackage: "haproxy", versionArgs: ["-v"] },
-  { command: "wrk", debianPackage: "wrk", versionArgs: ["-v"] },
-  { command: "iperf3", debianPackage: "iperf3", versionArgs: ["--version"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "haproxy", versionArgs: ["-v"] },
+  { command: "wrk", versionArgs: ["-v"] },
+  { command: "iperf3", versionArgs: ["--version"] },
 ];
 
 /** The `tcp` case. */

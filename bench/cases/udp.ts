@@ -13,9 +13,9 @@ import { loadRows } from "./udp/load_rows.ts";
 import { memoryRows } from "./udp/memory_rows.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "python3", debianPackage: "python3", versionArgs: ["--version"] },
-  { command: "nginx", debianPackage: "nginx", versionArgs: ["-v"] },
-  { command: "socat", debianPackage: "socat", versionArgs: ["-V"], versionLine: /^socat version/ },
+  { command: "python3", versionArgs: ["--version"] },
+  { command: "nginx", versionArgs: ["-v"] },
+  { command: "socat", versionArgs: ["-V"], versionLine: /^socat version/ },
 ];
 
 /** The `udp` case. */

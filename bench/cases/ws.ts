@@ -20,7 +20,7 @@ import { startWmproxyWs2Tcp } from "../servers/wmproxy.ts";
 import { WS_LOADS } from "./ws/loads.ts";
 
 const TOOLS: readonly Tool[] = [
-  { command: "websockify", debianPackage: "websockify", versionArgs: ["--help"] },
+  { command: "websockify", versionArgs: ["--help"] },
 ];
 const PEER = "websockify";
 

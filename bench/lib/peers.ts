@@ -3,11 +3,13 @@
  * @module
  */
 
+import { packageOf } from "./debian_packages.ts";
 import type { Tool } from "./types.ts";
 
 /**
- * Checks each tool with `command -v`; when some are missing and we run as root, installs their
- * Debian packages with `apt-get install -y` (after `apt-get update` if the first try fails).
+ * Checks the Debian package of each tool (`command -v` where there is no dpkg); when some are missing and we run as root, installs their
+ * Debian packages (named in `.ci/packages.txt`) with `apt-get install -y` (after `apt-get
+ * update` if the first try fails).
  * Otherwise prints what is missing so the case can skip those sides.
  * @param tools the tools a case needs
  * @param log progress output
@@ -19,7 +21,7 @@ export async function ensureTools(
 ): Promise<Set<string>> {
   const missing = await missingTools(tools);
   if (missing.length === 0) return new Set(tools.map((tool) => tool.command));
-  const packages = [...new Set(missing.map((tool) => tool.debianPackage))];
+  const packages = [...new Set(await Promise.all(missing.map((tool) => packageOf(tool.command))))];
   await installDebianPackages(packages, log);
   const stillMissing = new Set((await missingTools(tools)).map((tool) => tool.command));
   if (stillMissing.size > 0) {
@@ -63,8 +65,24 @@ export async function hasCommand(command: string): Promise<boolean> {
 }
 
 async function missingTools(tools: readonly Tool[]): Promise<Tool[]> {
-  const present = await Promise.all(tools.map((tool) => hasCommand(tool.command)));
+  // Per package where dpkg is there: a command of the same name from elsewhere (pyenv's
+  // python3) is not the Debian program the case was written against.
+  const dpkg = await hasCommand("dpkg-query");
+  const present = await Promise.all(
+    tools.map(async (tool) =>
+      dpkg ? await packageInstalled(await packageOf(tool.command)) : await hasCommand(tool.command)
+    ),
+  );
   return tools.filter((_, i) => !present[i]);
+}
+
+async function packageInstalled(name: string): Promise<boolean> {
+  const { stdout } = await new Deno.Command("dpkg-query", {
+    args: ["-W", "-f", "${Status}", name],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(stdout).includes("install ok installed");
 }
 
 async function aptGet(args: string[]): Promise<boolean> {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { DEBIAN_PYTHON } from "./debian_packages.ts";
+
 const SCRIPT = new URL("./socks5_load.py", import.meta.url).pathname;
 
 /** What one load run measured. */
@@ -82,7 +84,7 @@ export async function runSocks5Load(
     `--duration=${options.durationSeconds ?? 10}`,
     `--timeout=${options.timeoutSeconds ?? 10}`,
   ];
-  const { success, stdout, stderr } = await new Deno.Command("python3", { args, stdin: "null" })
+  const { success, stdout, stderr } = await new Deno.Command(DEBIAN_PYTHON, { args, stdin: "null" })
     .output();
   const text = new TextDecoder().decode(stdout);
   if (!success) {

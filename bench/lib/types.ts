@@ -6,12 +6,13 @@
 /** Whether a larger or a smaller measured value is the better one. */
 export type Better = "higher" | "lower";
 
-/** A command-line tool a case depends on, and the Debian package that provides it. */
+/**
+ * A command-line tool a case depends on; the Debian package that provides it comes from
+ * `.ci/packages.txt`.
+ */
 export interface Tool {
-  /** Name looked up with `command -v`. */
+  /** Name looked up with `command -v`, and in `.ci/packages.txt`. */
   command: string;
-  /** Debian package installed with `apt-get install -y` when the command is missing. */
-  debianPackage: string;
   /** Arguments that make the tool print its version, e.g. `["-v"]`. */
   versionArgs: readonly string[];
   /** Which printed line is the version (socat's first line is a banner). @default the first */

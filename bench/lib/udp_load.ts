@@ -4,6 +4,8 @@
  * @module
  */
 
+import { DEBIAN_PYTHON } from "./debian_packages.ts";
+
 const SCRIPT = new URL("./udp_load.py", import.meta.url).pathname;
 
 /** What one load run measured. */
@@ -58,7 +60,7 @@ export async function runUdpLoad(
     `--warmup=${options.warmupSeconds ?? 1}`,
     `--duration=${options.durationSeconds ?? 10}`,
   ];
-  const { success, stdout, stderr } = await new Deno.Command("python3", { args, stdin: "null" })
+  const { success, stdout, stderr } = await new Deno.Command(DEBIAN_PYTHON, { args, stdin: "null" })
     .output();
   const text = new TextDecoder().decode(stdout);
   if (!success) {

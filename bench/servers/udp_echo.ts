@@ -3,6 +3,7 @@
  * @module
  */
 
+import { DEBIAN_PYTHON } from "../lib/debian_packages.ts";
 import { type ManagedProcess, startServer } from "../lib/process.ts";
 
 const SCRIPT = new URL("./udp_echo.py", import.meta.url).pathname;
@@ -13,7 +14,7 @@ const SCRIPT = new URL("./udp_echo.py", import.meta.url).pathname;
  * @returns the process, once it has echoed a probe
  */
 export async function startUdpEcho(port: number): Promise<ManagedProcess> {
-  return await startServer("udp echo", ["python3", SCRIPT, String(port)], [], {
+  return await startServer("udp echo", [DEBIAN_PYTHON, SCRIPT, String(port)], [], {
     udpEchoPorts: [port],
   });
 }

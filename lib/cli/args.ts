@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+import { LOG_LEVELS, type LogLevel } from "../log/level.ts";
 import { UsageError } from "./errors.ts";
 
 /** The verbs `wmproxy` understands. */

@@ -3,10 +3,7 @@
  * `/now` shows is what users write; durations are in seconds.
  */
 
-/** Log levels, lowest first. */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
-/** One of {@link LOG_LEVELS}. */
-export type LogLevel = typeof LOG_LEVELS[number];
+import type { LogLevel } from "../log/level.ts";
 
 /** The shape of {@link DEFAULTS}: the value each optional config key falls back to. */
 export interface Defaults {

@@ -8,12 +8,11 @@ import { validateProxy } from "./_validate_proxy.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import { ConfigErrors } from "./errors.ts";
 import { parseWsTarget } from "../ws/target.ts";
+import { LOG_LEVELS, type LogLevel } from "../log/level.ts";
 import {
   type BindMode,
   type Config,
   DEFAULTS,
-  LOG_LEVELS,
-  type LogLevel,
   type StreamConfig,
   type StreamServer,
   type Upstream,

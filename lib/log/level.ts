@@ -1,4 +1,7 @@
-import { LOG_LEVELS, type LogLevel } from "../config/schema.ts";
+/** Log levels, lowest first. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = typeof LOG_LEVELS[number];
 
 let active: LogLevel | null = null;
 

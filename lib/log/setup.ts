@@ -1,7 +1,6 @@
 import { configure, getTextFormatter, type LogRecord, reset, type Sink } from "@logtape/logtape";
 import { getFileSink } from "@logtape/file";
-import type { LogLevel } from "../config/schema.ts";
-import { setActiveLevel } from "./level.ts";
+import { type LogLevel, setActiveLevel } from "./level.ts";
 
 /** The log file cannot be created or opened. */
 export class LogFileError extends Error {

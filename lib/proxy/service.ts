@@ -3,7 +3,7 @@ import { formatAddress } from "../net/address.ts";
 import { releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
 import { safeClose } from "../net/relay.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
-import { ConnTracker } from "../server/conn_tracker.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
 import type { ForwardProxyOptions, ProxyConnContext, ProxyHandler } from "./types.ts";
 
 /** The protocol handlers a forward proxy dispatches to. */

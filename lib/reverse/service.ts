@@ -2,7 +2,7 @@ import { HealthRegistry } from "../balancer/health.ts";
 import { flushFileSinks } from "../log/file_sink.ts";
 import { noDelay } from "../http/no_delay.ts";
 import { safeClose } from "../net/relay.ts";
-import { ConnTracker } from "../server/conn_tracker.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
 import { ClientConn } from "./_client.ts";
 import { DeadlineSweeper, tickFor } from "./_deadlines.ts";
 import { compileGeneration, type Generation, upstreamsOf } from "./_generation.ts";

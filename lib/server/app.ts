@@ -1,7 +1,8 @@
 import { ConfigErrors } from "../config/errors.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { redact } from "../config/redact.ts";
-import type { Config, LogLevel } from "../config/schema.ts";
+import type { Config } from "../config/schema.ts";
+import type { LogLevel } from "../log/level.ts";
 import type { Validated, ValidateOptions } from "../config/validate.ts";
 import { type ControlServer, startControl } from "../control/server.ts";
 import type { ControlReply, ControlTarget } from "../control/types.ts";

@@ -1,6 +1,6 @@
 import type { ListenerSpec } from "../config/listeners.ts";
 import { log } from "../log/logger.ts";
-import type { ConnTracker } from "./conn_tracker.ts";
+import type { ConnTracker } from "../net/conn_tracker.ts";
 import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import type { CertResolver } from "../net/tls_listen.ts";

@@ -7,7 +7,7 @@ import { safeClose } from "../net/relay.ts";
 import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
 import { TcpToWs, type TcpToWsOptions } from "../ws/tcp_to_ws.ts";
 import { acceptWsToTcp } from "../ws/ws_to_tcp.ts";
-import { ConnTracker } from "./conn_tracker.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";

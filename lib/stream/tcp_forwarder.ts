@@ -1,17 +1,24 @@
-import { Failover } from "../balancer/failover.ts";
+import { Failover, type FailoverServer } from "../balancer/failover.ts";
 import { HealthRegistry } from "../balancer/health.ts";
-import type { UpstreamServer } from "../config/schema.ts";
 import { formatAddress } from "../net/address.ts";
 import { ConnectError, connectTcp } from "../net/connect.ts";
 import { relay, safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
-import { ConnTracker } from "../server/conn_tracker.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
+
+/** A server a {@link TcpForwarder} connects to. */
+export interface StreamTarget extends FailoverServer {
+  /** Host part of `addr`, without IPv6 brackets: a name (resolved at connect time) or an IP. */
+  readonly hostname: string;
+  /** Port part of `addr`. */
+  readonly port: number;
+}
 
 /** Settings of a TCP forwarder; swapped as a whole on reload. */
 export interface TcpForwarderOptions {
   /** Servers to balance over (weighted round-robin). */
-  readonly servers: readonly UpstreamServer[];
+  readonly servers: readonly StreamTarget[];
   /** Milliseconds to wait for each upstream connect. @default 10000 */
   readonly connectTimeout?: number;
   /** Milliseconds a connection may be idle both ways before it is closed; 0 = never. @default 600000 */
@@ -20,7 +27,7 @@ export interface TcpForwarderOptions {
 
 interface Generation {
   readonly options: TcpForwarderOptions;
-  readonly balancer: Failover<UpstreamServer>;
+  readonly balancer: Failover<StreamTarget>;
 }
 
 const logger = log("stream");

@@ -4,7 +4,7 @@ import { formatAddress } from "../net/address.ts";
 import { safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
-import { ConnTracker } from "../server/conn_tracker.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
 import { bridge } from "./bridge.ts";
 import { openWebSocket, WsConnectError } from "./connect.ts";
 

@@ -1,3 +1,4 @@
+import { runPython } from "../_support/python.ts";
 import assert from "node:assert/strict";
 import { makePki, servedCertName, type TestPki } from "./_certs.ts";
 import {
@@ -408,12 +409,10 @@ async def main():
 asyncio.run(main())
 `;
   try {
-    const r = await new Deno.Command("python3", {
-      args: ["-c", script, `wss://127.0.0.1:${port}/chat`, p.caFile],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(decoder.decode(r.stdout).trim(), "hello via https", decoder.decode(r.stderr));
+    const r = await runPython(["-c", script, `wss://127.0.0.1:${port}/chat`, p.caFile], {
+      modules: ["websockets"],
+    });
+    assert.equal(r.stdout.trim(), "hello via https", r.stderr);
   } finally {
     await inst.kill();
     ac.abort();

@@ -2,6 +2,7 @@
  * Helpers for the SOCKS5 tests: the handler served in-process on a real socket, an HTTP
  * backend, curl and python3 runners, and a log sink to count log lines per connection.
  */
+import { runPython } from "../_support/python.ts";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { setActiveLevel } from "../../lib/log/level.ts";
 import { handleSocks5 } from "../../lib/proxy/socks5/server.ts";
@@ -147,7 +148,8 @@ export async function python(source: string, args: string[]): Promise<RunResult>
   const file = await Deno.makeTempFile({ prefix: "wmproxy-socks5-", suffix: ".py" });
   try {
     await Deno.writeTextFile(file, source);
-    return await run("python3", [file, ...args]);
+    const r = await runPython([file, ...args]);
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
   } finally {
     await Deno.remove(file).catch(() => {});
   }

@@ -1,3 +1,4 @@
+import { runPython } from "../_support/python.ts";
 import assert from "node:assert/strict";
 import { ReverseProxy } from "../../lib/reverse/service.ts";
 import { makeCertificates } from "../ws/_peers.ts";
@@ -134,16 +135,15 @@ async def main():
 asyncio.run(main())
 `;
   try {
-    const r = await new Deno.Command("python3", {
-      args: ["-c", script, `wss://127.0.0.1:${listener.addr.port}/chat`, certs.ca],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(
-      new TextDecoder().decode(r.stdout).trim(),
-      "over tls",
-      new TextDecoder().decode(r.stderr),
-    );
+    const r = await runPython([
+      "-c",
+      script,
+      `wss://127.0.0.1:${listener.addr.port}/chat`,
+      certs.ca,
+    ], {
+      modules: ["websockets"],
+    });
+    assert.equal(r.stdout.trim(), "over tls", r.stderr);
     assert.equal(origin.seen[0].headers.get("x-forwarded-proto"), "https");
   } finally {
     listener.close();

@@ -1,4 +1,5 @@
 /** Independent WebSocket peers for tests: websockify, a python3 `websockets` client, certificates. */
+import { runPython } from "../_support/python.ts";
 import { decoder } from "../e2e/_harness.ts";
 
 /** A running websockify. */
@@ -176,12 +177,10 @@ export async function pythonWsClient(
   url: string,
   size: number,
 ): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command("python3", {
-    args: ["-c", PYTHON_CLIENT, url, String(size)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: r.code, out: decoder.decode(r.stdout).trim(), err: decoder.decode(r.stderr) };
+  const r = await runPython(["-c", PYTHON_CLIENT, url, String(size)], {
+    modules: ["websockets"],
+  });
+  return { code: r.code, out: r.stdout.trim(), err: r.stderr };
 }
 
 /** A WebSocket echo server in this process (Deno.serve), counting its open sockets. */

@@ -61,7 +61,7 @@ export {
   Supervisor,
   type SupervisorOptions,
 } from "./lib/server/supervisor.ts";
-export { BindError } from "./lib/server/errors.ts";
+export { BindError, ControlBusyError } from "./lib/server/errors.ts";
 export { type Closable, ConnTracker } from "./lib/net/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";
 export type { ControlReply, ControlTarget } from "./lib/control/types.ts";

@@ -8,7 +8,7 @@ import { callControl, ControlClientError, controlUrl } from "../control/client.t
 import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
-import { BindError } from "../server/errors.ts";
+import { BindError, ControlBusyError } from "../server/errors.ts";
 import { readTcpMigrateReq } from "../server/sysctl.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
@@ -275,10 +275,18 @@ async function serve(
       logLevel: args.level,
       pidfile: args.pidfile,
       fileServer,
+      // A quick config-less bridge beside another instance runs without a control endpoint;
+      // a config file or an explicit --control means the user wants that endpoint.
+      controlOptional: configFile === null && args.control === undefined,
     });
   } catch (e) {
-    if (!(e instanceof BindError) && !(e instanceof Deno.errors.AddrInUse)) throw e;
-    const message = e instanceof BindError ? e.message : `control: ${(e as Error).message}`;
+    if (
+      !(e instanceof BindError) && !(e instanceof ControlBusyError) &&
+      !(e instanceof Deno.errors.AddrInUse)
+    ) throw e;
+    const message = e instanceof BindError || e instanceof ControlBusyError
+      ? e.message
+      : `control: ${(e as Error).message}`;
     logger.fatal("cannot start: {message}", { message });
     await closeLogging();
     return 1;

@@ -2,7 +2,9 @@ import { DEFAULTS } from "../config/schema.ts";
 import type { Verb } from "./args.ts";
 
 const SHARED = `Shared flags:
-  --control ADDR        control endpoint address (default ${DEFAULTS.control})
+  --control ADDR        control endpoint address (default ${DEFAULTS.control}; when the
+                        default is busy, proxy, reverse-proxy, file-server and ws-proxy
+                        warn and run without one)
   --disable-control     run without the control endpoint
   -v, --verbose         log at debug level
   --default-level LVL   trace, debug, info, warn, error or fatal (default ${DEFAULTS.default_level})

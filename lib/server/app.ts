@@ -9,7 +9,7 @@ import type { ControlReply, ControlTarget } from "../control/types.ts";
 import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
-import { BindError } from "./errors.ts";
+import { BindError, ControlBusyError } from "./errors.ts";
 
 import { Supervisor } from "./supervisor.ts";
 
@@ -25,6 +25,12 @@ export interface AppOptions {
   pidfile?: string;
   /** Serve `[http]` addresses as `wmproxy file-server` does (see `SupervisorOptions`). @default false */
   fileServer?: boolean;
+  /**
+   * A busy control address at start is a warning and the instance runs without a control
+   * endpoint, rather than a {@link ControlBusyError} (the config-less verbs, when the user did
+   * not name `--control`). @default false
+   */
+  controlOptional?: boolean;
 }
 
 const logger = log("server");
@@ -62,8 +68,15 @@ export class App implements ControlTarget {
     try {
       app.#control = app.#bindControl(validated.config);
     } catch (e) {
-      await app.#supervisor.stop(0);
-      throw e;
+      if (!(e instanceof ControlBusyError) || !options.controlOptional) {
+        await app.#supervisor.stop(0);
+        throw e;
+      }
+      logger.warn(
+        "control {address} is already in use (another wmproxy?); this instance runs without " +
+          "a control endpoint",
+        { address: e.address },
+      );
     }
     app.#pidfile = options.pidfile ?? validated.config.pidfile;
     if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
@@ -182,8 +195,12 @@ export class App implements ControlTarget {
       if (e instanceof LogFileError) {
         return { status: 400, body: { message: `${e.message}; the running config is unchanged` } };
       }
-      if (!(e instanceof BindError) && !isBindFailure(e)) throw e;
-      const message = e instanceof BindError ? e.message : `control: ${(e as Error).message}`;
+      if (!(e instanceof BindError) && !(e instanceof ControlBusyError) && !isBindFailure(e)) {
+        throw e;
+      }
+      const message = e instanceof BindError || e instanceof ControlBusyError
+        ? e.message
+        : `control: ${(e as Error).message}`;
       logger.error("reload failed, rolled back: {message}", { message });
       return { status: 500, body: { message: `reload failed, rolled back: ${message}` } };
     }
@@ -207,10 +224,16 @@ export class App implements ControlTarget {
     }
   }
 
+  /** Starts the control endpoint `config` names; throws {@link ControlBusyError} when taken. */
   #bindControl(config: Config): ControlServer | undefined {
     if (!config.control) return undefined;
     const addr = parseAddress(config.control)!;
-    return startControl(addr.hostname, addr.port, this, { token: config.control_token });
+    try {
+      return startControl(addr.hostname, addr.port, this, { token: config.control_token });
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) throw new ControlBusyError(config.control, e);
+      throw e;
+    }
   }
 
   #setupLogging(config: Config): Promise<void> {

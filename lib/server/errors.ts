@@ -20,3 +20,20 @@ export class BindError extends Error {
     this.address = address;
   }
 }
+
+/** The control endpoint's address is taken, most likely by another wmproxy. */
+export class ControlBusyError extends Error {
+  /** The control address, `host:port`. */
+  readonly address: string;
+
+  /** Creates an error that names the address and the way out. */
+  constructor(address: string, cause?: unknown) {
+    super(
+      `control ${address} is already in use (another wmproxy?); ` +
+        "use --control ADDR or --disable-control",
+      { cause },
+    );
+    this.name = "ControlBusyError";
+    this.address = address;
+  }
+}

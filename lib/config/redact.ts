@@ -1,3 +1,5 @@
+import { parseHeaderRule } from "../reverse/config_syntax.ts";
+
 const SECRET_KEYS = new Set([
   "password",
   "control_token",
@@ -10,13 +12,49 @@ const SECRET_KEYS = new Set([
 ]);
 const REDACTED = "[redacted]";
 
-/** A deep copy of a config with passwords, tokens and keys replaced, for `/now`. */
+/** Header fields whose values are credentials. */
+const CREDENTIAL_HEADERS = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+]);
+const CREDENTIAL_WORDS = /token|secret|key|password/i;
+
+/**
+ * A deep copy of a config with passwords, tokens and keys replaced, for `/now`; header rules
+ * (`headers = [...]`) keep their direction and name but lose the value when the field carries
+ * credentials (Authorization, Cookie, names with token, secret, key or password).
+ */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEYS.has(k) && v !== null && v !== undefined && v !== "" ? REDACTED : redact(v);
+    if (SECRET_KEYS.has(k) && v !== null && v !== undefined && v !== "") out[k] = REDACTED;
+    else if (k === "headers" && Array.isArray(v)) out[k] = v.map(redactHeaderRule);
+    else out[k] = redact(v);
   }
   return out;
+}
+
+function redactHeaderRule(rule: unknown): unknown {
+  if (typeof rule !== "string") return redact(rule);
+  const parsed = parseHeaderRule(rule);
+  if (typeof parsed === "string") {
+    // Not a rule we understand (validation refuses it): show nothing that might be a secret.
+    return CREDENTIAL_WORDS.test(rule) || /authorization|cookie/i.test(rule) ? REDACTED : rule;
+  }
+  const lower = parsed.name.toLowerCase();
+  if (!CREDENTIAL_HEADERS.has(lower) && !CREDENTIAL_WORDS.test(lower)) return rule;
+  switch (parsed.op) {
+    case "proxy":
+      return `proxy ${parsed.name} ${REDACTED}`;
+    case "add":
+      return `+ ${parsed.name} ${REDACTED}`;
+    case "remove":
+      return rule;
+    default:
+      return `${parsed.name} ${REDACTED}`;
+  }
 }

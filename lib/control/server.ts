@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { log } from "../log/logger.ts";
+import { crossSiteProblem } from "./request_guard.ts";
 import type { ControlReply, ControlTarget } from "./types.ts";
 
 /** Options for {@link startControl}. */
@@ -23,7 +24,8 @@ const encoder = new TextEncoder();
 
 /**
  * Serves `/now`, `/status`, `/reload`, `/adapt` and `/stop` (GET or POST) with JSON bodies.
- * Throws if the address cannot be bound.
+ * Requests a browser makes for another site (CSRF, DNS rebinding) get 403. Throws if the
+ * address cannot be bound.
  */
 export function startControl(
   hostname: string,
@@ -37,6 +39,15 @@ export function startControl(
   };
   setToken(options.token);
   const server = Deno.serve({ hostname, port, onListen: () => {} }, async (req) => {
+    const crossSite = crossSiteProblem(req.headers, server.addr as Deno.NetAddr);
+    if (crossSite !== null) {
+      logger.warn("refused {method} {url}: {why}", {
+        method: req.method,
+        url: req.url,
+        why: crossSite,
+      });
+      return json({ status: 403, body: { message: crossSite } });
+    }
     if (req.method !== "GET" && req.method !== "POST") {
       return json({ status: 405, body: { message: "use GET or POST" } });
     }

@@ -69,3 +69,42 @@ Deno.test("redact() hides control_token of a loaded, frozen config", () => {
   assert.equal(config.control_token, "s3cret");
   assert.ok(!JSON.stringify(out).includes("s3cret"));
 });
+
+Deno.test("redact() hides the values of credential header rules, keeping direction and name", () => {
+  const input = {
+    http: {
+      headers: ["proxy Authorization 'Basic dXNlcjpwYXNz'", "+ X-Served-By wmproxy"],
+      server: [{
+        headers: [
+          "proxy Cookie 'session=abc123'",
+          "Set-Cookie 'id=42; HttpOnly'",
+          "+ X-Api-Token t-123",
+          "proxy Proxy-Authorization 'Basic Zm9v'",
+          "proxy X-Real-IP {client_ip}",
+          "- Cookie",
+          "proxy X-Client-Secret s3",
+        ],
+      }],
+    },
+  };
+  const out = JSON.stringify(redact(input));
+  for (const secret of ["dXNlcjpwYXNz", "abc123", "id=42", "t-123", "Zm9v", "s3"]) {
+    assert.ok(!out.includes(secret), `${secret} leaked: ${out}`);
+  }
+  assert.deepEqual(redact(input), {
+    http: {
+      headers: ["proxy Authorization [redacted]", "+ X-Served-By wmproxy"],
+      server: [{
+        headers: [
+          "proxy Cookie [redacted]",
+          "Set-Cookie [redacted]",
+          "+ X-Api-Token [redacted]",
+          "proxy Proxy-Authorization [redacted]",
+          "proxy X-Real-IP {client_ip}",
+          "- Cookie",
+          "proxy X-Client-Secret [redacted]",
+        ],
+      }],
+    },
+  });
+});

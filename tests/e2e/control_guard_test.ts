@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { freePort, refuses, startInstance, tempDir } from "./_harness.ts";
+
+async function curl(...args: string[]): Promise<{ status: number; body: string }> {
+  const out = await new Deno.Command("curl", {
+    args: ["-s", "--max-time", "10", "-w", "\n%{http_code}", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const i = text.lastIndexOf("\n");
+  return { status: Number(text.slice(i + 1)), body: text.slice(0, i) };
+}
+
+Deno.test("control endpoint: a cross-site /stop (foreign Host, Origin, Sec-Fetch-Site) is refused; curl works", async () => {
+  const dir = await tempDir();
+  const ctl = freePort();
+  const listen = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `control = "127.0.0.1:${ctl}"
+[[stream.server]]
+bind_addr = "127.0.0.1:${listen}"
+proxy_url = "tcp://127.0.0.1:9"
+`,
+  );
+  try {
+    const base = `http://127.0.0.1:${ctl}`;
+    const attacks = [
+      ["-H", "Host: evil.example", "-H", "Origin: http://evil.example"],
+      ["-H", "Host: evil.example"],
+      ["-H", "Origin: http://evil.example"],
+      ["-H", "Sec-Fetch-Site: cross-site"],
+      ["-H", `Host: rebound.example:${ctl}`],
+    ];
+    for (const headers of attacks) {
+      for (const verb of ["stop", "now", "reload"]) {
+        const r = await curl(...headers, `${base}/${verb}`);
+        assert.equal(r.status, 403, `${headers.join(" ")} /${verb}: ${r.body}`);
+      }
+    }
+    assert.ok(!await refuses(listen), "still serving after the refused /stop");
+    assert.equal((await curl(`http://localhost:${ctl}/status`)).status, 200);
+    const reload = await curl(`${base}/reload`);
+    assert.equal(reload.status, 200, reload.body);
+    const stop = await curl(`${base}/stop`);
+    assert.equal(stop.status, 200, stop.body);
+    assert.equal((await inst.exited()).code, 0);
+  } finally {
+    await inst.kill();
+    await dir.cleanup();
+  }
+});

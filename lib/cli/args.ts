@@ -26,6 +26,8 @@ export interface CliArgs {
   readonly url?: string;
   readonly control?: string;
   readonly disableControl: boolean;
+  /** `--share-ports`: bind addresses another process holds with reusePort. @default false */
+  readonly sharePorts?: boolean;
   readonly level?: LogLevel;
   readonly pidfile?: string;
   /** `proxy`: the address to listen on (`-b`). */
@@ -88,6 +90,7 @@ const SHARED = {
   help: { type: "boolean", short: "h" },
   control: { type: "string" },
   "disable-control": { type: "boolean" },
+  "share-ports": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   "default-level": { type: "string" },
   pidfile: { type: "string" },
@@ -184,6 +187,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     url: values.url as string | undefined,
     control: values.control as string | undefined,
     disableControl: values["disable-control"] === true,
+    sharePorts: values["share-ports"] === true,
     level: level as LogLevel | undefined,
     pidfile: values.pidfile as string | undefined,
     bind: values.bind as string | undefined,

@@ -50,7 +50,11 @@ export async function runCli(args: CliArgs): Promise<number> {
 }
 
 function overrides(args: CliArgs) {
-  return { control: args.control, disableControl: args.disableControl };
+  return {
+    control: args.control,
+    disableControl: args.disableControl,
+    sharePorts: args.sharePorts,
+  };
 }
 
 async function load(args: CliArgs): Promise<Validated | number> {

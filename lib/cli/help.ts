@@ -6,6 +6,8 @@ const SHARED = `Shared flags:
                         default is busy, proxy, reverse-proxy, file-server and ws-proxy
                         warn and run without one)
   --disable-control     run without the control endpoint
+  --share-ports         bind addresses another process holds with reusePort, sharing their
+                        connections (a new binary taking over); otherwise that is an error
   -v, --verbose         log at debug level
   --default-level LVL   trace, debug, info, warn, error or fatal (default ${DEFAULTS.default_level})
   --pidfile FILE        write the process id to FILE while running

@@ -1,3 +1,4 @@
+import { readStableText } from "./_read_stable.ts";
 import { ConfigError, ConfigErrors } from "./errors.ts";
 import { parseToml } from "./toml.ts";
 import { validate, type Validated, type ValidateOptions } from "./validate.ts";
@@ -14,14 +15,17 @@ export function loadConfigText(source: string, options: ValidateOptions = {}): V
   return validate(raw, source, options);
 }
 
-/** Reads, parses and validates a config file; a missing file is a {@link ConfigErrors} too. */
+/**
+ * Reads (again, when it changed during the read), parses and validates a config file; a
+ * missing file is a {@link ConfigErrors} too.
+ */
 export async function loadConfigFile(
   file: string,
   options: Omit<ValidateOptions, "file"> = {},
 ): Promise<Validated> {
   let source: string;
   try {
-    source = await Deno.readTextFile(file);
+    source = await readStableText(file);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
     throw new ConfigErrors([new ConfigError("", `cannot read the file: ${why}`)], file);

@@ -365,6 +365,17 @@ export interface Config {
   readonly log_file: string | null;
   /** Write the process id here while running. */
   readonly pidfile: string | null;
+  /**
+   * A reload to a config with no listeners at all is applied rather than refused (an empty or
+   * truncated file is the usual cause of none). @default false
+   */
+  readonly allow_no_listeners: boolean;
+  /**
+   * Bind new addresses with `reusePort` even when another process holds them already, sharing
+   * their connections (a new binary taking over). Otherwise such a bind fails as EADDRINUSE.
+   * @default false
+   */
+  readonly share_ports: boolean;
   /** The `[proxy]` section, or null when absent. */
   readonly proxy: ProxySection | null;
   /** The `[http]` section, or null when absent. */

@@ -25,6 +25,13 @@ export interface ValidateOptions {
   file?: string;
   /** Replaces `control`. */
   control?: string;
+  /**
+   * The control address when the file names none and `control` is not given: a reload keeps
+   * the endpoint where it runs unless the new file moves it. @default "127.0.0.1:8837"
+   */
+  controlFallback?: string;
+  /** Sets `share_ports` (`--share-ports`). @default false */
+  sharePorts?: boolean;
   /** Turns the control endpoint off. @default false */
   disableControl?: boolean;
 }
@@ -49,6 +56,8 @@ const TOP_KEYS = [
   "default_level",
   "log_file",
   "pidfile",
+  "allow_no_listeners",
+  "share_ports",
   "proxy",
   "http",
   "stream",
@@ -73,7 +82,8 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
   const c = new Checker(source);
   warnUnknown(c, raw, [], TOP_KEYS);
 
-  let control = options.control ?? optString(c, raw, ["control"]) ?? DEFAULTS.control;
+  let control = options.control ?? optString(c, raw, ["control"]) ?? options.controlFallback ??
+    DEFAULTS.control;
   const token = optString(c, raw, ["control_token"]) ?? null;
   if (options.control === undefined && raw.control !== undefined && !parseAddress(control)) {
     c.error(["control"], `${show(control)} is not a valid address`, ADDRESS_EXPECTED);
@@ -98,6 +108,8 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     default_level: optLevel(c, raw),
     log_file: optString(c, raw, ["log_file"]) ?? null,
     pidfile: optString(c, raw, ["pidfile"]) ?? null,
+    allow_no_listeners: optBool(c, raw, ["allow_no_listeners"]) ?? false,
+    share_ports: options.sharePorts || (optBool(c, raw, ["share_ports"]) ?? false),
     proxy: validateProxy(c, raw.proxy),
     http: validateHttp(c, raw.http),
     stream: validateStream(c, raw.stream),

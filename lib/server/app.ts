@@ -1,5 +1,6 @@
 import { ConfigErrors } from "../config/errors.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { listenerSpecs } from "../config/listeners.ts";
 import { redact } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 import type { LogLevel } from "../log/level.ts";
@@ -210,18 +211,26 @@ export class App implements ControlTarget {
     if (!this.#options.configFile) {
       return { status: 409, body: { message: "this instance was not started from a config file" } };
     }
+    const file = this.#options.configFile;
+    let loaded: Validated;
     try {
-      return await loadConfigFile(this.#options.configFile, this.#options.overrides);
+      // The control endpoint stays where it runs unless the new file names another address.
+      loaded = await loadConfigFile(file, {
+        ...this.#options.overrides,
+        controlFallback: this.#config.control ?? undefined,
+      });
     } catch (e) {
       if (!(e instanceof ConfigErrors)) throw e;
-      return {
-        status: 400,
-        body: {
-          message: "invalid config; the running config is unchanged",
-          errors: e.errors.map((x) => `${e.file}: ${x.message}`),
-        },
-      };
+      return refused(e.errors.map((x) => `${e.file}: ${x.message}`));
     }
+    if (!loaded.config.allow_no_listeners && listenerSpecs(loaded.config).length === 0) {
+      // Most often a file read while an editor or cp was writing it.
+      return refused([
+        `${file}: the new config has no listeners (an empty or truncated file?); set ` +
+        "allow_no_listeners = true to run without any",
+      ]);
+    }
+    return loaded;
   }
 
   /** Starts the control endpoint `config` names; throws {@link ControlBusyError} when taken. */
@@ -269,4 +278,11 @@ export class App implements ControlTarget {
 function isBindFailure(e: unknown): boolean {
   return e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied ||
     e instanceof Deno.errors.AddrNotAvailable;
+}
+
+function refused(errors: string[]): ControlReply {
+  return {
+    status: 400,
+    body: { message: "invalid config; the running config is unchanged", errors },
+  };
 }

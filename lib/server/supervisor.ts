@@ -8,6 +8,8 @@ import {
 } from "../config/listeners.ts";
 import type { Config } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
+import { parseAddress } from "../net/address.ts";
+import { assertPortFree } from "../net/exclusive.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
 import { createListener } from "./create_listener.ts";
@@ -90,10 +92,12 @@ export class Supervisor {
     const diff = this.diff(config);
     const byKey = new Map(specs.map((s) => [s.key, s]));
     const fresh: Entry[] = [];
+    const held = this.#heldPorts();
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
       const listener = this.#create(spec, this.#health);
       try {
+        if (!config.share_ports) this.#assertNotShared(spec, held);
         listener.bind();
       } catch (e) {
         await Promise.all(fresh.map((f) => f.listener.close()));
@@ -161,6 +165,22 @@ export class Supervisor {
       changed: diff.changed.length,
     });
     return diff;
+  }
+
+  /** TCP ports our running listeners hold: binding them again shares with ourselves. */
+  #heldPorts(): Set<number> {
+    const ports = new Set<number>();
+    for (const { spec } of this.#pool.values()) {
+      if (spec.transport === "tcp") ports.add(parseAddress(spec.bind_addr)?.port ?? 0);
+    }
+    return ports;
+  }
+
+  /** A new TCP address must not be held by another process, even with reusePort. */
+  #assertNotShared(spec: ListenerSpec, held: ReadonlySet<number>): void {
+    if (spec.transport !== "tcp") return;
+    const addr = parseAddress(spec.bind_addr);
+    if (addr && !held.has(addr.port)) assertPortFree(addr.hostname, addr.port);
   }
 
   /** Stops accepting everywhere and drains open connections for up to `timeoutMs`. */

@@ -31,6 +31,7 @@ const RUN_DEFAULTS: CliArgs = {
   ws: undefined,
   mode: undefined,
   domain: undefined,
+  sharePorts: false,
 };
 
 Deno.test("parseCli() reads each verb with its flags", () => {
@@ -71,11 +72,13 @@ Deno.test("parseCli() reads the shared flags", () => {
       "/tmp/wm.pid",
       "--default-level",
       "error",
+      "--share-ports",
     ]),
     {
       ...RUN_DEFAULTS,
       control: "127.0.0.1:9999",
       disableControl: true,
+      sharePorts: true,
       pidfile: "/tmp/wm.pid",
       level: "error",
     },

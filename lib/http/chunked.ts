@@ -55,12 +55,11 @@ export async function copyChunked(
       switch (state) {
         case SIZE: {
           const lf = view.indexOf(LF, pos);
-          if (lf < 0) {
-            if (view.length - pos > maxLine) {
-              throw new HttpError(status, "chunk size line too long");
-            }
-            break scan;
+          // The same limit whether the line arrived in one read or in pieces.
+          if ((lf < 0 ? view.length : lf + 1) - pos > maxLine) {
+            throw new HttpError(status, "chunk size line too long");
           }
+          if (lf < 0) break scan;
           remaining = chunkSize(view, pos, lf, status);
           pos = lf + 1;
           state = remaining === 0 ? TRAILER : DATA;

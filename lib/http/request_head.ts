@@ -2,7 +2,7 @@ import { type BodyLength, requestBodyLength } from "./body_length.ts";
 import { HttpError } from "./errors.ts";
 import type { HeaderList } from "./headers.ts";
 import { DEFAULT_HEAD_LIMITS, type HeadLimits } from "./limits.ts";
-import { type TargetForm, targetForm } from "./target.ts";
+import { isValidHost, type TargetForm, targetForm } from "./target.ts";
 import { CR, LF, SP, TARGET_CHAR, TCHAR } from "./_chars.ts";
 import { HeadScanner, type HeadStatuses, type HttpVersion } from "./_head_scanner.ts";
 
@@ -33,6 +33,7 @@ const REQUEST: HeadStatuses = { bad: 400, tooLarge: 431, version: 505 };
  * `limits.maxStartLine`, 431 for more than `limits.maxHeaders` fields or a head over
  * `limits.maxHeadSize`, 505 for a major version other than 1, and 400 for a bare LF, invalid
  * characters, obs-fold, whitespace before a colon, a missing or repeated Host in HTTP/1.1, a
+ * Host that is not an authority (`name..`, `a/b`, empty but for an absolute-form target), a
  * target that does not fit the method, or an ambiguous body length.
  */
 export function parseRequestHead(
@@ -69,6 +70,13 @@ export function parseRequestHead(
   const form = targetForm(method, target);
   if (form === undefined) {
     throw new HttpError(400, `request target ${JSON.stringify(target)} does not suit ${method}`);
+  }
+  if (hosts === 1) {
+    // An absolute-form target carries the authority; then Host may be empty (RFC 9112 §3.2).
+    const host = headers.get("host")!;
+    if (!isValidHost(host) && !(host === "" && form === "absolute")) {
+      throw new HttpError(400, `invalid Host header ${JSON.stringify(host)}`);
+    }
   }
   // A CONNECT request has no content: what follows the head belongs to the tunnel.
   const body = method === "CONNECT"

@@ -71,6 +71,28 @@ export function parseAuthorityTarget(target: string): TargetAddress {
   return { scheme: "", ...parseHostPort(target, undefined, target), path: "" };
 }
 
+/**
+ * Whether a Host field value is an authority (RFC 9110 §7.2): a registered name, an IPv4
+ * address or a bracketed IPv6 address, with an optional port. Refuses what nginx refuses too:
+ * an empty value, `..`, `/`, user info.
+ * @param value the field value, trimmed
+ * @returns true when it can name a server
+ */
+export function isValidHost(value: string): boolean {
+  const m = AUTHORITY_RE.exec(value);
+  if (!m) return false;
+  const [, v6, name, portText] = m;
+  if (
+    portText !== undefined && portText !== "" && (portText.length > 5 || Number(portText) > 65535)
+  ) {
+    return false;
+  }
+  if (v6 !== undefined) return validIpv6(v6);
+  const v4 = IPV4_RE.exec(name);
+  if (v4) return v4.slice(1).every((p) => Number(p) <= 255);
+  return REG_NAME_RE.test(name) && !/^[0-9.]+$/.test(name);
+}
+
 function parseHostPort(
   text: string,
   defaultPort: number | undefined,

@@ -97,3 +97,13 @@ Deno.test("copyChunked() refuses a body cut short, an endless size line, a huge 
   assert.match((await failure(["1000000000000\r\n"])).error.message, /too large/);
   assert.match((await failure([`0\r\n${"X: y\r\n".repeat(4000)}`])).error.message, /too large/);
 });
+
+Deno.test("copyChunked() holds the 4,096-byte size-line limit however the bytes arrive", async () => {
+  const long = `1;${"a".repeat(50_000)}\r\nx\r\n0\r\n\r\n`;
+  // In one piece (it used to pass: the LF was already there), and split in two.
+  assert.match((await failure([long])).error.message, /too long/);
+  assert.match((await failure([long.slice(0, 3000), long.slice(3000)])).error.message, /too long/);
+  // A line just at the limit (LF included) still passes.
+  const fits = `1;${"a".repeat(4096 - 5)}\r\nx\r\n0\r\n\r\n`;
+  assert.equal((await copy([fits])).n, 1);
+});

@@ -193,3 +193,14 @@ Deno.test("parseRequestHead() gives CONNECT no body whatever its fields say", ()
   const head = parse("CONNECT h:1 HTTP/1.1\r\nHost: h:1\r\nContent-Length: 5\r\n\r\n");
   assert.deepEqual(head.body, { kind: "none" });
 });
+
+Deno.test("parseRequestHead() refuses a Host that is not an authority: name.., a path, empty", () => {
+  for (const host of ["name..", "name/x", "", "a b", "user@h", "h:99999", "[zz]", "..", "a\\b"]) {
+    assert.equal(status(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`), 400, JSON.stringify(host));
+  }
+  for (const host of ["name.", "a-b.example:8080", "127.0.0.1", "[::1]:80", "h:", "x_y"]) {
+    assert.equal(parse(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`).form, "origin", host);
+  }
+  // An absolute-form target carries the authority: an empty Host is allowed there.
+  assert.equal(parse("GET http://h/ HTTP/1.1\r\nHost:\r\n\r\n").form, "absolute");
+});

@@ -40,8 +40,8 @@ function startRecorder(answer = true) {
         } catch {
           // the proxy closed it
         } finally {
-          conns.delete(conn);
-          conn.close();
+          // close() may have closed it already
+          if (conns.delete(conn)) conn.close();
         }
       })();
     }
@@ -52,6 +52,7 @@ function startRecorder(answer = true) {
     async close() {
       listener.close();
       for (const c of conns) {
+        conns.delete(c);
         try {
           c.close();
         } catch {
@@ -119,6 +120,9 @@ const cases: [string, string, number][] = [
     "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n" + SMUGGLED,
     400,
   ],
+  ["a Host ending in two dots", "GET / HTTP/1.1\r\nHost: name..\r\n\r\n" + SMUGGLED, 400],
+  ["a Host with a path", "GET / HTTP/1.1\r\nHost: name/x\r\n\r\n" + SMUGGLED, 400],
+  ["an empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n" + SMUGGLED, 400],
   [
     "more than 100 header fields",
     "GET / HTTP/1.1\r\nHost: a\r\n" +
@@ -243,5 +247,21 @@ Deno.test("ReverseProxy does not reuse an upstream connection after a response w
     await p.close();
     listener.close();
     await loop;
+  }
+});
+
+Deno.test("ReverseProxy sends an HTTP/1.2 request upstream as HTTP/1.1", async () => {
+  const origin = startRecorder();
+  const p = startReverse(options([location("/", proxyTo(upstream("o", [origin.port])))]));
+  try {
+    const answer = await rawExchange(
+      p.port,
+      "GET /v HTTP/1.2\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(origin.received(), /^GET \/v HTTP\/1\.1\r\n/);
+  } finally {
+    await p.close();
+    await origin.close();
   }
 });

@@ -27,7 +27,7 @@ export function upstreamRequest(
   const headers = head.headers;
   const requestNames = loc.rules.requestNames;
   out.reset();
-  if (head.form === "origin" && head.version === "HTTP/1.1") {
+  if (head.form === "origin" && head.version === "HTTP/1.1" && saysHttp11(rawHead)) {
     out.startLineOf(rawHead);
   } else {
     out.text(`${head.method} ${ctx.target} HTTP/1.1`);
@@ -80,4 +80,14 @@ export function upstreamRequest(
   out.crlf();
   if (body !== null) out.bytes(body);
   return out.view();
+}
+
+/**
+ * Whether the request line ends in `HTTP/1.1` as written: a higher minor version (`HTTP/1.2`)
+ * is served as 1.1 and must reach the upstream as 1.1, so its line is rebuilt.
+ */
+function saysHttp11(raw: Uint8Array): boolean {
+  const lf = raw.indexOf(0x0a);
+  // "... HTTP/1.1\r\n": the minor digit is two bytes before the LF, the major four.
+  return lf >= 3 && raw[lf - 2] === 0x31 && raw[lf - 4] === 0x31;
 }

@@ -41,6 +41,7 @@ export {
   type Upstream,
   type UpstreamServer,
 } from "./lib/config/schema.ts";
+export type { HeaderRule } from "./lib/reverse/types.ts";
 export { LOG_LEVELS, type LogLevel } from "./lib/log/level.ts";
 export { parseDuration } from "./lib/config/duration.ts";
 export {

@@ -1,5 +1,7 @@
 import { parseAddress } from "../net/address.ts";
-import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import { compileRule } from "../reverse/config_syntax.ts";
+import { HeaderRuleError, parseHeaderRule } from "../reverse/header_rule_syntax.ts";
+import type { HeaderRule } from "../reverse/types.ts";
 import { parseLimitReq, parseLimitZone, parseRate } from "../reverse/limit_syntax.ts";
 import { parseAccessLevel, parseLogFormat } from "../reverse/access_log.ts";
 import { unknownVariables } from "../reverse/template.ts";
@@ -63,6 +65,7 @@ const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:80"';
 
 interface Inherited extends HttpTimeouts {
   readonly headers: readonly string[];
+  readonly header_rules: readonly HeaderRule[];
   readonly allow_ip: readonly string[];
   readonly deny_ip: readonly string[];
   readonly limit_req: HttpLimitReq | null;
@@ -114,6 +117,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     {
       ...HTTP_TIMEOUTS,
       headers: [],
+      header_rules: [],
       allow_ip: [],
       deny_ip: [],
       limit_req: null,
@@ -341,9 +345,11 @@ function inherit(
   const timeouts = Object.fromEntries(
     TIMEOUT_KEYS.map((k) => [k, optDuration(c, t, [...path, k]) ?? parent[k]]),
   ) as unknown as HttpTimeouts;
+  const headers = headerList(c, t, [...path, "headers"]);
   return {
     ...timeouts,
-    headers: [...parent.headers, ...headerList(c, t, [...path, "headers"])],
+    headers: [...parent.headers, ...headers.map((h) => h.text)],
+    header_rules: [...parent.header_rules, ...headers.map((h) => h.rule)],
     allow_ip: [...parent.allow_ip, ...optCidrList(c, t, [...path, "allow_ip"])],
     deny_ip: [...parent.deny_ip, ...optCidrList(c, t, [...path, "deny_ip"])],
     limit_req: limitReq(c, t, [...path, "limit_req"], zones) ?? parent.limit_req,
@@ -354,13 +360,18 @@ function inherit(
   };
 }
 
-function headerList(c: Checker, t: Table, path: KeyPath): string[] {
+/** The valid rules of a `headers` list, each as written and parsed. */
+function headerList(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+): { readonly text: string; readonly rule: HeaderRule }[] {
   const v = t.headers;
   if (v === undefined) return [];
   const expected =
     'a list of rules like ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy", "- Server"]';
   if (!Array.isArray(v)) return c.error(path, `${show(v)} is not a list`, expected) ?? [];
-  const out: string[] = [];
+  const out: { readonly text: string; readonly rule: HeaderRule }[] = [];
   v.forEach((h, i) => {
     // wmproxy also accepts ["+", "name", "value"] arrays.
     const text = Array.isArray(h) && h.every((x) => typeof x === "string")
@@ -369,11 +380,12 @@ function headerList(c: Checker, t: Table, path: KeyPath): string[] {
     if (typeof text !== "string") {
       return c.error([...path, i], `${show(h)} is not a rule`, expected);
     }
-    const parsed = parseHeaderRule(text);
-    if (typeof parsed === "string") {
-      return c.error([...path, i], `${show(text)} ${parsed}`, expected);
+    try {
+      out.push({ text, rule: parseHeaderRule(text) });
+    } catch (e) {
+      if (!(e instanceof HeaderRuleError)) throw e;
+      c.error([...path, i], `${show(text)} ${e.problem}`, expected);
     }
-    out.push(text);
   });
   return out;
 }
@@ -611,6 +623,7 @@ function validateLocation(
     method,
     proxy_url: proxyUrl,
     headers: mine.headers,
+    header_rules: mine.header_rules,
     static_response: staticResponse,
     is_ws: isWs,
     allow_ip: mine.allow_ip,

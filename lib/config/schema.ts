@@ -4,6 +4,7 @@
  */
 
 import type { LogLevel } from "../log/level.ts";
+import type { HeaderRule } from "../reverse/types.ts";
 
 /** The shape of {@link DEFAULTS}: the value each optional config key falls back to. */
 export interface Defaults {
@@ -217,8 +218,10 @@ export interface HttpLocation extends HttpTimeouts {
   readonly method: readonly string[] | null;
   /** `http://UPSTREAM_NAME` or a URL `http://host:port` (also read from `reverse_proxy`, `proxy_pass`). */
   readonly proxy_url: string | null;
-  /** Header rules in wmproxy syntax: the server's, then the location's. */
+  /** Header rules in wmproxy syntax, as written: the server's, then the location's. */
   readonly headers: readonly string[];
+  /** `headers` parsed, in the same order: what the listeners apply. */
+  readonly header_rules: readonly HeaderRule[];
   /** Answer directly with this text (variables expanded). */
   readonly static_response: string | null;
   /** WebSocket upgrades are passed through to `proxy_url` (others get 400). @default false */

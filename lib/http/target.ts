@@ -140,3 +140,29 @@ function validIpv6(text: string): boolean {
     return false;
   }
 }
+
+/**
+ * The host name of a Host value or URI authority: lower case, without the port and a
+ * trailing dot (`Example.COM.:8080` → `example.com`); IPv6 literals keep their brackets.
+ */
+export function hostName(authority: string): string {
+  let end = authority.length;
+  if (authority.charCodeAt(0) === 0x5b) { // "["
+    const close = authority.indexOf("]");
+    end = close < 0 ? end : close + 1;
+  } else {
+    const colon = authority.lastIndexOf(":");
+    if (colon >= 0) end = colon;
+  }
+  if (end > 0 && authority.charCodeAt(end - 1) === 0x2e) end--; // trailing "."
+  const name = end === authority.length ? authority : authority.slice(0, end);
+  return needsLower(name) ? name.toLowerCase() : name;
+}
+
+function needsLower(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}

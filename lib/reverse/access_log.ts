@@ -8,7 +8,7 @@
  */
 
 import { type FileSink, fileSink } from "../log/file_sink.ts";
-import { TEMPLATE_VARIABLES, type VariableSource } from "./template.ts";
+import { TEMPLATE_VARIABLES, type VariableSource } from "../http/variables.ts";
 import type { ReverseAccessLog } from "./types.ts";
 
 /** One piece of a parsed format. */

@@ -1,6 +1,8 @@
 import type { HeaderList } from "../http/headers.ts";
+import { hasLineBreak, isHeaderName } from "./header_rule_syntax.ts";
 import type { HeaderRule } from "./types.ts";
-import { compileTemplate, type Template, type VariableSource } from "./template.ts";
+import type { VariableSource } from "../http/variables.ts";
+import { compileTemplate, type Template } from "./template.ts";
 
 /**
  * Header fields no rule may touch: they frame the message or describe the connection, and
@@ -17,6 +19,16 @@ export const PROTECTED_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
+/** The rules of a location split by direction. */
+export interface CompiledHeaderRules {
+  /** `proxy` rules: set on the upstream request (an empty value removes the field). */
+  readonly request: readonly CompiledRule[];
+  /** `add` / `set` / `remove` rules on the response, in order. */
+  readonly response: readonly CompiledRule[];
+  /** Lower-case names the `proxy` rules set. */
+  readonly requestNames: ReadonlySet<string>;
+}
+
 /** One rule ready to apply. */
 export interface CompiledRule {
   /** What the rule does (see {@link HeaderRule}). */
@@ -29,28 +41,19 @@ export interface CompiledRule {
   readonly value: Template;
 }
 
-/** The rules of a location split by direction. */
-export interface CompiledHeaderRules {
-  /** `proxy` rules: set on the upstream request (an empty value removes the field). */
-  readonly request: readonly CompiledRule[];
-  /** `add` / `set` / `remove` rules on the response, in order. */
-  readonly response: readonly CompiledRule[];
-  /** Lower-case names the `proxy` rules set. */
-  readonly requestNames: ReadonlySet<string>;
-}
-
 /**
- * Why `rule` cannot be used (it names a protected field or is not a token), or null when it
- * is fine; for config validation.
+ * Why `rule` cannot be used (it names a protected field, its name is not a token or its value
+ * has a line break), or null when it is fine. Rules from `parseHeaderRule` pass the last
+ * two checks already; rules built in code may not.
  */
 export function headerRuleProblem(rule: HeaderRule): string | null {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(rule.name)) {
+  if (!isHeaderName(rule.name)) {
     return `${JSON.stringify(rule.name)} is not a valid header name`;
   }
   if (PROTECTED_HEADERS.has(rule.name.toLowerCase())) {
     return `header ${JSON.stringify(rule.name)} is managed by the proxy and cannot be changed`;
   }
-  if (/[\r\n\0]/.test(rule.value)) {
+  if (hasLineBreak(rule.value)) {
     return `the value of header ${JSON.stringify(rule.name)} contains a line break`;
   }
   return null;

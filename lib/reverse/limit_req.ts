@@ -1,4 +1,5 @@
-import { compileTemplate, type Template, type VariableSource } from "./template.ts";
+import type { VariableSource } from "../http/variables.ts";
+import { compileTemplate, type Template } from "./template.ts";
 
 /** Bytes one key of a zone is reckoned to take, to turn `limit=10m` into a key count. */
 export const BYTES_PER_KEY = 64;

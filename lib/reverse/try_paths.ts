@@ -1,4 +1,5 @@
-import { compileTemplate, type Template, type VariableSource } from "./template.ts";
+import type { VariableSource } from "../http/variables.ts";
+import { compileTemplate, type Template } from "./template.ts";
 
 /** One `try_paths` candidate: a path template, or a regular-expression rewrite of one. */
 export type TryCandidate =

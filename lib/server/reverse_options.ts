@@ -2,12 +2,11 @@ import type { HttpListenerSettings } from "../config/listeners.ts";
 import type { HttpAccessLog, HttpLocation, HttpTimeouts, HttpUpstream } from "../config/schema.ts";
 import { parseAddress } from "../net/address.ts";
 import { CidrSet } from "../net/cidr.ts";
-import { compileRule, parseHeaderRule } from "../reverse/config_syntax.ts";
+import { compileRule } from "../reverse/config_syntax.ts";
 import { type LimitZoneRegistry, SHARED_ZONES } from "../reverse/limit_req.ts";
 import { filesAction } from "./files_action.ts";
 import type {
   BalanceMethod,
-  HeaderRule,
   LocationAction,
   ReverseAccessLog,
   ReverseLocation,
@@ -18,8 +17,9 @@ import type {
 
 /**
  * Turns the `[http]` servers of one address into the engine's options. The config was
- * validated, so rules, header rules and CIDR lists parse. Upstream objects are shared by
- * name across calls through `cache` so that balancer and health state can be keyed by them;
+ * validated, so rules and CIDR lists parse, and header rules come parsed. Upstream objects
+ * are shared by name across calls through `cache` so that balancer and health state can be
+ * keyed by them;
  * `limit_req` zones come from `zones`, shared by every listener, so a zone keeps its buckets
  * across locations, listeners and reloads that leave its spec unchanged.
  */
@@ -75,7 +75,7 @@ function location(
     methods: l.method,
     action,
     websocket: l.is_ws,
-    headers: l.headers.map((h) => parseHeaderRule(h) as HeaderRule),
+    headers: l.header_rules,
     allow: cidr(l.allow_ip),
     deny: cidr(l.deny_ip),
     timeouts: timeouts(l),

@@ -454,6 +454,55 @@ Deno.test("loadConfigText() reports bad [http] rules, headers, methods and proxy
   );
 });
 
+Deno.test("loadConfigText() parses header rules once: header_rules follow headers, inherited", () => {
+  const { config } = loadConfigText(toml(
+    "[http]",
+    'headers = ["proxy X-Real-IP {client_ip}"]',
+    "[[http.server]]",
+    'bind_addr = "127.0.0.1:82"',
+    'headers = [["+", "X-Note", "a b"]]',
+    "[[http.server.location]]",
+    'rule = "/"',
+    'static_response = "ok"',
+    'headers = ["- Server", "X-Frame-Options DENY"]',
+  ));
+  const loc = config.http!.server[0].location[0];
+  assert.deepEqual(loc.headers, [
+    "proxy X-Real-IP {client_ip}",
+    "+ X-Note 'a b'",
+    "- Server",
+    "X-Frame-Options DENY",
+  ]);
+  assert.deepEqual(loc.header_rules, [
+    { op: "proxy", name: "X-Real-IP", value: "{client_ip}" },
+    { op: "add", name: "X-Note", value: "a b" },
+    { op: "remove", name: "Server", value: "" },
+    { op: "set", name: "X-Frame-Options", value: "DENY" },
+  ]);
+});
+
+Deno.test("loadConfigText() reports a header rule's bad name and line break with path and line", () => {
+  const expected =
+    'expected a list of rules like ["proxy X-Real-IP {client_ip}", "+ X-By wmproxy", "- Server"]';
+  assert.deepEqual(
+    messages(toml(
+      "[[http.server]]",
+      'bind_addr = "127.0.0.1:82"',
+      "[[http.server.location]]",
+      'rule = "/"',
+      'static_response = "ok"',
+      "headers = [",
+      '  "+ X:Y v",',
+      '  "proxy X-A \\"a\\nb\\"",',
+      "]",
+    )),
+    [
+      `http.server[0].location[0].headers[0]: "+ X:Y v" has an invalid header name "X:Y", ${expected} (line 7)`,
+      `http.server[0].location[0].headers[1]: "proxy X-A \\"a\\nb\\"" has a line break in its value, ${expected} (line 8)`,
+    ],
+  );
+});
+
 Deno.test("loadConfigText() accepts the WebSocket bind_modes with proxy_url, up_name and domain", () => {
   const source = toml(
     ...ECHO_UPSTREAM,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { hostName } from "../../lib/http/target.ts";
 import {
-  hostName,
   LocationTable,
   METHOD_NOT_ALLOWED,
   methodAllowed,

@@ -6,14 +6,13 @@ import {
   compileHeaderRules,
   headerRuleProblem,
 } from "../../lib/reverse/header_rules.ts";
+import { compileTemplate, unknownVariables } from "../../lib/reverse/template.ts";
 import {
-  compileTemplate,
-  unknownVariables,
   VAR_CLIENT_IP,
   VAR_HTTP_HEADER,
   VAR_UPSTREAM_ADDR,
   type VariableSource,
-} from "../../lib/reverse/template.ts";
+} from "../../lib/http/variables.ts";
 
 const source: VariableSource = {
   variable(code, arg) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { expandCandidate, parseTryPaths, type TryPaths } from "../../lib/reverse/try_paths.ts";
-import { VAR_PATH } from "../../lib/reverse/template.ts";
+import { VAR_PATH } from "../../lib/http/variables.ts";
 
 const at = (path: string) => ({ variable: (code: number) => (code === VAR_PATH ? path : "") });
 

@@ -1,19 +1,7 @@
 import type { RequestHead } from "../../http/request_head.ts";
 import type { ClientConn } from "../_client.ts";
 import type { CompiledLocation, CompiledServer, Generation } from "../_generation.ts";
-import {
-  VAR_CLIENT_IP,
-  VAR_HOST,
-  VAR_HTTP_HEADER,
-  VAR_METHOD,
-  VAR_PATH,
-  VAR_QUERY,
-  VAR_SCHEME,
-  VAR_SERVER_ADDR,
-  VAR_SERVER_PORT,
-  VAR_UPSTREAM_ADDR,
-  VAR_URL,
-} from "../template.ts";
+import { type RequestFacts, requestVariable } from "../../http/variables.ts";
 import type { AccessSource } from "../access_log.ts";
 
 /** An answer a phase gives instead of proxying (an error, a static response). */
@@ -37,7 +25,7 @@ export interface Answer {
  * → response → log. Phases fill in what they decide; it is also the source of template
  * variables.
  */
-export class RequestContext implements AccessSource {
+export class RequestContext implements AccessSource, RequestFacts {
   /** The client connection. */
   readonly client: ClientConn;
   /** The parsed request head. */
@@ -99,33 +87,33 @@ export class RequestContext implements AccessSource {
     return this.started > 0 ? performance.now() - this.started : 0;
   }
 
+  /** `{client_ip}`: the client's IP address. */
+  get clientIp(): string {
+    return this.client.ip;
+  }
+
+  /** `{method}`: the request method. */
+  get method(): string {
+    return this.head.method;
+  }
+
+  /** `{scheme}`: `http`, or `https` on a TLS listener. */
+  get scheme(): string {
+    return this.gen.scheme;
+  }
+
+  /** `{server_addr}`: the local IP address the client connected to. */
+  get serverAddr(): string {
+    return this.client.localIp;
+  }
+
+  /** `{server_port}`: the local port the client connected to. */
+  get serverPort(): number {
+    return this.client.localPort;
+  }
+
   /** The value of template variable `code` for this request. */
   variable(code: number, arg: string): string {
-    switch (code) {
-      case VAR_CLIENT_IP:
-        return this.client.ip;
-      case VAR_HOST:
-        return this.host;
-      case VAR_URL:
-        return this.target;
-      case VAR_PATH:
-        return this.path;
-      case VAR_QUERY:
-        return this.query;
-      case VAR_METHOD:
-        return this.head.method;
-      case VAR_SCHEME:
-        return this.gen.scheme;
-      case VAR_SERVER_ADDR:
-        return this.client.localIp;
-      case VAR_SERVER_PORT:
-        return String(this.client.localPort);
-      case VAR_UPSTREAM_ADDR:
-        return this.upstreamAddr;
-      case VAR_HTTP_HEADER:
-        return this.head.headers.get(arg) ?? "";
-      default:
-        return "";
-    }
+    return requestVariable(this, code, arg);
   }
 }

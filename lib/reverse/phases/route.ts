@@ -1,6 +1,6 @@
 import { HttpError } from "../../http/errors.ts";
-import { parseAbsoluteTarget } from "../../http/target.ts";
-import { hostName, METHOD_NOT_ALLOWED, NO_LOCATION, normalizePath } from "../match.ts";
+import { hostName, parseAbsoluteTarget } from "../../http/target.ts";
+import { METHOD_NOT_ALLOWED, NO_LOCATION, normalizePath } from "../match.ts";
 import type { Answer, RequestContext } from "./context.ts";
 
 const CONNECT_REFUSED: Answer = {

@@ -1,4 +1,5 @@
-import { parseHeaderRule } from "../reverse/config_syntax.ts";
+import { parseHeaderRule } from "../reverse/header_rule_syntax.ts";
+import type { HeaderRule } from "../reverse/types.ts";
 
 const SECRET_KEYS = new Set([
   "password",
@@ -32,21 +33,33 @@ export function redact(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (SECRET_KEYS.has(k) && v !== null && v !== undefined && v !== "") out[k] = REDACTED;
-    else if (k === "headers" && Array.isArray(v)) out[k] = v.map(redactHeaderRule);
-    else out[k] = redact(v);
+    else if ((k === "headers" || k === "header_rules") && Array.isArray(v)) {
+      out[k] = v.map(redactHeaderRule);
+    } else out[k] = redact(v);
   }
   return out;
 }
 
+function isCredential(name: string): boolean {
+  const lower = name.toLowerCase();
+  return CREDENTIAL_HEADERS.has(lower) || CREDENTIAL_WORDS.test(lower);
+}
+
+/** A rule as written (`headers`), or as parsed (`header_rules`). */
 function redactHeaderRule(rule: unknown): unknown {
-  if (typeof rule !== "string") return redact(rule);
-  const parsed = parseHeaderRule(rule);
-  if (typeof parsed === "string") {
+  if (typeof rule !== "string") {
+    const parsed = rule as HeaderRule;
+    if (typeof parsed?.name !== "string" || !isCredential(parsed.name)) return redact(rule);
+    return { ...parsed, value: parsed.value === "" ? "" : REDACTED };
+  }
+  let parsed: HeaderRule;
+  try {
+    parsed = parseHeaderRule(rule);
+  } catch {
     // Not a rule we understand (validation refuses it): show nothing that might be a secret.
     return CREDENTIAL_WORDS.test(rule) || /authorization|cookie/i.test(rule) ? REDACTED : rule;
   }
-  const lower = parsed.name.toLowerCase();
-  if (!CREDENTIAL_HEADERS.has(lower) && !CREDENTIAL_WORDS.test(lower)) return rule;
+  if (!isCredential(parsed.name)) return rule;
   switch (parsed.op) {
     case "proxy":
       return `proxy ${parsed.name} ${REDACTED}`;

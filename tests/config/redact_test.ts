@@ -108,3 +108,18 @@ Deno.test("redact() hides the values of credential header rules, keeping directi
     },
   });
 });
+
+Deno.test("redact() hides credential values in a loaded config's parsed header_rules too", () => {
+  const { config } = loadConfigText(`
+[http]
+headers = ["proxy Authorization 'Basic c2VjcmV0'", "proxy X-Real-IP {client_ip}"]
+[[http.server]]
+bind_addr = "127.0.0.1:0"
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://127.0.0.1:1"
+`);
+  const out = JSON.stringify(redact(config));
+  assert.ok(!out.includes("c2VjcmV0"), out);
+  assert.ok(out.includes("{client_ip}"), out);
+});

@@ -5,7 +5,8 @@ import { optBool, optDuration, optInt, optString, wordList } from "./_fields.ts"
 import type { KeyPath } from "./locate.ts";
 import type { HttpFileServer } from "./schema.ts";
 
-const KEYS = [
+/** Keys of a location's `file_server` table. */
+export const FILE_SERVER_KEYS: readonly string[] = [
   "root",
   "prefix",
   "index",
@@ -40,7 +41,7 @@ export function validateFileServer(
     return c.error(path, `${show(raw)} is not a table`, "a table like { browse = true }");
   }
   const t: Table = raw;
-  warnUnknownKeys(c, t, path, KEYS);
+  warnUnknownKeys(c, t, path, FILE_SERVER_KEYS);
   const p = (k: string): KeyPath => [...path, k];
   const list = (k: string, fallback: string[]): string[] => {
     if (t[k] === undefined) return fallback;

@@ -42,8 +42,8 @@ export const HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
   client_ka_timeout: 75,
 });
 const TIMEOUT_KEYS = Object.keys(HTTP_TIMEOUTS) as (keyof HttpTimeouts)[];
-/** Keys every level may set and that are inherited downwards. */
-const COMMON = [
+/** Keys every level (`[http]`, server, location) may set; inherited downwards. */
+export const HTTP_COMMON_KEYS: readonly string[] = [
   ...TIMEOUT_KEYS,
   "headers",
   "allow_ip",
@@ -53,6 +53,51 @@ const COMMON = [
   "max_read_buf",
   "access_log",
   "error_log",
+];
+/** Keys of `[http]` itself, besides {@link HTTP_COMMON_KEYS}. */
+export const HTTP_KEYS: readonly string[] = [
+  "upstream",
+  "server",
+  "limit_req_zone",
+  "log_format",
+  "log_names",
+];
+/** Keys of an `[[http.upstream]]`. */
+export const HTTP_UPSTREAM_KEYS: readonly string[] = [
+  "name",
+  "server",
+  "method",
+  "health_check",
+  "bind",
+  "keepalive",
+  "keepalive_timeout",
+];
+/** Keys of an upstream's `health_check` table. */
+export const HEALTH_CHECK_KEYS: readonly string[] = ["path", "interval", "timeout"];
+/** Keys of an `[[http.server]]`, besides {@link HTTP_COMMON_KEYS}. */
+export const HTTP_SERVER_KEYS: readonly string[] = [
+  "bind_addr",
+  "bind_ssl",
+  "up_name",
+  "server_name",
+  "location",
+  "cert",
+  "key",
+  "root",
+];
+/** Keys of an `[[http.server.location]]`, besides {@link HTTP_COMMON_KEYS}. */
+export const LOCATION_KEYS: readonly string[] = [
+  "rule",
+  "method",
+  "proxy_url",
+  "reverse_proxy",
+  "proxy_pass",
+  "static_response",
+  "up_name",
+  "file_server",
+  "try_paths",
+  "root",
+  "is_ws",
 ];
 /** wmproxy keys this version reads but does not implement yet: one warning each. */
 const LATER: Readonly<Record<string, string>> = {
@@ -97,14 +142,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
   if (!isTable(raw)) {
     return c.error(path, `${show(raw)} is not a table`, "an [http] section") ?? null;
   }
-  warnKeys(c, raw, path, [
-    "upstream",
-    "server",
-    "limit_req_zone",
-    "log_format",
-    "log_names",
-    ...COMMON,
-  ]);
+  warnKeys(c, raw, path, [...HTTP_KEYS, ...HTTP_COMMON_KEYS]);
   const zones = limitZones(c, raw.limit_req_zone, [...path, "limit_req_zone"]);
   const logs: Logs = {
     names: logNames(c, raw.log_names, [...path, "log_names"]),
@@ -391,15 +429,7 @@ function headerList(
 }
 
 function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | undefined {
-  warnKeys(c, t, path, [
-    "name",
-    "server",
-    "method",
-    "health_check",
-    "bind",
-    "keepalive",
-    "keepalive_timeout",
-  ]);
+  warnKeys(c, t, path, HTTP_UPSTREAM_KEYS);
   const keepalive = optInt(c, t, [...path, "keepalive"], 0, 100_000) ?? 256;
   const keepaliveTimeout = optDuration(c, t, [...path, "keepalive_timeout"]) ?? 60;
   const name = optString(c, t, [...path, "name"]);
@@ -440,7 +470,7 @@ function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | u
       );
     } else {
       const h = t.health_check;
-      warnKeys(c, h, hp, ["path", "interval", "timeout"]);
+      warnKeys(c, h, hp, HEALTH_CHECK_KEYS);
       const p = optString(c, h, [...hp, "path"]) ?? "";
       if (p !== "" && !p.startsWith("/")) {
         c.error(
@@ -474,17 +504,7 @@ function validateServer(
   parent: Inherited,
   known: Known,
 ): HttpServer | undefined {
-  warnKeys(c, t, path, [
-    "bind_addr",
-    "bind_ssl",
-    "up_name",
-    "server_name",
-    "location",
-    "cert",
-    "key",
-    "root",
-    ...COMMON,
-  ]);
+  warnKeys(c, t, path, [...HTTP_SERVER_KEYS, ...HTTP_COMMON_KEYS]);
   const binds = addressList(c, t, [...path, "bind_addr"]);
   const ssl = addressList(c, t, [...path, "bind_ssl"]);
   if (binds?.length === 0 && ssl?.length === 0) {
@@ -542,21 +562,6 @@ function addressList(c: Checker, t: Table, path: KeyPath): string[] | undefined 
   return ok ? list : undefined;
 }
 
-const LOCATION_KEYS = [
-  "rule",
-  "method",
-  "proxy_url",
-  "reverse_proxy",
-  "proxy_pass",
-  "static_response",
-  "up_name",
-  "file_server",
-  "try_paths",
-  "root",
-  "is_ws",
-  ...COMMON,
-];
-
 function validateLocation(
   c: Checker,
   t: Table,
@@ -565,7 +570,7 @@ function validateLocation(
   known: Known,
 ): HttpLocation | undefined {
   const upstreams = known.upstreams;
-  warnKeys(c, t, path, LOCATION_KEYS);
+  warnKeys(c, t, path, [...LOCATION_KEYS, ...HTTP_COMMON_KEYS]);
   const rule = optString(c, t, [...path, "rule"]) ?? "/";
   const compiled = compileRule(rule);
   if (typeof compiled === "string") {

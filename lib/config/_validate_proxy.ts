@@ -4,7 +4,8 @@ import { optCidrList, optDuration, optString } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type ProxyProtocol, type ProxySection } from "./schema.ts";
 
-const KEYS = [
+/** Keys of `[proxy]`. */
+export const PROXY_KEYS: readonly string[] = [
   "bind_addr",
   "bind",
   "flag",
@@ -17,7 +18,7 @@ const KEYS = [
   "timeout",
 ];
 /** wmproxy's NAT-traversal keys: a [proxy] with any of these is a tunnel end, not supported yet. */
-const TUNNEL_KEYS = [
+export const PROXY_TUNNEL_KEYS: readonly string[] = [
   "mode",
   "server",
   "center_addr",
@@ -44,7 +45,7 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     c.error(path, `${show(raw)} is not a table`, "a [proxy] section");
     return null;
   }
-  const tunnel = TUNNEL_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== false);
+  const tunnel = PROXY_TUNNEL_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== false);
   if (tunnel.length > 0) {
     c.warn(
       [...path, tunnel[0]],
@@ -53,7 +54,7 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     return null;
   }
   for (const key of Object.keys(raw)) {
-    if (!KEYS.includes(key) && !TUNNEL_KEYS.includes(key)) {
+    if (!PROXY_KEYS.includes(key) && !PROXY_TUNNEL_KEYS.includes(key)) {
       c.warn([...path, key], "unknown or unsupported key; ignored");
     }
   }

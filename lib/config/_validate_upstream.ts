@@ -4,7 +4,14 @@ import { optDuration, optInt, optString } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type UpstreamServer } from "./schema.ts";
 
-const UPSTREAM_SERVER_KEYS = ["addr", "weight", "fail_timeout", "fall_times", "rise_times"];
+/** Keys of one server of an upstream (stream or http). */
+export const UPSTREAM_SERVER_KEYS: readonly string[] = [
+  "addr",
+  "weight",
+  "fail_timeout",
+  "fall_times",
+  "rise_times",
+];
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
 
 /** Validates one `{ addr, weight, fail_timeout, fall_times, rise_times }` of an upstream. */

@@ -38,7 +38,7 @@ export interface Defaults {
   readonly handshake_timeout: number;
 }
 
-/** Defaults shared by the loader, the CLI, the README and config.example.toml. */
+/** Defaults shared by the loader, the CLI, docs/config/ and config.example.toml. */
 export const DEFAULTS: Defaults = Object.freeze({
   control: "127.0.0.1:8837",
   shutdown_timeout: 30,

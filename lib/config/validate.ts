@@ -48,7 +48,8 @@ const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8080"';
 const LATER_SECTIONS: Readonly<Record<string, string>> = {};
 const BIND_MODES = ["tcp", "udp", "tcp2ws", "tcp2wss", "ws2tcp"];
 const WS_MODES = ["tcp2ws", "tcp2wss"];
-const TOP_KEYS = [
+/** Keys of the top level. */
+export const TOP_KEYS: readonly string[] = [
   "control",
   "control_token",
   "disable_control",
@@ -62,7 +63,8 @@ const TOP_KEYS = [
   "http",
   "stream",
 ];
-const SERVER_KEYS = [
+/** Keys of a `[[stream.server]]`. */
+export const STREAM_SERVER_KEYS: readonly string[] = [
   "bind_addr",
   "bind_mode",
   "up_name",
@@ -72,7 +74,10 @@ const SERVER_KEYS = [
   "timeout",
   "max_sessions",
 ];
-const UPSTREAM_KEYS = ["name", "bind", "server"];
+/** Keys of `[stream]`. */
+export const STREAM_KEYS: readonly string[] = ["upstream", "server"];
+/** Keys of a `[[stream.upstream]]`. */
+export const STREAM_UPSTREAM_KEYS: readonly string[] = ["name", "bind", "server"];
 
 /**
  * Turns a parsed TOML document into a typed, frozen {@link Config}, or throws
@@ -136,7 +141,7 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
     c.error(["stream"], `${show(raw)} is not a table`, "a [stream] section");
     return { upstream: [], server: [] };
   }
-  warnUnknown(c, raw, ["stream"], ["upstream", "server"]);
+  warnUnknown(c, raw, ["stream"], STREAM_KEYS);
   const upstreams = tableList(c, raw.upstream, ["stream", "upstream"])
     .map(([t, p]) => validateUpstream(c, t, p))
     .filter((u): u is Upstream => u !== undefined);
@@ -173,7 +178,7 @@ function validateStream(c: Checker, raw: unknown): StreamConfig {
 }
 
 function validateUpstream(c: Checker, t: Table, path: KeyPath): Upstream | undefined {
-  warnUnknown(c, t, path, UPSTREAM_KEYS);
+  warnUnknown(c, t, path, STREAM_UPSTREAM_KEYS);
   const name = optString(c, t, [...path, "name"]);
   if (name === undefined) {
     c.error([...path, "name"], "is missing", "a name for up_name to refer to");
@@ -217,7 +222,7 @@ function validateServer(
     );
   }
   const transport = mode === "udp" ? "udp" : "tcp";
-  warnUnknown(c, t, path, SERVER_KEYS);
+  warnUnknown(c, t, path, STREAM_SERVER_KEYS);
   const bindText = optString(c, t, [...path, "bind_addr"]);
   const bind = bindText === undefined ? undefined : parseAddress(bindText);
   if (bindText === undefined) c.error([...path, "bind_addr"], "is missing", ADDRESS_EXPECTED);

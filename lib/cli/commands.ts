@@ -268,7 +268,7 @@ async function serve(
   if (await readTcpMigrateReq() === 0) {
     logger.warn(
       "net.ipv4.tcp_migrate_req is 0: if another process takes over these ports with " +
-        "reusePort, connections queued on ours are reset when we close; see README",
+        "reusePort, connections queued on ours are reset when we close; see docs/reload.md",
     );
   }
   let app: App;

@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  decoder,
-  location,
-  options,
-  proxyTo,
-  rawExchange,
-  readToEnd,
-  startReverse,
-  timeouts,
-  upstream,
-  writeAll,
-} from "./_harness.ts";
+import { decoder } from "../_support/bytes.ts";
+import { rawExchange, readToEnd, writeAll } from "../_support/io.ts";
+import { location, options, proxyTo, startReverse, timeouts, upstream } from "./_harness.ts";
 
 // Request smuggling and malformed heads: refused by the strict parser, never forwarded.
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decoder, encoder } from "../_support/bytes.ts";
 import { ping, readExactly, roundTrip, writeAll } from "../_support/io.ts";
-import { startServer } from "../_support/origins.ts";
+import { echo, startServer } from "../_support/origins.ts";
 import { freePort, refuses } from "../_support/ports.ts";
 import { control, Instance, startInstance } from "../_support/process.ts";
 import { tempDir } from "../_support/temp.ts";
@@ -12,13 +12,7 @@ const TOKEN = "tok-9f2c41d7-do-not-leak";
 function taggedEcho(tag: string): (conn: Deno.TcpConn) => Promise<void> {
   return async (conn) => {
     await writeAll(conn, encoder.encode(tag));
-    const buf = new Uint8Array(65536);
-    while (true) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      await writeAll(conn, buf.subarray(0, n));
-    }
-    await conn.closeWrite();
+    await echo(conn);
   };
 }
 

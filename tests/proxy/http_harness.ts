@@ -3,12 +3,12 @@
  * it, and a check that it still serves.
  */
 import { handleHttpProxy } from "../../lib/proxy/http.ts";
-import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
+import type { ForwardProxyOptions } from "../../lib/proxy/types.ts";
 import { setupLogging } from "../../lib/log/setup.ts";
 import { acceptLoop } from "../_support/accept.ts";
 import { curl } from "../_support/curl.ts";
 import type { TestOrigin } from "../_support/origins.ts";
-import { proxyOptions } from "./_options.ts";
+import { connContext, proxyOptions } from "./_options.ts";
 
 if (Deno.env.get("WMPROXY_TEST_LOG")) await setupLogging({ level: "debug" });
 
@@ -36,20 +36,13 @@ export function startProxy(
   hostname = "127.0.0.1",
 ): TestProxy {
   const options = proxyOptions({ idleTimeout: 30_000, ...overrides });
-  const tracked = new Set<unknown>();
+  const tracked = new Set<{ close(): void }>();
   const loop = acceptLoop(Deno.listen({ hostname, port: 0 }), async (conn, index) => {
     try {
       const buf = new Uint8Array(4096);
       const n = await conn.read(buf);
       if (n === null) return;
-      const ctx: ProxyConnContext = {
-        id: index + 1,
-        peer: conn.remoteAddr,
-        local: conn.localAddr,
-        options,
-        track: (c) => tracked.add(c),
-        untrack: (c) => tracked.delete(c),
-      };
+      const ctx = connContext(conn, index + 1, options, tracked);
       await handleHttpProxy(conn, buf.slice(0, n), ctx);
     } catch {
       // a reset before the first byte

@@ -2,13 +2,13 @@
  * The SOCKS5 handler served in-process on a real socket, and python3 SOCKS5 UDP clients.
  */
 import { handleSocks5 } from "../../lib/proxy/socks5/server.ts";
-import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
+import type { ForwardProxyOptions } from "../../lib/proxy/types.ts";
 import { acceptLoop } from "../_support/accept.ts";
 import { closeQuietly } from "../_support/io.ts";
 import { startOrigin, type TestOrigin } from "../_support/origins.ts";
 import { runPython } from "../_support/python.ts";
 import type { RunResult } from "../_support/process.ts";
-import { proxyOptions } from "./_options.ts";
+import { connContext, proxyOptions } from "./_options.ts";
 
 /** `handleSocks5` behind a real listener, the way the forward proxy calls it. */
 export interface Socks5TestProxy {
@@ -34,14 +34,7 @@ export function startSocks5Proxy(
   const options = proxyOptions(overrides);
   const tracked = new Set<{ close(): void }>();
   const loop = acceptLoop(Deno.listen({ hostname, port: 0 }), async (conn, index) => {
-    const ctx: ProxyConnContext = {
-      id: index + 1,
-      peer: conn.remoteAddr,
-      local: conn.localAddr,
-      options,
-      track: (c) => tracked.add(c),
-      untrack: (c) => tracked.delete(c),
-    };
+    const ctx = connContext(conn, index + 1, options, tracked);
     try {
       const buf = new Uint8Array(4096);
       const n = await conn.read(buf);

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { control, decoder, freePort, type Instance, startInstance, tempDir } from "./_harness.ts";
+import { curl as runCurl } from "../_support/curl.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, type Instance, runMain, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 async function curl(...args: string[]): Promise<string> {
-  const r = await new Deno.Command("curl", { args: ["-s", ...args], stdout: "piped" }).output();
-  return decoder.decode(r.stdout);
+  return (await runCurl(args)).stdout;
 }
 
 Deno.test("access_log writes one formatted line per request, inherited, flushed on /stop", async () => {
@@ -103,12 +105,8 @@ Deno.test("main.ts refuses an access_log naming an unknown log, with its line", 
       path,
       `[http]\n[http.log_format]\nmain = "{status}"\n[[http.server]]\nbind_addr = "127.0.0.1:${freePort()}"\naccess_log = "nowhere main"\n`,
     );
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname, "check", "-c", path],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = decoder.decode(r.stdout) + decoder.decode(r.stderr);
+    const r = await runMain(["check", "-c", path]);
+    const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, out);
     assert.match(
       out,

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  freePort,
-  randomBytes,
-  refuses,
-  roundTrip,
-  runMain,
-  startInstance,
-  startServer,
-  tempDir,
-} from "./_harness.ts";
+import { randomBytes } from "../_support/bytes.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { runMain, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 const VERBS = ["run", "check", "reload", "stop", "version"] as const;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decoder } from "./_harness.ts";
+import { decoder } from "../_support/bytes.ts";
 
 // `deno compile` downloads its runtime (denort) unless DENORT_BIN points at a local copy, and
 // these machines cannot reach that download.

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { freePort, roundTrip, runMain, startCommand, startServer, tempDir } from "./_harness.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { runMain, startCommand } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 const DEFAULT_CONTROL = "127.0.0.1:8837";
 

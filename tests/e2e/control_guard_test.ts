@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { freePort, refuses, startInstance, tempDir } from "./_harness.ts";
+import { curl } from "../_support/curl.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
-async function curl(...args: string[]): Promise<{ status: number; body: string }> {
-  const out = await new Deno.Command("curl", {
-    args: ["-s", "--max-time", "10", "-w", "\n%{http_code}", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const i = text.lastIndexOf("\n");
-  return { status: Number(text.slice(i + 1)), body: text.slice(0, i) };
+/** Status and body of a request made with curl, the way a user (or a script) makes it. */
+async function request(...args: string[]): Promise<{ status: number; body: string }> {
+  const out = await curl(["-w", "\n%{http_code}", ...args]);
+  const i = out.stdout.lastIndexOf("\n");
+  return { status: Number(out.stdout.slice(i + 1)), body: out.stdout.slice(0, i) };
 }
 
 Deno.test("control endpoint: a cross-site /stop (foreign Host, Origin, Sec-Fetch-Site) is refused; curl works", async () => {
@@ -35,15 +34,15 @@ proxy_url = "tcp://127.0.0.1:9"
     ];
     for (const headers of attacks) {
       for (const verb of ["stop", "now", "reload"]) {
-        const r = await curl(...headers, `${base}/${verb}`);
+        const r = await request(...headers, `${base}/${verb}`);
         assert.equal(r.status, 403, `${headers.join(" ")} /${verb}: ${r.body}`);
       }
     }
     assert.ok(!await refuses(listen), "still serving after the refused /stop");
-    assert.equal((await curl(`http://localhost:${ctl}/status`)).status, 200);
-    const reload = await curl(`${base}/reload`);
+    assert.equal((await request(`http://localhost:${ctl}/status`)).status, 200);
+    const reload = await request(`${base}/reload`);
     assert.equal(reload.status, 200, reload.body);
-    const stop = await curl(`${base}/stop`);
+    const stop = await request(`${base}/stop`);
     assert.equal(stop.status, 200, stop.body);
     assert.equal((await inst.exited()).code, 0);
   } finally {

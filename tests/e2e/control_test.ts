@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  Instance,
-  readExactly,
-  refuses,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
+import { decoder, encoder } from "../_support/bytes.ts";
+import { ping, readExactly, roundTrip, writeAll } from "../_support/io.ts";
+import { echo, startServer } from "../_support/origins.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { control, Instance, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 const TOKEN = "tok-9f2c41d7-do-not-leak";
 
@@ -20,21 +12,8 @@ const TOKEN = "tok-9f2c41d7-do-not-leak";
 function taggedEcho(tag: string): (conn: Deno.TcpConn) => Promise<void> {
   return async (conn) => {
     await writeAll(conn, encoder.encode(tag));
-    const buf = new Uint8Array(65536);
-    while (true) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      await writeAll(conn, buf.subarray(0, n));
-    }
-    await conn.closeWrite();
+    await echo(conn);
   };
-}
-
-/** Sends `text` on an open connection and asserts it comes back unchanged. */
-async function ping(conn: Deno.Conn, text: string): Promise<void> {
-  const msg = encoder.encode(text);
-  await writeAll(conn, msg);
-  assert.equal(decoder.decode(await readExactly(conn, msg.length)), text);
 }
 
 /** Asserts that an echo round trip through `port` returns the payload intact. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { freePort, Instance, runMain } from "./_harness.ts";
+import { freePort } from "../_support/ports.ts";
+import { Instance, runMain } from "../_support/process.ts";
 
 const EXAMPLE = new URL("../../config.example.toml", import.meta.url).pathname;
 

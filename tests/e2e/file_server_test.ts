@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import { curl, raw, statusOf } from "../static/_fixture.ts";
-import { makePki } from "./_certs.ts";
-import {
-  control,
-  decoder,
-  freePort,
-  refuses,
-  runMain,
-  startCommand,
-  startInstance,
-  tempDir,
-} from "./_harness.ts";
+import { curl as runCurl, curlResponse as curl } from "../_support/curl.ts";
+import { rawExchange as raw, statusOf } from "../_support/io.ts";
+import { makePki } from "../_support/pki.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { control, runMain, startCommand, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 /** A served tree: `root/` with files, `secret.txt` and `outside/` next to it. */
 async function tree(dir: string): Promise<string> {
@@ -33,9 +27,7 @@ async function tree(dir: string): Promise<string> {
 }
 
 async function verbose(...args: string[]): Promise<string> {
-  const out = await new Deno.Command("curl", { args: ["-s", "-v", ...args], stderr: "piped" })
-    .output();
-  return decoder.decode(out.stderr);
+  return (await runCurl(["-v", ...args])).stderr;
 }
 
 Deno.test("wmproxy file-server serves ROOT with every flag (curl and raw requests)", async () => {
@@ -249,18 +241,14 @@ Deno.test("wmproxy file-server streams a 200 MiB file with RSS growth under 50 M
     const pid = inst.process.pid;
     await curl(`http://127.0.0.1:${port}/`); // warm up the listener's code paths
     const before = rssKib(pid, "VmRSS");
-    const out = await new Deno.Command("curl", {
-      args: [
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code} %{size_download}",
-        `http://127.0.0.1:${port}/big.bin`,
-      ],
-      stdout: "piped",
-    }).output();
-    assert.equal(decoder.decode(out.stdout), `200 ${size}`);
+    const out = await runCurl([
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{size_download}",
+      `http://127.0.0.1:${port}/big.bin`,
+    ]);
+    assert.equal(out.stdout, `200 ${size}`);
     const peak = rssKib(pid, "VmHWM");
     const growthMiB = (peak - before) / 1024;
     assert.ok(growthMiB < 50, `peak RSS grew by ${growthMiB.toFixed(1)} MiB`);
@@ -325,9 +313,7 @@ Deno.test("file_server config errors and TLS flags exit 2 with a message, no sta
 });
 
 async function curlOut(...args: string[]): Promise<string> {
-  const out = await new Deno.Command("curl", { args: ["-s", "-S", ...args], stdout: "piped" })
-    .output();
-  return decoder.decode(out.stdout);
+  return (await runCurl(args)).stdout;
 }
 
 Deno.test("wmproxy file-server --listen-ssl serves HTTPS with HTTP/2 by ALPN next to plain -l addresses", async () => {

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  readAll,
-  roundTrip,
-  startInstance,
-  startServer,
-  tagged,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
+import { decoder, encoder } from "../_support/bytes.ts";
+import { readAll, roundTrip, writeAll } from "../_support/io.ts";
+import { startServer, tagged } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 Deno.test("tcp forwarder spreads connections by weight within ±5% over 3 backends", async () => {
   const dir = await tempDir();

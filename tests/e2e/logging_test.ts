@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  encoder,
-  freePort,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-} from "./_harness.ts";
+import { encoder } from "../_support/bytes.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 Deno.test("log_file gets the same lines as stderr, one per connection at debug", async () => {
   const dir = await tempDir();

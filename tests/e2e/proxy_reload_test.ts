@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  readExactly,
-  refuses,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
+import { decoder, encoder } from "../_support/bytes.ts";
+import { readExactly, readHead, roundTrip, writeAll } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 /** Opens a CONNECT tunnel through the proxy at `port` to 127.0.0.1:`target`. */
 async function connectTunnel(port: number, target: number, auth?: string): Promise<Deno.TcpConn> {
@@ -26,16 +19,6 @@ async function connectTunnel(port: number, target: number, auth?: string): Promi
   const head = decoder.decode(await readHead(conn));
   assert.match(head, /^HTTP\/1\.1 200 /, head);
   return conn;
-}
-
-async function readHead(conn: Deno.Conn): Promise<Uint8Array> {
-  const bytes: number[] = [];
-  const one = new Uint8Array(1);
-  while (!(bytes.length >= 4 && bytes.slice(-4).join() === "13,10,13,10")) {
-    if ((await conn.read(one)) === null) break;
-    bytes.push(one[0]);
-  }
-  return new Uint8Array(bytes);
 }
 
 async function status(ctl: number, verb = "status") {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  freePort,
-  refuses,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-} from "./_harness.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 const text = new TextEncoder();
 

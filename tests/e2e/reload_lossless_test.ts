@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  freePort,
-  randomBytes,
-  readExactly,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
+import { randomBytes } from "../_support/bytes.ts";
+import { readExactly, roundTrip, writeAll } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 function config(c: { ctl: number; port: number; a: number; b: number; w: number; second: number }) {
   return `

@@ -1,35 +1,21 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  freePort,
-  runMain,
-  startCommand,
-  startInstance,
-  tempDir,
-} from "./_harness.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { curl as runCurl } from "../_support/curl.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, runMain, startCommand, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 async function curl(...args: string[]): Promise<{ code: number; out: string }> {
-  const r = await new Deno.Command("curl", {
-    args: ["-s", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return { code: r.code, out: decoder.decode(r.stdout) };
+  const r = await runCurl(args);
+  return { code: r.code, out: r.stdout };
 }
 
 function origin(tag: string) {
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    (req) =>
-      new Response(
-        `${tag} ${new URL(req.url).pathname} xff=${req.headers.get("x-forwarded-for")} ` +
-          `real=${req.headers.get("x-real-ip")} host=${req.headers.get("host")}`,
-      ),
-  );
-  return { port: server.addr.port, close: () => (ac.abort(), server.finished) };
+  return startOrigin(tag, (req) =>
+    new Response(
+      `${tag} ${new URL(req.url).pathname} xff=${req.headers.get("x-forwarded-for")} ` +
+        `real=${req.headers.get("x-real-ip")} host=${req.headers.get("host")}`,
+    ));
 }
 
 Deno.test("[http] through main.ts: hosts, locations, header rules, static_response, reload", async () => {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  freePort,
-  roundTrip,
-  runMain,
-  startInstance,
-  startServer,
-  tempDir,
-} from "./_harness.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, runMain, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 function forward(ctl: number, listens: number[], backend: number): string {
   return `control = "127.0.0.1:${ctl}"\n` + listens.map((p) =>

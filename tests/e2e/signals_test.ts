@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  encoder,
-  freePort,
-  refuses,
-  roundTrip,
-  startInstance,
-  startServer,
-  tempDir,
-} from "./_harness.ts";
+import { encoder } from "../_support/bytes.ts";
+import { roundTrip } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort, refuses } from "../_support/ports.ts";
+import { startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 function config(ports: number[], backend: number): string {
   return ports.map((p) => `

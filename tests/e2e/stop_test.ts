@@ -1,27 +1,12 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  type Instance,
-  readAll,
-  readExactly,
-  startInstance,
-  startServer,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
+import { ping, readAll } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, type Instance, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 const DRAINING = /stopping: draining open connections/;
 const FORCED = /connections still open after the drain timeout/;
-
-/** Sends `text` on an open connection and asserts it comes back unchanged. */
-async function ping(conn: Deno.Conn, text: string): Promise<void> {
-  const msg = encoder.encode(text);
-  await writeAll(conn, msg);
-  assert.equal(decoder.decode(await readExactly(conn, msg.length)), text);
-}
 
 /**
  * Waits until connects to `port` are refused and returns how many attempts got through first.

@@ -1,39 +1,25 @@
-import { runPython } from "../_support/python.ts";
 import assert from "node:assert/strict";
-import { makePki, servedCertName, type TestPki } from "./_certs.ts";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  runMain,
-  startCommand,
-  startInstance,
-  tempDir,
-} from "./_harness.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { decoder, encoder } from "../_support/bytes.ts";
+import { curl as runCurl, servedCertName } from "../_support/curl.ts";
+import { makePki, type TestPki } from "../_support/pki.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, runMain, startCommand, startInstance } from "../_support/process.ts";
+import { runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp.ts";
 
 async function curl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command("curl", {
-    args: ["-s", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return { code: r.code, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
+  const r = await runCurl(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** A plain HTTP origin answering with what the proxy told it. */
 function origin(tag: string, tls?: { cert: string; key: string }) {
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {}, ...tls },
-    (req) =>
-      new Response(
-        `${tag} ${new URL(req.url).pathname} proto=${req.headers.get("x-forwarded-proto")} ` +
-          `host=${req.headers.get("host")}`,
-      ),
-  );
-  return { port: server.addr.port, close: () => (ac.abort(), server.finished) };
+  return startOrigin(tag, (req) =>
+    new Response(
+      `${tag} ${new URL(req.url).pathname} proto=${req.headers.get("x-forwarded-proto")} ` +
+        `host=${req.headers.get("host")}`,
+    ), { tls });
 }
 
 let pki: TestPki | undefined;

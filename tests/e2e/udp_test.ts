@@ -1,22 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  control,
-  decoder,
-  encoder,
-  freePort,
-  startInstance,
-  startUdpEcho,
-  tempDir,
-  UdpClient,
-} from "./_harness.ts";
-
-/** A free UDP port on 127.0.0.1. */
-function freeUdpPort(): number {
-  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const { port } = s.addr as Deno.NetAddr;
-  s.close();
-  return port;
-}
+import { decoder, encoder } from "../_support/bytes.ts";
+import { freePort, freeUdpPort } from "../_support/ports.ts";
+import { control, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
+import { startUdpEcho, UdpClient } from "../_support/udp.ts";
 
 function udpConfig(o: {
   ctl: number;

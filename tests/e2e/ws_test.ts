@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
-import {
-  encoder,
-  freePort,
-  randomBytes,
-  readExactly,
-  runMain,
-  startCommand,
-  startInstance,
-  startServer,
-  tempDir,
-  writeAll,
-} from "./_harness.ts";
-import {
-  pythonWsClient,
-  selfSignedCertificate,
-  startWebsockify,
-  wsEchoServer,
-} from "../ws/_peers.ts";
+import { curl, WS_UPGRADE_HEADERS } from "../_support/curl.ts";
+import { encoder, randomBytes } from "../_support/bytes.ts";
+import { readExactly, writeAll } from "../_support/io.ts";
+import { startServer, startWsEcho } from "../_support/origins.ts";
+import { pythonWsClient, startWebsockify } from "../_support/peers.ts";
+import { selfSignedCertificate } from "../_support/pki.ts";
+import { freePort } from "../_support/ports.ts";
+import { runMain, startCommand, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 /** Sends `payload` and reads as many bytes back, then closes (a WebSocket has no half-close). */
 async function echoThrough(port: number, payload: Uint8Array): Promise<Uint8Array> {
@@ -214,33 +205,13 @@ function ask(ws: WebSocket, data: string | Uint8Array): Promise<string | Uint8Ar
 
 /** curl's status code for a WebSocket upgrade request to `url`. */
 async function upgradeStatus(url: string): Promise<string> {
-  const r = await new Deno.Command("curl", {
-    args: [
-      "-s",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "--max-time",
-      "5",
-      "-H",
-      "Connection: Upgrade",
-      "-H",
-      "Upgrade: websocket",
-      "-H",
-      "Sec-WebSocket-Version: 13",
-      "-H",
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-      url,
-    ],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(r.stdout);
+  const args = ["-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", ...WS_UPGRADE_HEADERS];
+  return (await curl([...args, url])).stdout;
 }
 
 Deno.test("is_ws location proxies a WebSocket echo server, 400 elsewhere, @ws catches upgrades, survives /reload", async () => {
   const dir = await tempDir();
-  const upstream = wsEchoServer();
+  const upstream = startWsEcho();
   const ctl = freePort();
   const port = freePort();
   const refPort = freePort();
@@ -296,11 +267,8 @@ static_response = "I'm Ok"
     const reload = await fetch(`http://127.0.0.1:${ctl}/reload`, { method: "POST" });
     assert.equal(reload.status, 200, await reload.text());
     // (A new connection: open ones keep the settings they started with.)
-    const fresh = await new Deno.Command("curl", {
-      args: ["-s", `http://127.0.0.1:${port}/new`],
-      stdout: "piped",
-    }).output();
-    assert.equal(new TextDecoder().decode(fresh.stdout), "new");
+    const fresh = await curl([`http://127.0.0.1:${port}/new`]);
+    assert.equal(fresh.stdout, "new");
     assert.equal(await ask(ws, "after reload"), "after reload");
     const closed = new Promise((r) => ws.onclose = r);
     ws.close();
@@ -383,7 +351,7 @@ Deno.test("wmproxy ws-proxy runs a bridge from flags; bad flags exit 2", async (
 });
 
 Deno.test("wmproxy reverse-proxy --ws passes WebSocket upgrades through", async () => {
-  const upstream = wsEchoServer();
+  const upstream = startWsEcho();
   const port = freePort();
   const inst = await startCommand([
     "reverse-proxy",

@@ -1,9 +1,7 @@
 /** In-memory byte sources and sinks for driving the HTTP codecs without sockets. */
+import { decoder, encoder } from "../_support/bytes.ts";
 import type { ByteSource } from "../../lib/http/reader.ts";
 import type { ByteSink } from "../../lib/net/write.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Bytes of a string, or the bytes as given. */
 export function bytes(data: string | Uint8Array): Uint8Array {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
 import { copyBody, copyFixed, copyUntilClose } from "../../lib/http/body_copy.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HttpReader } from "../../lib/http/reader.ts";
 import { bytes, FakeSink, FakeSource } from "./_fake_io.ts";
-
-const decoder = new TextDecoder();
 
 Deno.test("copyFixed() copies exactly the length and leaves the rest in the reader", async () => {
   const reader = new HttpReader(new FakeSource(["llo wor", "ld!NEXT"]), bytes("he"));

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
 import { copyChunked } from "../../lib/http/chunked.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HttpReader } from "../../lib/http/reader.ts";
 import { byteByByte, FakeSink, FakeSource } from "./_fake_io.ts";
-
-const decoder = new TextDecoder();
 
 async function copy(chunks: string[], dechunk = false) {
   const reader = new HttpReader(new FakeSource(chunks));

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HttpReader } from "../../lib/http/reader.ts";
 import { parseRequestHead } from "../../lib/http/request_head.ts";
 import { byteByByte, bytes, FakeSource } from "./_fake_io.ts";
-
-const decoder = new TextDecoder();
 
 async function rejectsWith(p: Promise<unknown>, status: number): Promise<void> {
   await assert.rejects(p, (e) => e instanceof HttpError && e.status === status);

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HeaderList } from "../../lib/http/headers.ts";
 import { parseRequestHead } from "../../lib/http/request_head.ts";
 import { parseResponseHead } from "../../lib/http/response_head.ts";
 import { serializeRequestHead, serializeResponseHead } from "../../lib/http/serialize.ts";
-
-const decoder = new TextDecoder();
 
 Deno.test("serializeRequestHead() writes the request line, fields and the empty line", () => {
   const headers = new HeaderList([["Host", "h:1"], ["X-A", "b"]]);

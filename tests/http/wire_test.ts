@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HeadBuilder } from "../../lib/http/head_builder.ts";
 import { HttpReader } from "../../lib/http/reader.ts";
-import { decoder, encoder } from "../e2e/_harness.ts";
+import { decoder, encoder } from "../_support/bytes.ts";
 
 // The lib/http pieces the reverse proxy's hot path adds: HeadBuilder, takeHead, park.
 

@@ -1,32 +1,24 @@
 import assert from "node:assert/strict";
-import { echo, freePort, startServer } from "../e2e/_harness.ts";
-import {
-  assertServing,
-  curl,
-  decoder,
-  makeCerts,
-  randomBytes,
-  rawExchange,
-  readToEnd,
-  readUntil,
-  sha256,
-  startOrigin,
-  startProxy,
-  tempDir,
-  writeAll,
-} from "./http_harness.ts";
+import { decoder, randomBytes, sha256 } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { rawExchange, readToEnd, readUntil, writeAll } from "../_support/io.ts";
+import { echo, startOrigin, startServer } from "../_support/origins.ts";
+import { makePki } from "../_support/pki.ts";
+import { freePort } from "../_support/ports.ts";
+import { tempDir } from "../_support/temp.ts";
+import { assertServing, startProxy } from "./http_harness.ts";
 
 const ESTABLISHED = "HTTP/1.1 200 Connection Established\r\n\r\n";
 
 Deno.test("CONNECT tunnels curl to an https origin verified with a test CA", async () => {
   const dir = await tempDir();
-  const certs = await makeCerts(dir.path);
-  const origin = startOrigin("TLS", undefined, "127.0.0.1", certs);
+  const pki = await makePki(dir.path, [["localhost"]]);
+  const origin = startOrigin("TLS", undefined, { tls: pki.leaves.localhost });
   const proxy = startProxy();
   try {
     const r = await curl([
       "--cacert",
-      certs.caPath,
+      pki.caFile,
       "-x",
       proxy.url,
       `https://localhost:${origin.port}/secure`,

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  assertServing,
-  curl,
-  decoder,
-  randomBytes,
-  rawExchange,
-  readToEnd,
-  startOrigin,
-  startProxy,
-  tempDir,
-  writeAll,
-} from "./http_harness.ts";
+import { decoder, randomBytes } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { rawExchange, readToEnd, writeAll } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { tempDir } from "../_support/temp.ts";
+import { assertServing, startProxy } from "./http_harness.ts";
 
 const statusOf = (answer: string) => /^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1];
 

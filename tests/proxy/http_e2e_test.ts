@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { freePort, type Instance, MAIN, startInstance, tempDir } from "../e2e/_harness.ts";
-import { curl, makeCerts, startOrigin, writeAll } from "./http_harness.ts";
+import { curl } from "../_support/curl.ts";
+import { writeAll } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { makePki } from "../_support/pki.ts";
+import { freePort } from "../_support/ports.ts";
+import { type Instance, MAIN, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
 
 // main.ts with a [proxy] section (and the `proxy` verb), driven by curl as users run it.
 
@@ -26,9 +31,9 @@ async function withProxy(
 
 Deno.test("main.ts [proxy]: HTTP and CONNECT with credentials; wrong ones get 407 and a warning", async () => {
   const dir = await tempDir();
-  const certs = await makeCerts(dir.path);
+  const pki = await makePki(dir.path, [["localhost"]]);
   const origin = startOrigin("A");
-  const tls = startOrigin("TLS", undefined, "127.0.0.1", certs);
+  const tls = startOrigin("TLS", undefined, { tls: pki.leaves.localhost });
   try {
     await withProxy('flag = "http https"\nusername = "u"\npassword = "p"', async (inst, url) => {
       const plain = await curl([
@@ -43,7 +48,7 @@ Deno.test("main.ts [proxy]: HTTP and CONNECT with credentials; wrong ones get 40
       await inst.waitFor(new RegExp(`GET http://127\\.0\\.0\\.1:${origin.port}/e2e → 200`));
       const secure = await curl([
         "--cacert",
-        certs.caPath,
+        pki.caFile,
         "-x",
         url,
         "--proxy-user",

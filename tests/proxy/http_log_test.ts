@@ -1,30 +1,23 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { setActiveLevel } from "../../lib/log/level.ts";
-import { freePort } from "../e2e/_harness.ts";
-import { curl, rawExchange, startOrigin, startProxy } from "./http_harness.ts";
+import { captureLogs, messageOf } from "../_support/logs.ts";
+import type { LogRecord } from "@logtape/logtape";
+import { curl } from "../_support/curl.ts";
+import { rawExchange } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { startProxy } from "./http_harness.ts";
 
 /** Captures the proxy's log records for the duration of `body`. */
 async function withLogs(body: (records: LogRecord[]) => Promise<void>): Promise<void> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (r) => records.push(r) },
-    loggers: [
-      { category: ["wmproxy"], lowestLevel: "debug", sinks: ["memory"] },
-      { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
-    ],
-  });
-  setActiveLevel("debug");
+  const logs = await captureLogs();
   try {
-    await body(records);
+    await body(logs.records);
   } finally {
-    setActiveLevel(null);
-    await reset();
+    await logs.stop();
   }
 }
 
-const text = (r: LogRecord) => r.message.map((p) => String(p)).join("");
+const text = messageOf;
 const hasStack = (r: LogRecord) =>
   Object.values(r.properties).some((v) => v instanceof Error) || /\n\s+at /.test(text(r));
 

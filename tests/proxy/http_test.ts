@@ -1,40 +1,12 @@
 import assert from "node:assert/strict";
 import { CidrSet } from "../../lib/net/cidr.ts";
-import { freePort, startServer } from "../e2e/_harness.ts";
-import {
-  assertServing,
-  curl,
-  decoder,
-  encoder,
-  randomBytes,
-  readUntil,
-  sha256,
-  startOrigin,
-  startProxy,
-  tempDir,
-  writeAll,
-} from "./http_harness.ts";
-
-/** A raw origin that records request heads and answers each with `answer`, kept alive. */
-function rawOrigin(answer: string, closeAfter = Infinity) {
-  const heads: string[] = [];
-  const server = startServer(async (conn) => {
-    let buffered = "";
-    for (let served = 0; served < closeAfter; served++) {
-      while (!buffered.includes("\r\n\r\n")) {
-        const chunk = new Uint8Array(65536);
-        const n = await conn.read(chunk);
-        if (n === null) return;
-        buffered += decoder.decode(chunk.subarray(0, n));
-      }
-      const end = buffered.indexOf("\r\n\r\n") + 4;
-      heads.push(buffered.slice(0, end));
-      buffered = buffered.slice(end);
-      await writeAll(conn, answer);
-    }
-  });
-  return { port: server.port, heads, close: () => server.close() };
-}
+import { encoder, randomBytes, sha256 } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { readUntil, writeAll } from "../_support/io.ts";
+import { startHeadOrigin, startOrigin } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { tempDir } from "../_support/temp.ts";
+import { assertServing, startProxy } from "./http_harness.ts";
 
 Deno.test("http proxy forwards a GET from curl in origin-form with Host kept", async () => {
   const origin = startOrigin("A");
@@ -54,9 +26,9 @@ Deno.test("http proxy forwards a GET from curl in origin-form with Host kept", a
 });
 
 Deno.test("http proxy strips hop-by-hop fields both ways and sends origin-form", async () => {
-  const origin = rawOrigin(
+  const origin = startHeadOrigin(() =>
     "HTTP/1.1 200 OK\r\nConnection: X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\n" +
-      "Upgrade: foo\r\nX-End: 2\r\nContent-Length: 2\r\n\r\nok",
+    "Upgrade: foo\r\nX-End: 2\r\nContent-Length: 2\r\n\r\nok"
   );
   const proxy = startProxy();
   try {
@@ -268,7 +240,7 @@ Deno.test("http proxy passes each part of a response on before the origin sends 
 });
 
 Deno.test("http proxy reaches an IPv6 literal target http://[::1]:PORT/", async () => {
-  const origin = startOrigin("V6", undefined, "::1");
+  const origin = startOrigin("V6", undefined, { hostname: "::1" });
   const proxy = startProxy();
   try {
     const r = await curl(["-g", "-x", proxy.url, `http://[::1]:${origin.port}/six`]);

@@ -1,43 +1,13 @@
 import assert from "node:assert/strict";
-import { startServer } from "../e2e/_harness.ts";
-import {
-  assertServing,
-  curl,
-  decoder,
-  rawExchange,
-  startOrigin,
-  startProxy,
-  writeAll,
-} from "./http_harness.ts";
-
-/**
- * A raw origin: reads each request head and answers it with `answer(n)` for the n-th request
- * on the connection; after `perConnection` answers it closes. Records request heads.
- */
-function rawOrigin(answer: (n: number) => string, perConnection = Infinity) {
-  const heads: string[] = [];
-  const server = startServer(async (conn) => {
-    let buffered = "";
-    for (let n = 0; n < perConnection; n++) {
-      while (!buffered.includes("\r\n\r\n")) {
-        const chunk = new Uint8Array(65536);
-        const got = await conn.read(chunk);
-        if (got === null) return;
-        buffered += decoder.decode(chunk.subarray(0, got));
-      }
-      const end = buffered.indexOf("\r\n\r\n") + 4;
-      heads.push(buffered.slice(0, end));
-      buffered = buffered.slice(end);
-      await writeAll(conn, answer(n));
-    }
-  });
-  return { port: server.port, heads, accepted: server.accepted, close: () => server.close() };
-}
+import { curl } from "../_support/curl.ts";
+import { rawExchange, writeAll } from "../_support/io.ts";
+import { startHeadOrigin, startOrigin, startServer } from "../_support/origins.ts";
+import { assertServing, startProxy } from "./http_harness.ts";
 
 Deno.test("http proxy reconnects when the origin closed a kept-alive connection", async () => {
   // Answers one request per connection without saying so, as servers with short
   // keep-alive timeouts do.
-  const origin = rawOrigin((n) => `HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok${n}`, 1);
+  const origin = startHeadOrigin((n) => `HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok${n}`, 1);
   const proxy = startProxy();
   try {
     const url = `http://127.0.0.1:${origin.port}`;
@@ -53,7 +23,7 @@ Deno.test("http proxy reconnects when the origin closed a kept-alive connection"
 });
 
 Deno.test("http proxy answers 502 to an origin sending garbage or nothing", async () => {
-  const garbage = rawOrigin(() => "SSH-2.0-OpenSSH\r\n\r\n");
+  const garbage = startHeadOrigin(() => "SSH-2.0-OpenSSH\r\n\r\n");
   const silent = startServer(async (conn) => {
     await conn.read(new Uint8Array(1024));
   });
@@ -92,7 +62,7 @@ Deno.test("http proxy forwards a close-delimited response and then closes the cl
 });
 
 Deno.test("http proxy serves an HTTP/1.0 client: de-chunked body, then close", async () => {
-  const origin = rawOrigin(() =>
+  const origin = startHeadOrigin(() =>
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
   );
   const proxy = startProxy();
@@ -150,7 +120,7 @@ Deno.test("http proxy answers HEAD without a body and keeps the connection", asy
 });
 
 Deno.test("http proxy passes 100 Continue on to a client that expects it", async () => {
-  const origin = rawOrigin(() =>
+  const origin = startHeadOrigin(() =>
     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone"
   );
   const proxy = startProxy();
@@ -176,7 +146,7 @@ Deno.test("http proxy passes 100 Continue on to a client that expects it", async
 });
 
 Deno.test("http proxy cuts the client off when the origin breaks its response framing", async () => {
-  const origin = rawOrigin(() =>
+  const origin = startHeadOrigin(() =>
     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloZZ"
   );
   const proxy = startProxy();
@@ -191,7 +161,7 @@ Deno.test("http proxy cuts the client off when the origin breaks its response fr
 });
 
 Deno.test("http proxy drops Content-Length from a response that also has Transfer-Encoding", async () => {
-  const origin = rawOrigin(() =>
+  const origin = startHeadOrigin(() =>
     "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n" +
     "4\r\nbody\r\n0\r\n\r\n"
   );

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
+import { concat } from "../_support/bytes.ts";
 import { encodeGreeting, encodeRequest, Socks5Reply } from "../../lib/proxy/socks5/codec.ts";
 import type { ForwardProxyOptions } from "../../lib/proxy/types.ts";
-import {
-  captureLogs,
-  closeQuietly,
-  curl,
-  type LogCapture,
-  messageOf,
-  readToEnd,
-  type Socks5TestProxy,
-  startHttpBackend,
-  startSocks5Proxy,
-} from "./socks5_harness.ts";
+import { curl } from "../_support/curl.ts";
+import { closeQuietly, readToEnd } from "../_support/io.ts";
+import { captureLogs, type LogCapture, messageOf } from "../_support/logs.ts";
+import { type Socks5TestProxy, startHttpBackend, startSocks5Proxy } from "./socks5_harness.ts";
 
 /** Deterministic pseudo-random bytes (a failing run can be replayed). */
 function pseudoRandom(n: number, seed: number): Uint8Array {
@@ -95,11 +89,11 @@ async function badThenGood(
     for (const value of Object.values(lines[0].properties)) {
       assert.ok(!(value instanceof Error), "no error object, so no stack trace");
     }
-    const res = await curl(
+    const res = await curl([
       "--socks5",
       `127.0.0.1:${proxy.port}`,
       `http://127.0.0.1:${backend.port}/`,
-    );
+    ]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, "hello from 127.0.0.1");
   } finally {
@@ -220,13 +214,3 @@ Deno.test("handleSocks5 closes a request cut off in its address, without a reply
     log: /connection closed after 2 of 4 bytes/,
   });
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { encoder } from "../_support/bytes.ts";
 import { ByteReader } from "../../lib/net/byte_reader.ts";
 import { ProtocolError } from "../../lib/net/protocol_error.ts";
 import {
@@ -76,8 +77,6 @@ function throwsWith(fn: () => unknown, message: RegExp, reply: number | null): v
     return true;
   });
 }
-
-const encoder = new TextEncoder();
 
 // ---- greeting ----
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError, connectTcp } from "../../lib/net/connect.ts";
 import { Socks5Reply } from "../../lib/proxy/socks5/codec.ts";
 import { connectFailure } from "../../lib/proxy/socks5/connect_reply.ts";
-import { freePort } from "../e2e/_harness.ts";
+import { freePort } from "../_support/ports.ts";
 
 function osError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { freePort, type Instance, startInstance, startUdpEcho, tempDir } from "../e2e/_harness.ts";
-import { curl, python, readToEnd, startHttpBackend, UDP_CLIENT_PY } from "./socks5_harness.ts";
+import { curl } from "../_support/curl.ts";
+import { readToEnd } from "../_support/io.ts";
+import { freePort } from "../_support/ports.ts";
+import { type Instance, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
+import { startUdpEcho } from "../_support/udp.ts";
+import { python, startHttpBackend, UDP_CLIENT_PY } from "./socks5_harness.ts";
 
 // main.ts with a [proxy] section, driven by curl and a python3 client as users run them.
 
@@ -40,12 +45,12 @@ Deno.test("main.ts [proxy]: curl through SOCKS5 with credentials; a wrong passwo
   try {
     await withInstance("", async (inst, port) => {
       const url = `http://localhost:${backend.port}/`;
-      const ok = await curl("-x", `socks5h://u:p@127.0.0.1:${port}`, url);
+      const ok = await curl(["-x", `socks5h://u:p@127.0.0.1:${port}`, url]);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, "hello from 127.0.0.1");
       await inst.waitFor(new RegExp(`socks5: conn \\d+ .*CONNECT localhost:${backend.port} via`));
       const from = inst.lines.length;
-      const bad = await curl("-x", `socks5h://u:nope@127.0.0.1:${port}`, url);
+      const bad = await curl(["-x", `socks5h://u:nope@127.0.0.1:${port}`, url]);
       assert.equal(bad.code, 97, bad.stderr);
       const line = await inst.waitFor(/authentication failed for user "u"/, from);
       assert.match(line, /\[WRN\] wmproxy\.proxy\.socks5:/);
@@ -92,11 +97,11 @@ Deno.test("main.ts [proxy]: a stalled SOCKS5 handshake is closed after handshake
         conn.close();
       }
       await inst.waitFor(/socks5: conn \d+ .*handshake not complete within 500 ms/);
-      const ok = await curl(
+      const ok = await curl([
         "-x",
         `socks5://u:p@127.0.0.1:${port}`,
         `http://127.0.0.1:${backend.port}/`,
-      );
+      ]);
       assert.equal(ok.code, 0, ok.stderr);
     });
   } finally {
@@ -106,7 +111,7 @@ Deno.test("main.ts [proxy]: a stalled SOCKS5 handshake is closed after handshake
 
 Deno.test("main.ts [proxy]: deny_ip turns a client away with reply 0x02", async () => {
   await withInstance('deny_ip = "127.0.0.0/8"', async (inst, port) => {
-    const res = await curl("-x", `socks5://u:p@127.0.0.1:${port}`, "http://127.0.0.1:9/");
+    const res = await curl(["-x", `socks5://u:p@127.0.0.1:${port}`, "http://127.0.0.1:9/"]);
     assert.equal(res.code, 97, res.stderr);
     await inst.waitFor(/socks5: conn \d+ .*client address not allowed/);
   });

@@ -1,28 +1,14 @@
 /**
- * Helpers for the SOCKS5 tests: the handler served in-process on a real socket, an HTTP
- * backend, curl and python3 runners, and a log sink to count log lines per connection.
+ * The SOCKS5 handler served in-process on a real socket, and python3 SOCKS5 UDP clients.
  */
-import { runPython } from "../_support/python.ts";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { setActiveLevel } from "../../lib/log/level.ts";
 import { handleSocks5 } from "../../lib/proxy/socks5/server.ts";
-import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
-
-/** Settings with the defaults of `[proxy]`, overridden by `overrides`. */
-export function proxyOptions(overrides: Partial<ForwardProxyOptions> = {}): ForwardProxyOptions {
-  return {
-    http: true,
-    https: true,
-    socks5: true,
-    credentials: null,
-    allow: null,
-    deny: null,
-    connectTimeout: 5000,
-    handshakeTimeout: 5000,
-    idleTimeout: 60_000,
-    ...overrides,
-  };
-}
+import type { ForwardProxyOptions } from "../../lib/proxy/types.ts";
+import { acceptLoop } from "../_support/accept.ts";
+import { closeQuietly } from "../_support/io.ts";
+import { startOrigin, type TestOrigin } from "../_support/origins.ts";
+import { runPython } from "../_support/python.ts";
+import type { RunResult } from "../_support/process.ts";
+import { connContext, proxyOptions } from "./_options.ts";
 
 /** `handleSocks5` behind a real listener, the way the forward proxy calls it. */
 export interface Socks5TestProxy {
@@ -46,13 +32,9 @@ export function startSocks5Proxy(
   hostname = "127.0.0.1",
 ): Socks5TestProxy {
   const options = proxyOptions(overrides);
-  const listener = Deno.listen({ hostname, port: 0 });
-  const handlers: Promise<void>[] = [];
-  const open = new Set<Deno.TcpConn>();
   const tracked = new Set<{ close(): void }>();
-  let id = 0;
-  const serve = async (conn: Deno.TcpConn, ctx: ProxyConnContext) => {
-    open.add(conn);
+  const loop = acceptLoop(Deno.listen({ hostname, port: 0 }), async (conn, index) => {
+    const ctx = connContext(conn, index + 1, options, tracked);
     try {
       const buf = new Uint8Array(4096);
       const n = await conn.read(buf);
@@ -61,86 +43,19 @@ export function startSocks5Proxy(
       // handleSocks5 must not throw: make the test see it
       console.error("handleSocks5 threw", e);
       throw e;
-    } finally {
-      open.delete(conn);
-      try {
-        conn.close();
-      } catch {
-        // closed by the handler
-      }
     }
-  };
-  const loop = (async () => {
-    for await (const conn of listener) {
-      const ctx: ProxyConnContext = {
-        id: ++id,
-        peer: conn.remoteAddr,
-        local: conn.localAddr,
-        options,
-        track: (c) => tracked.add(c),
-        untrack: (c) => tracked.delete(c),
-      };
-      handlers.push(serve(conn, ctx));
-    }
-  })().catch(() => {});
+  });
   return {
     hostname,
-    port: (listener.addr as Deno.NetAddr).port,
-    lastId: () => id,
-    settled: async () => {
-      await Promise.all(handlers);
-    },
+    port: loop.port,
+    lastId: loop.accepted,
+    settled: loop.settled,
     tracked: () => tracked.size,
     async close() {
-      listener.close();
-      for (const c of [...open, ...tracked]) {
-        try {
-          c.close();
-        } catch {
-          // closed already
-        }
-      }
-      await loop;
-      await Promise.all(handlers);
+      for (const c of tracked) closeQuietly(c);
+      await loop.close(true);
     },
   };
-}
-
-/** An HTTP server answering every request with `hello from <tag>`. */
-export function startHttpBackend(
-  hostname = "127.0.0.1",
-  tag = hostname,
-): { port: number; close(): Promise<void> } {
-  const server = Deno.serve(
-    { hostname, port: 0, onListen() {} },
-    () => new Response(`hello from ${tag}`),
-  );
-  return { port: server.addr.port, close: () => server.shutdown() };
-}
-
-/** The result of running a program. */
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const decoder = new TextDecoder();
-
-/** Runs `curl -sS --max-time 10 ...args`. */
-export async function curl(...args: string[]): Promise<RunResult> {
-  return await run("curl", ["-sS", "--max-time", "10", ...args]);
-}
-
-/** Runs a program with stdin closed and collects its output. */
-export async function run(program: string, args: string[]): Promise<RunResult> {
-  const out = await new Deno.Command(program, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
 /** Writes `source` to a temporary file and runs it with python3. */
@@ -148,104 +63,9 @@ export async function python(source: string, args: string[]): Promise<RunResult>
   const file = await Deno.makeTempFile({ prefix: "wmproxy-socks5-", suffix: ".py" });
   try {
     await Deno.writeTextFile(file, source);
-    const r = await runPython([file, ...args]);
-    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+    return await runPython([file, ...args]);
   } finally {
     await Deno.remove(file).catch(() => {});
-  }
-}
-
-/** Log records of the `wmproxy` category, collected while a test runs. */
-export interface LogCapture {
-  readonly records: LogRecord[];
-  /** Records at warning level or above about connection `id`. */
-  problems(id: number): LogRecord[];
-  stop(): Promise<void>;
-}
-
-/** Sends every `wmproxy` log record (debug and up) to an array. */
-export async function captureLogs(): Promise<LogCapture> {
-  const records: LogRecord[] = [];
-  await configure({
-    reset: true,
-    sinks: { memory: (r: LogRecord) => records.push(r) },
-    loggers: [
-      { category: ["wmproxy"], lowestLevel: "debug", sinks: ["memory"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["memory"] },
-    ],
-  });
-  setActiveLevel("debug");
-  return {
-    records,
-    problems: (id) =>
-      records.filter((r) =>
-        r.properties.id === id && (r.level === "warning" || r.level === "error" ||
-          r.level === "fatal")
-      ),
-    stop: () => {
-      setActiveLevel(null);
-      return reset();
-    },
-  };
-}
-
-/** The text of a log record's message. */
-export function messageOf(record: LogRecord): string {
-  return record.message.map((part) => typeof part === "string" ? part : String(part)).join("");
-}
-
-/**
- * Reads until EOF (or a reset, which counts as the end); everything received. Fails instead
- * of hanging when the end does not come within `timeoutMs`.
- */
-export async function readToEnd(conn: Deno.Conn, timeoutMs = 10_000): Promise<Uint8Array> {
-  const chunks: number[] = [];
-  const buf = new Uint8Array(4096);
-  let expired = false;
-  const timer = setTimeout(() => {
-    expired = true;
-    conn.close();
-  }, timeoutMs);
-  try {
-    while (true) {
-      let n: number | null;
-      try {
-        n = await conn.read(buf);
-      } catch (e) {
-        if (expired) throw new Error(`the proxy did not close within ${timeoutMs} ms`);
-        if (e instanceof Deno.errors.ConnectionReset) break;
-        throw e;
-      }
-      if (n === null) break;
-      chunks.push(...buf.subarray(0, n));
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return Uint8Array.from(chunks);
-}
-
-/** Closes a connection that may be closed already. */
-export function closeQuietly(conn: { close(): void }): void {
-  try {
-    conn.close();
-  } catch {
-    // closed already
-  }
-}
-
-/** Connects to the proxy, sends `bytes`, and returns everything it answers until it closes. */
-export async function exchange(
-  proxy: { hostname: string; port: number },
-  bytes: Uint8Array,
-): Promise<Uint8Array> {
-  const conn = await Deno.connect({ hostname: proxy.hostname, port: proxy.port });
-  try {
-    let off = 0;
-    while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-    return await readToEnd(conn);
-  } finally {
-    closeQuietly(conn);
   }
 }
 
@@ -400,3 +220,8 @@ except ConnectionRefusedError:
 except socket.timeout:
     print("timeout")
 `;
+
+/** An HTTP origin answering every request with `hello from <tag>`. */
+export function startHttpBackend(hostname = "127.0.0.1", tag = hostname): TestOrigin {
+  return startOrigin(tag, () => new Response(`hello from ${tag}`), { hostname });
+}

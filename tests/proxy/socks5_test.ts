@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concat, decoder, encoder } from "../_support/bytes.ts";
 import { CidrSet } from "../../lib/net/cidr.ts";
 import { ByteReader } from "../../lib/net/byte_reader.ts";
 import {
@@ -12,34 +13,15 @@ import {
   Socks5Method,
   Socks5Reply,
 } from "../../lib/proxy/socks5/codec.ts";
-import { freePort, startServer } from "../e2e/_harness.ts";
-import {
-  captureLogs,
-  closeQuietly,
-  curl,
-  exchange,
-  type LogCapture,
-  messageOf,
-  readToEnd,
-  type Socks5TestProxy,
-  startHttpBackend,
-  startSocks5Proxy,
-} from "./socks5_harness.ts";
+import { curl } from "../_support/curl.ts";
+import { closeQuietly, exchange, readToEnd } from "../_support/io.ts";
+import { captureLogs, type LogCapture, messageOf } from "../_support/logs.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { type Socks5TestProxy, startHttpBackend, startSocks5Proxy } from "./socks5_harness.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 /** curl's exit code for a SOCKS failure (CURLE_PROXY). */
 const CURL_PROXY_ERROR = 97;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** A no-auth greeting followed by a request, as one write. */
 function noAuthRequest(command: number, hostname: string, port: number): Uint8Array {
@@ -48,7 +30,7 @@ function noAuthRequest(command: number, hostname: string, port: number): Uint8Ar
 
 /** Sends a no-auth request and returns the reply code; asserts the method was accepted. */
 async function replyCode(proxy: Socks5TestProxy, request: Uint8Array): Promise<number> {
-  const answer = await exchange(proxy, request);
+  const answer = await exchange(proxy.port, request, proxy.hostname);
   assert.deepEqual([...answer.subarray(0, 2)], [0x05, 0x00], "no-auth accepted");
   assert.equal(answer[2], 0x05, "reply version");
   assert.equal(answer.length, 12, "method selection, a reply with an IPv4 address, then the end");
@@ -88,7 +70,7 @@ Deno.test("handleSocks5 CONNECTs curl --socks5 to an IPv4 target and logs one de
   try {
     await withProxy({}, async (proxy, logs) => {
       const url = `http://127.0.0.1:${backend.port}/`;
-      const res = await curl("--socks5", `127.0.0.1:${proxy.port}`, url);
+      const res = await curl(["--socks5", `127.0.0.1:${proxy.port}`, url]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "hello from 127.0.0.1");
       await proxy.settled();
@@ -107,11 +89,11 @@ Deno.test("handleSocks5 resolves the name itself for curl --socks5-hostname", as
   const backend = startHttpBackend("127.0.0.1");
   try {
     await withProxy({}, async (proxy, logs) => {
-      const res = await curl(
+      const res = await curl([
         "--socks5-hostname",
         `127.0.0.1:${proxy.port}`,
         `http://localhost:${backend.port}/`,
-      );
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "hello from 127.0.0.1");
       await proxy.settled();
@@ -129,12 +111,12 @@ Deno.test("handleSocks5 CONNECTs to an IPv6 target, from clients on IPv4 and IPv
   try {
     const url = `http://[::1]:${backend.port}/`;
     await withProxy({}, async (proxy) => {
-      const res = await curl("--socks5", `127.0.0.1:${proxy.port}`, url);
+      const res = await curl(["--socks5", `127.0.0.1:${proxy.port}`, url]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "hello from ::1");
     });
     await withProxy({}, async (proxy) => {
-      const res = await curl("-x", `socks5://[::1]:${proxy.port}`, url);
+      const res = await curl(["-x", `socks5://[::1]:${proxy.port}`, url]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, "hello from ::1");
     }, "::1");
@@ -148,10 +130,10 @@ Deno.test("handleSocks5 accepts the right username/password from curl", async ()
   const url = `http://127.0.0.1:${backend.port}/`;
   try {
     await withProxy({ credentials: { username: "u", password: "p@ss" } }, async (proxy) => {
-      const a = await curl("--socks5", `127.0.0.1:${proxy.port}`, "--proxy-user", "u:p@ss", url);
+      const a = await curl(["--socks5", `127.0.0.1:${proxy.port}`, "--proxy-user", "u:p@ss", url]);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(a.stdout, "hello from 127.0.0.1");
-      const b = await curl("-x", `socks5://u:p%40ss@127.0.0.1:${proxy.port}`, url);
+      const b = await curl(["-x", `socks5://u:p%40ss@127.0.0.1:${proxy.port}`, url]);
       assert.equal(b.code, 0, b.stderr);
       assert.equal(b.stdout, "hello from 127.0.0.1");
     });
@@ -164,11 +146,11 @@ Deno.test("handleSocks5 rejects a wrong password: curl fails with its SOCKS erro
   const backend = startHttpBackend();
   try {
     await withProxy({ credentials: { username: "u", password: "p" } }, async (proxy, logs) => {
-      const res = await curl(
+      const res = await curl([
         "-x",
         `socks5://u:wrong@127.0.0.1:${proxy.port}`,
         `http://127.0.0.1:${backend.port}/`,
-      );
+      ]);
       assert.equal(res.code, CURL_PROXY_ERROR, res.stderr);
       assert.match(res.stderr, /rejected/i);
       await proxy.settled();
@@ -203,18 +185,22 @@ Deno.test("handleSocks5 speaks RFC 1929 on the wire: status 0x00, then 0x01 for 
 
 Deno.test("handleSocks5 answers 0xFF to a client offering only no-auth when credentials are set", async () => {
   await withProxy({ credentials: { username: "u", password: "p" } }, async (proxy, logs) => {
-    const answer = await exchange(proxy, encodeGreeting([Socks5Method.NO_AUTH]));
+    const answer = await exchange(
+      proxy.port,
+      encodeGreeting([Socks5Method.NO_AUTH]),
+      proxy.hostname,
+    );
     assert.deepEqual([...answer], [0x05, 0xff]);
     await proxy.settled();
     assertOneWarning(logs, proxy.lastId(), /username\/password/);
-    const res = await curl("--socks5", `127.0.0.1:${proxy.port}`, "http://127.0.0.1:1/");
+    const res = await curl(["--socks5", `127.0.0.1:${proxy.port}`, "http://127.0.0.1:1/"]);
     assert.equal(res.code, CURL_PROXY_ERROR, res.stderr);
   });
 });
 
 Deno.test("handleSocks5 answers 0xFF to everyone when socks5 is off", async () => {
   await withProxy({ socks5: false }, async (proxy, logs) => {
-    const answer = await exchange(proxy, encodeGreeting([0x00, 0x01, 0x02]));
+    const answer = await exchange(proxy.port, encodeGreeting([0x00, 0x01, 0x02]), proxy.hostname);
     assert.deepEqual([...answer], [0x05, 0xff]);
     await proxy.settled();
     assertOneWarning(logs, proxy.lastId(), /SOCKS5 is disabled/);
@@ -223,7 +209,11 @@ Deno.test("handleSocks5 answers 0xFF to everyone when socks5 is off", async () =
 
 Deno.test("handleSocks5 answers 0xFF when no offered method is acceptable", async () => {
   await withProxy({}, async (proxy) => {
-    const answer = await exchange(proxy, encodeGreeting([Socks5Method.GSSAPI]));
+    const answer = await exchange(
+      proxy.port,
+      encodeGreeting([Socks5Method.GSSAPI]),
+      proxy.hostname,
+    );
     assert.deepEqual([...answer], [0x05, 0xff]);
   });
 });
@@ -238,7 +228,7 @@ Deno.test("handleSocks5 replies 0x05 when the target refuses the connection", as
     assert.equal(code, Socks5Reply.CONNECTION_REFUSED);
     await proxy.settled();
     assertOneWarning(logs, proxy.lastId(), /connection refused \(reply 0x05\)/);
-    const res = await curl("--socks5", `127.0.0.1:${proxy.port}`, `http://127.0.0.1:${port}/`);
+    const res = await curl(["--socks5", `127.0.0.1:${proxy.port}`, `http://127.0.0.1:${port}/`]);
     assert.equal(res.code, CURL_PROXY_ERROR, res.stderr);
   });
 });
@@ -296,11 +286,11 @@ Deno.test("handleSocks5 replies 0x02 after the handshake to a denied client addr
       assert.equal(code, Socks5Reply.NOT_ALLOWED);
       await proxy.settled();
       assertOneWarning(logs, proxy.lastId(), /not allowed/);
-      const res = await curl(
+      const res = await curl([
         "--socks5",
         `127.0.0.1:${proxy.port}`,
         `http://127.0.0.1:${backend.port}/`,
-      );
+      ]);
       assert.equal(res.code, CURL_PROXY_ERROR, res.stderr);
     });
     const allow = CidrSet.parse(["10.0.0.0/8"]) as CidrSet;
@@ -353,8 +343,9 @@ Deno.test("handleSocks5 forwards bytes sent right behind the request before tunn
         `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
       );
       const answer = await exchange(
-        proxy,
+        proxy.port,
         concat(noAuthRequest(Socks5Command.CONNECT, "127.0.0.1", backend.port), http),
+        proxy.hostname,
       );
       assert.equal(answer[3], Socks5Reply.SUCCEEDED);
       const text = decoder.decode(answer.subarray(12));

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { startUdpEcho, type UdpTestServer } from "../e2e/_harness.ts";
+import { captureLogs, messageOf } from "../_support/logs.ts";
+import type { RunResult } from "../_support/process.ts";
+import { startUdpEcho, type UdpTestServer } from "../_support/udp.ts";
 import {
-  captureLogs,
-  messageOf,
   python,
-  type RunResult,
   type Socks5TestProxy,
   startSocks5Proxy,
   UDP_CLIENT_PY,
@@ -22,33 +21,6 @@ function assertSecondTarget(out: Record<string, unknown>, host: string): void {
 function parseOutput(res: RunResult): Record<string, unknown> {
   assert.equal(res.code, 0, `python3 failed:\n${res.stderr}`);
   return JSON.parse(res.stdout);
-}
-
-/** A UDP echo on ::1 (the shared harness one is IPv4): replies `echo:` + payload. */
-function startUdpEcho6(): UdpTestServer {
-  const socket = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
-  let received = 0;
-  const prefix = new TextEncoder().encode("echo:");
-  const loop = (async () => {
-    const buf = new Uint8Array(65536);
-    while (true) {
-      const [data, from] = await socket.receive(buf);
-      received++;
-      const out = new Uint8Array(prefix.length + data.length);
-      out.set(prefix);
-      out.set(data, prefix.length);
-      await socket.send(out, from);
-    }
-  })().catch(() => {});
-  return {
-    port: (socket.addr as Deno.NetAddr).port,
-    received: () => received,
-    peers: () => new Set(),
-    async close() {
-      socket.close();
-      await loop;
-    },
-  };
 }
 
 /** Asserts the relay socket is gone: a probe gets ICMP port unreachable, and the port binds. */
@@ -159,7 +131,7 @@ Deno.test("UDP ASSOCIATE ignores an announced address that is not the client's o
 });
 
 Deno.test("UDP ASSOCIATE works over IPv6: relay on ::1, IPv6 headers", async () => {
-  const echo = startUdpEcho6();
+  const echo = startUdpEcho("echo:", "::1");
   const proxy = startSocks5Proxy({}, "::1");
   try {
     const { out, relay } = await associate(proxy, echo, "lock-first", "::1");

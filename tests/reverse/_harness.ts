@@ -1,7 +1,6 @@
 /**
  * Helpers for the reverse-proxy tests: `ReverseOptions` built by hand, `ReverseProxy` on an
- * in-process accept loop, origins (Deno.serve and raw TCP) that record what they receive,
- * and curl run the way a user runs it.
+ * in-process accept loop, and a raw TCP origin that records the requests it parses.
  */
 import { HealthRegistry } from "../../lib/balancer/health.ts";
 import { setupLogging } from "../../lib/log/setup.ts";
@@ -19,12 +18,9 @@ import type {
   ReverseUpstream,
   ReverseUpstreamServer,
 } from "../../lib/reverse/types.ts";
-import { curl, readToEnd, sha256, writeAll } from "../proxy/http_harness.ts";
-
-export { curl, readToEnd, sha256, writeAll };
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+import { acceptLoop } from "../_support/accept.ts";
+import { concat, decoder, encoder } from "../_support/bytes.ts";
+import { writeAll } from "../_support/io.ts";
 
 if (Deno.env.get("WMPROXY_TEST_LOG")) await setupLogging({ level: "debug" });
 
@@ -171,28 +167,17 @@ export function startReverse(
   health: HealthRegistry = new HealthRegistry(),
 ): TestReverse {
   const proxy = new ReverseProxy("test", options, health);
-  const listener = Deno.listen({ hostname, port: 0 });
-  const running = new Set<Promise<void>>();
-  let accepted = 0;
-  const loop = (async () => {
-    for await (const conn of listener) {
-      accepted++;
-      const p = proxy.handle(conn);
-      running.add(p);
-      p.finally(() => running.delete(p));
-    }
-  })().catch(() => {});
-  const { port } = listener.addr as Deno.NetAddr;
+  const loop = acceptLoop(Deno.listen({ hostname, port: 0 }), (conn) => proxy.handle(conn));
+  const { port } = loop;
   return {
     proxy,
     port,
     url: hostname.includes(":") ? `http://[${hostname}]:${port}` : `http://${hostname}:${port}`,
-    accepted: () => accepted,
+    accepted: loop.accepted,
     async close() {
-      listener.close();
-      await loop;
+      await loop.close();
       proxy.tracker.closeAll();
-      while (running.size > 0) await Promise.all(running);
+      await loop.settled();
       await proxy.close();
     },
   };
@@ -204,73 +189,6 @@ export function options(
   overrides: Partial<ReverseServer> = {},
 ): ReverseOptions {
   return { servers: [server([], locations, overrides)], tls: false };
-}
-
-/** What an origin saw of one request. */
-export interface Seen {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Headers;
-  /** The proxy-side port of the upstream connection. */
-  readonly remotePort: number;
-  readonly bodyLength: number;
-  readonly bodyHash: string;
-}
-
-/** A `Deno.serve` origin recording what it receives. */
-export interface TestOrigin {
-  readonly port: number;
-  readonly tag: string;
-  readonly seen: Seen[];
-  /** Upstream connections seen (distinct remote ports). */
-  connections(): number;
-  close(): Promise<void>;
-}
-
-/**
- * Starts `Deno.serve` on 127.0.0.1:`port` (0: any). It answers `respond`, by default
- * `TAG PATH` (text).
- */
-export function startOrigin(
-  tag: string,
-  respond?: (req: Request, seen: Seen) => Response | Promise<Response>,
-  port = 0,
-): TestOrigin {
-  const seen: Seen[] = [];
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port, signal: ac.signal, onListen() {} },
-    async (req, info) => {
-      let body: Uint8Array;
-      try {
-        body = new Uint8Array(await req.arrayBuffer());
-      } catch {
-        return new Response("incomplete body", { status: 400 });
-      }
-      const url = new URL(req.url);
-      const entry: Seen = {
-        method: req.method,
-        path: url.pathname + url.search,
-        headers: req.headers,
-        remotePort: (info.remoteAddr as Deno.NetAddr).port,
-        bodyLength: body.length,
-        bodyHash: body.length > 0 ? await sha256(body) : "",
-      };
-      seen.push(entry);
-      if (respond) return await respond(req, entry);
-      return new Response(`${tag} ${url.pathname}`);
-    },
-  );
-  return {
-    port: server.addr.port,
-    tag,
-    seen,
-    connections: () => new Set(seen.map((s) => s.remotePort)).size,
-    async close() {
-      ac.abort();
-      await server.finished;
-    },
-  };
 }
 
 /** One request a raw origin parsed (its head as text, its body bytes). */
@@ -310,11 +228,7 @@ export function startRawOrigin(
   handler: RawHandler,
   options: { continue100?: boolean; answerBeforeBody?: boolean } = {},
 ): RawOrigin {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const requests: RawRequest[] = [];
-  const open = new Set<Deno.TcpConn>();
-  const tasks = new Set<Promise<void>>();
-  let accepted = 0;
   let ended = 0;
   const serve = async (conn: Deno.TcpConn, index: number) => {
     const r = new RawReader(conn);
@@ -338,7 +252,7 @@ export function startRawOrigin(
           requests.push(req);
           const answer = await handler(req, conn);
           if (answer !== null) {
-            await writeAll(conn, typeof answer === "string" ? encoder.encode(answer) : answer);
+            await writeAll(conn, answer);
           }
           return;
         }
@@ -351,48 +265,22 @@ export function startRawOrigin(
         requests.push(req);
         const answer = await handler(req, conn);
         if (answer === null) return;
-        await writeAll(conn, typeof answer === "string" ? encoder.encode(answer) : answer);
+        await writeAll(conn, answer);
       }
     } catch {
       // the proxy went away
     } finally {
       ended++;
-      open.delete(conn);
-      try {
-        conn.close();
-      } catch {
-        // closed already
-      }
     }
   };
-  const loop = (async () => {
-    for await (const conn of listener) {
-      open.add(conn);
-      const t = serve(conn, accepted++);
-      tasks.add(t);
-      t.finally(() => tasks.delete(t));
-    }
-  })().catch(() => {});
+  const loop = acceptLoop(Deno.listen({ hostname: "127.0.0.1", port: 0 }), serve);
   return {
-    port: (listener.addr as Deno.NetAddr).port,
+    port: loop.port,
     requests,
-    accepted: () => accepted,
+    accepted: loop.accepted,
     ended: () => ended,
-    dropConnections() {
-      for (const c of open) {
-        try {
-          c.close();
-        } catch {
-          // closed already
-        }
-      }
-    },
-    async close() {
-      listener.close();
-      await loop;
-      this.dropConnections();
-      while (tasks.size > 0) await Promise.all(tasks);
-    },
+    dropConnections: loop.dropConnections,
+    close: () => loop.close(true),
   };
 }
 
@@ -469,14 +357,7 @@ export class RawReader {
       parts.push(await this.readExactly(size));
       await this.readExactly(2);
     }
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+    return concat(...parts);
   }
 
   /** Bytes buffered beyond what was read. */
@@ -496,41 +377,3 @@ export function textResponse(
     extra.map((h) => `${h}\r\n`).join("")
   }\r\n${body}`;
 }
-
-/** Sends raw bytes and reads until the proxy closes; returns the text. */
-export async function rawExchange(port: number, payload: Uint8Array | string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    const writing = writeAll(conn, payload).catch(() => {});
-    const answer = await readToEnd(conn);
-    await writing;
-    return decoder.decode(answer);
-  } finally {
-    try {
-      conn.close();
-    } catch {
-      // closed
-    }
-  }
-}
-
-/** curl's status code for a URL (`-o /dev/null -w %{http_code}`), plus extra args. */
-export async function status(url: string, ...args: string[]): Promise<number> {
-  const r = await curl(["-o", "/dev/null", "-w", "%{http_code}", ...args, url]);
-  return Number(r.stdout);
-}
-
-/** Waits until `check()` is true, polling on the event loop, up to `timeoutMs`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = "condition",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-export { decoder, encoder };

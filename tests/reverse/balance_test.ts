@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
+import { curl } from "../_support/curl.ts";
+import { startOrigin, type TestOrigin } from "../_support/origins.ts";
+import { eventually } from "../_support/wait.ts";
 import {
-  curl,
-  eventually,
   location,
   options,
   proxyTo,
-  startOrigin,
   startRawOrigin,
   startReverse,
-  type TestOrigin,
   textResponse,
   upstream,
   upstreamServer,

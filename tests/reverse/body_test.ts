@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { HttpReader } from "../../lib/http/reader.ts";
+import { decoder, encoder, sha256 } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { readToEnd, writeAll } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
 import {
-  curl,
-  decoder,
-  encoder,
   location,
   options,
   proxyTo,
   RawReader,
-  readToEnd,
-  sha256,
-  startOrigin,
   startRawOrigin,
   startReverse,
   upstream,
-  writeAll,
 } from "./_harness.ts";
 
 // Bodies through the proxy: chunked both ways, 100-continue, bodiless responses, big streams.

@@ -1,29 +1,21 @@
 import assert from "node:assert/strict";
+import { freePort } from "../_support/ports.ts";
 import { HealthRegistry } from "../../lib/balancer/health.ts";
+import { curl, status } from "../_support/curl.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { eventually } from "../_support/wait.ts";
 import {
-  curl,
-  eventually,
   location,
   options,
   proxyTo,
-  startOrigin,
   startRawOrigin,
   startReverse,
-  status,
   timeouts,
   upstream,
   upstreamServer,
 } from "./_harness.ts";
 
 // Failures: next-server retry on connect errors, passive and active health, 502/503/504.
-
-/** A port nothing listens on. */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
 
 Deno.test("ReverseProxy skips a killed server without a client error and takes it back after rise_times checks", async () => {
   const a = startOrigin("A");
@@ -56,7 +48,7 @@ Deno.test("ReverseProxy skips a killed server without a client error and takes i
     assert.equal(aState().up, false, "A is marked down");
     assert.equal(b.seen.filter((s) => s.path.startsWith("/down")).length, 10);
     // A comes back on the same port; active checks (not the 600 s fail_timeout) return it.
-    a2 = startOrigin("A2", undefined, aPort);
+    a2 = startOrigin("A2", undefined, { port: aPort });
     await eventually(() => aState().up, 5000, "A to be marked up again");
     const active = aState().active as { successes: number; checks: number };
     assert.ok(active.successes >= 2, `rose after ${active.successes} successful checks`);
@@ -73,7 +65,7 @@ Deno.test("ReverseProxy skips a killed server without a client error and takes i
 });
 
 Deno.test("ReverseProxy passive health alone brings a server back after fail_timeout", async () => {
-  const dead = closedPort();
+  const dead = freePort();
   const b = startOrigin("B");
   const health = new HealthRegistry();
   const up = upstream("p", [
@@ -100,7 +92,7 @@ Deno.test("ReverseProxy moves on to the next server when a connect fails or time
   const t = timeouts({ proxyConnect: 300 });
   const up = upstream("n", [
     upstreamServer(81, { hostname: "192.0.2.1" }), // TEST-NET-1: never answers
-    upstreamServer(closedPort()),
+    upstreamServer(freePort()),
     upstreamServer(b.port),
   ]);
   const p = startReverse(options([location("/", proxyTo(up), { timeouts: t })]));
@@ -116,7 +108,7 @@ Deno.test("ReverseProxy moves on to the next server when a connect fails or time
 
 Deno.test("ReverseProxy answers 502 when no server can be reached", async () => {
   const p = startReverse(options([
-    location("/", proxyTo(upstream("none", [closedPort(), closedPort()]))),
+    location("/", proxyTo(upstream("none", [freePort(), freePort()]))),
   ]));
   try {
     const r = await curl(["-i", `${p.url}/`]);
@@ -129,8 +121,8 @@ Deno.test("ReverseProxy answers 502 when no server can be reached", async () => 
 
 Deno.test("ReverseProxy answers 503 while every server is marked down", async () => {
   const up = upstream("down", [
-    upstreamServer(closedPort(), { fall_times: 1 }),
-    upstreamServer(closedPort(), { fall_times: 1 }),
+    upstreamServer(freePort(), { fall_times: 1 }),
+    upstreamServer(freePort(), { fall_times: 1 }),
   ]);
   const p = startReverse(options([location("/", proxyTo(up))]));
   try {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { curl } from "../_support/curl.ts";
+import { startOrigin } from "../_support/origins.ts";
 import {
-  curl,
   location,
   options,
   proxyTo,
   rules,
-  startOrigin,
   startRawOrigin,
   startReverse,
   textResponse,

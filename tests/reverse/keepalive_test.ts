@@ -1,20 +1,19 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { readToEnd, writeAll } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { eventually } from "../_support/wait.ts";
 import {
-  curl,
-  decoder,
-  eventually,
   location,
   options,
   proxyTo,
   RawReader,
-  readToEnd,
-  startOrigin,
   startRawOrigin,
   startReverse,
   textResponse,
   timeouts,
   upstream,
-  writeAll,
 } from "./_harness.ts";
 
 // Keep-alive on both sides: client connections, the upstream pool, stale pooled connections.

@@ -6,16 +6,10 @@ import {
   LimitZoneRegistry,
 } from "../../lib/reverse/limit_req.ts";
 import { reverseOptions } from "../../lib/server/reverse_options.ts";
-import {
-  curl,
-  location,
-  options,
-  proxyTo,
-  sha256,
-  startOrigin,
-  startReverse,
-  upstream,
-} from "./_harness.ts";
+import { sha256 } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { startOrigin } from "../_support/origins.ts";
+import { location, options, proxyTo, startReverse, upstream } from "./_harness.ts";
 
 // limit_req (503 past the burst, per key, recovery) and rate_limit (paced responses).
 

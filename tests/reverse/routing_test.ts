@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
+import { curl, status } from "../_support/curl.ts";
+import { rawExchange, readToEnd, writeAll } from "../_support/io.ts";
+import { startOrigin } from "../_support/origins.ts";
 import {
   cidr,
-  curl,
   location,
   options,
   proxyTo,
-  rawExchange,
-  readToEnd,
   server,
-  startOrigin,
   startReverse,
   staticBody,
-  status,
   upstream,
-  writeAll,
 } from "./_harness.ts";
 
 // Routing through a real listener, driven by curl: server by Host, location by path/method.

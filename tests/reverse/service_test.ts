@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { writeAll } from "../_support/io.ts";
+import { eventually } from "../_support/wait.ts";
 import {
-  curl,
-  decoder,
-  eventually,
   location,
   options,
   proxyTo,
@@ -12,7 +13,6 @@ import {
   staticBody,
   textResponse,
   upstream,
-  writeAll,
 } from "./_harness.ts";
 
 // ReverseProxy as a unit: update() semantics, upstream state across updates, the tracker.

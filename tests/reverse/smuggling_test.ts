@@ -1,16 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  decoder,
-  location,
-  options,
-  proxyTo,
-  rawExchange,
-  readToEnd,
-  startReverse,
-  timeouts,
-  upstream,
-  writeAll,
-} from "./_harness.ts";
+import { decoder } from "../_support/bytes.ts";
+import { rawExchange, readToEnd, writeAll } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { location, options, proxyTo, startReverse, timeouts, upstream } from "./_harness.ts";
 
 // Request smuggling and malformed heads: refused by the strict parser, never forwarded.
 
@@ -19,49 +11,20 @@ import {
  * small 200.
  */
 function startRecorder(answer = true) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let received = "";
-  const conns = new Set<Deno.Conn>();
-  const loop = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      (async () => {
-        const buf = new Uint8Array(65536);
-        try {
-          while (true) {
-            const n = await conn.read(buf);
-            if (n === null) break;
-            const text = decoder.decode(buf.subarray(0, n));
-            received += text;
-            if (answer && text.includes("\r\n\r\n")) {
-              await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            }
-          }
-        } catch {
-          // the proxy closed it
-        } finally {
-          // close() may have closed it already
-          if (conns.delete(conn)) conn.close();
-        }
-      })();
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    received: () => received,
-    async close() {
-      listener.close();
-      for (const c of conns) {
-        conns.delete(c);
-        try {
-          c.close();
-        } catch {
-          // closed
-        }
+  const server = startServer(async (conn) => {
+    const buf = new Uint8Array(65536);
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      const text = decoder.decode(buf.subarray(0, n));
+      received += text;
+      if (answer && text.includes("\r\n\r\n")) {
+        await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
       }
-      await loop;
-    },
-  };
+    }
+  });
+  return { port: server.port, received: () => received, close: () => server.close() };
 }
 
 const SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";

@@ -1,36 +1,11 @@
-import { runPython } from "../_support/python.ts";
 import assert from "node:assert/strict";
+import { curl, WS_UPGRADE_HEADERS } from "../_support/curl.ts";
+import { startOrigin, startWsEcho } from "../_support/origins.ts";
+import { makePki } from "../_support/pki.ts";
+import { runPython } from "../_support/python.ts";
+import { tempDir } from "../_support/temp.ts";
+import { location, options, proxyTo, rules, startReverse, upstream } from "./_harness.ts";
 import { ReverseProxy } from "../../lib/reverse/service.ts";
-import { makeCertificates } from "../ws/_peers.ts";
-import { tempDir } from "../e2e/_harness.ts";
-import {
-  curl,
-  location,
-  options,
-  proxyTo,
-  rules,
-  startOrigin,
-  startReverse,
-  upstream,
-} from "./_harness.ts";
-
-/** An origin that upgrades WebSocket requests and echoes, recording each request's path and headers. */
-function wsOrigin() {
-  const seen: { path: string; headers: Headers }[] = [];
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    (req) => {
-      const url = new URL(req.url);
-      seen.push({ path: url.pathname + url.search, headers: new Headers(req.headers) });
-      if (req.headers.get("upgrade") !== "websocket") return new Response("plain");
-      const { socket, response } = Deno.upgradeWebSocket(req);
-      socket.onmessage = (e) => socket.send(e.data);
-      return response;
-    },
-  );
-  return { port: server.addr.port, seen, close: () => (ac.abort(), server.finished) };
-}
 
 function echoOnce(url: string, text: string): Promise<string> {
   const ws = new WebSocket(url);
@@ -45,7 +20,7 @@ function echoOnce(url: string, text: string): Promise<string> {
 }
 
 Deno.test("is_ws passthrough forwards Upgrade, Connection, X-Forwarded-* and proxy rules", async () => {
-  const origin = wsOrigin();
+  const origin = startWsEcho();
   const up = upstream("ws", [origin.port]);
   const rev = startReverse(options([
     location("/ws", proxyTo(up), { websocket: true, headers: rules("proxy X-Via wmproxy") }),
@@ -79,18 +54,7 @@ Deno.test("is_ws passes a refusal (not 101) on as it is, and a broken head becom
     location("/no", proxyTo(upstream("no", [refusing.port])), { websocket: true }),
     location("/bad", proxyTo(upstream("bad", [garbage.addr.port])), { websocket: true }),
   ]));
-  const upgrade = [
-    "-H",
-    "Connection: Upgrade",
-    "-H",
-    "Upgrade: websocket",
-    "-H",
-    "Sec-WebSocket-Version: 13",
-    "-H",
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-    "-w",
-    "\n%{http_code}",
-  ];
+  const upgrade = [...WS_UPGRADE_HEADERS, "-w", "\n%{http_code}"];
   try {
     const no = await curl([...upgrade, `${rev.url}/no`]);
     assert.equal(no.stdout, "go away\n403");
@@ -106,8 +70,9 @@ Deno.test("is_ws passes a refusal (not 101) on as it is, and a broken head becom
 
 Deno.test("is_ws passthrough works on a TLS connection (python websockets over wss)", async () => {
   const dir = await tempDir();
-  const certs = await makeCertificates(dir.path, "localhost");
-  const origin = wsOrigin();
+  const pki = await makePki(dir.path, [["localhost"]]);
+  const leaf = pki.leaves.localhost;
+  const origin = startWsEcho();
   const proxy = new ReverseProxy("tls", {
     ...options([location("/", proxyTo(upstream("ws", [origin.port])), { websocket: true })]),
     tls: true,
@@ -115,8 +80,8 @@ Deno.test("is_ws passthrough works on a TLS connection (python websockets over w
   const listener = Deno.listenTls({
     hostname: "127.0.0.1",
     port: 0,
-    cert: await Deno.readTextFile(certs.cert),
-    key: await Deno.readTextFile(certs.key),
+    cert: leaf.cert,
+    key: leaf.key,
   });
   const handled: Promise<void>[] = [];
   const loop = (async () => {
@@ -139,7 +104,7 @@ asyncio.run(main())
       "-c",
       script,
       `wss://127.0.0.1:${listener.addr.port}/chat`,
-      certs.ca,
+      pki.caFile,
     ], {
       modules: ["websockets"],
     });

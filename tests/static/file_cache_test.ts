@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
+import { decoder } from "../_support/bytes.ts";
 import { FileCache } from "../../lib/static/file_cache.ts";
 import { StaticFiles } from "../../lib/static/files.ts";
-
-const decoder = new TextDecoder();
 
 async function body(files: StaticFiles, path: string): Promise<string> {
   const reply = await files.reply({ method: "GET", path, header: () => null });

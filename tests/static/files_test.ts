@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { curl, raw, serveTree, statusOf } from "./_fixture.ts";
+import { curlResponse as curl } from "../_support/curl.ts";
+import { rawExchange as raw, statusOf } from "../_support/io.ts";
+import { serveTree } from "./_fixture.ts";
 
 Deno.test("StaticFiles serves index.html for a directory and redirects the slashless form", async () => {
   const s = await serveTree({ "index.html": "<h1>home</h1>", "docs/index.htm": "docs" });

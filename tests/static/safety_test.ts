@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { safePath } from "../../lib/static/safe_path.ts";
-import { curl, raw, serveTree, statusOf } from "./_fixture.ts";
+import { curlResponse as curl } from "../_support/curl.ts";
+import { rawExchange as raw, statusOf } from "../_support/io.ts";
+import { serveTree } from "./_fixture.ts";
 
 const TRAVERSALS = [
   "/../secret.txt",

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { bridge, type BridgeResult } from "../../lib/ws/bridge.ts";
 import { openWebSocket } from "../../lib/ws/connect.ts";
-import { encoder, readExactly, writeAll } from "../e2e/_harness.ts";
+import { encoder } from "../_support/bytes.ts";
+import { readExactly, writeAll } from "../_support/io.ts";
 
 /** A WebSocket server whose sockets the test drives, and a TCP pair for the bridge's side. */
 async function setup() {

@@ -28,6 +28,30 @@ export function notModified(
   return false;
 }
 
+/**
+ * Whether a request's preconditions fail, for a 412 (RFC 9110 §13.1.1, §13.1.4, §13.2.2):
+ * `If-Match` needs a strong match (`*` matches any current file; ours are weak tags, so a
+ * listed tag never matches); without it, `If-Unmodified-Since` fails when the file changed
+ * after the date. An unparsable date is ignored.
+ */
+export function preconditionFailed(
+  validators: { readonly ifMatch: string | null; readonly ifUnmodifiedSince: string | null },
+  entry: { readonly etag: string; readonly mtimeMs: number },
+): boolean {
+  const { ifMatch, ifUnmodifiedSince } = validators;
+  if (ifMatch !== null) {
+    return !ifMatch.split(",").some((t) => {
+      const v = t.trim();
+      return v === "*" || (!v.startsWith("W/") && !entry.etag.startsWith("W/") && v === entry.etag);
+    });
+  }
+  if (ifUnmodifiedSince !== null && entry.mtimeMs > 0) {
+    const since = Date.parse(ifUnmodifiedSince);
+    return !Number.isNaN(since) && Math.floor(entry.mtimeMs / 1000) * 1000 > since;
+  }
+  return false;
+}
+
 function opaque(tag: string): string {
   return tag.startsWith("W/") ? tag.slice(2) : tag;
 }

@@ -1,4 +1,4 @@
-import { ifRangeHolds, notModified, parseRange } from "./conditional.ts";
+import { ifRangeHolds, notModified, parseRange, preconditionFailed } from "./conditional.ts";
 import { FileCache, type FileEntry } from "./file_cache.ts";
 import { fileStream } from "./file_body.ts";
 import { type ListingEntry, renderListing } from "./listing.ts";
@@ -107,7 +107,8 @@ export class StaticFiles {
         const h = req.headers;
         if (
           h.get("range") === null && h.get("if-none-match") === null &&
-          h.get("if-modified-since") === null
+          h.get("if-modified-since") === null && h.get("if-match") === null &&
+          h.get("if-unmodified-since") === null
         ) {
           return new Response(method === "HEAD" ? null : hot.bytes, { headers: hot.headers });
         }
@@ -290,6 +291,13 @@ export class StaticFiles {
     headers.push(["Content-Type", type], ["ETag", entry.etag], ["Accept-Ranges", "bytes"]);
     if (entry.lastModified !== "") headers.push(["Last-Modified", entry.lastModified]);
     this.#common(headers);
+    const preconditions = {
+      ifMatch: req.header("if-match"),
+      ifUnmodifiedSince: req.header("if-unmodified-since"),
+    };
+    if (preconditionFailed(preconditions, entry)) {
+      return text(req, 412, "412 Precondition Failed\n", this.#common([]));
+    }
     const validators = {
       ifNoneMatch: req.header("if-none-match"),
       ifModifiedSince: req.header("if-modified-since"),

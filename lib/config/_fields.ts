@@ -1,5 +1,6 @@
 import type { KeyPath } from "./locate.ts";
 import { CidrSet } from "../net/cidr.ts";
+import { TargetRules } from "../net/target_rules.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -84,4 +85,28 @@ export function wordList(v: unknown): string[] | undefined {
   if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
   if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
   return undefined;
+}
+
+/**
+ * A list of forward-proxy target rules (`CIDR[:PORT[-PORT]]`, `[v6/n]:PORT`, `*:PORT`), as
+ * a string of words or an array of strings; an invalid entry is an error at `path`.
+ */
+export function optTargetRules(c: Checker, t: Table, path: KeyPath): readonly string[] {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return [];
+  const expected = 'targets such as "10.0.0.0/8 127.0.0.1:8080 [::1]:80 *:25"';
+  const list = wordList(v);
+  if (list === undefined) {
+    return c.error(path, `${show(v)} is not a list of targets`, expected) ?? [];
+  }
+  const parsed = TargetRules.parse(list);
+  if ("invalid" in parsed) {
+    const which = parsed.invalid.map((x) => JSON.stringify(x)).join(", ");
+    return c.error(
+      path,
+      `${which} ${parsed.invalid.length === 1 ? "is" : "are"} not valid`,
+      expected,
+    ) ?? [];
+  }
+  return list;
 }

@@ -1,6 +1,6 @@
 import { isLoopback, parseAddress } from "../net/address.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optCidrList, optDuration, optString } from "./_fields.ts";
+import { optCidrList, optDuration, optString, optTargetRules } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type ProxyProtocol, type ProxySection } from "./schema.ts";
 
@@ -13,6 +13,8 @@ export const PROXY_KEYS: readonly string[] = [
   "password",
   "allow_ip",
   "deny_ip",
+  "target_allow",
+  "target_deny",
   "proxy_connect_timeout",
   "handshake_timeout",
   "timeout",
@@ -77,6 +79,8 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     password,
     allow_ip: optCidrList(c, raw, [...path, "allow_ip"]),
     deny_ip: optCidrList(c, raw, [...path, "deny_ip"]),
+    target_allow: optTargetRules(c, raw, [...path, "target_allow"]),
+    target_deny: optTargetRules(c, raw, [...path, "target_deny"]),
     proxy_connect_timeout: optDuration(c, raw, [...path, "proxy_connect_timeout"]) ??
       DEFAULTS.proxy_connect_timeout,
     handshake_timeout: optDuration(c, raw, [...path, "handshake_timeout"]) ??

@@ -146,6 +146,14 @@ export interface ProxySection {
   readonly allow_ip: readonly string[];
   /** CIDR blocks of clients refused. */
   readonly deny_ip: readonly string[];
+  /**
+   * Targets (resolved address and port: `CIDR`, `CIDR:PORT`, `CIDR:LOW-HIGH`, `[v6/n]:PORT`,
+   * `*:PORT`) the proxy may reach even where the defaults refuse them (this process, and off
+   * loopback, loopback, link-local and unspecified addresses). @default []
+   */
+  readonly target_allow: readonly string[];
+  /** Targets the proxy never reaches, in the same form; checked first. @default [] */
+  readonly target_deny: readonly string[];
   /** Seconds to connect to a target. @default 10 */
   readonly proxy_connect_timeout: number;
   /** Seconds a client has to send a complete request head or SOCKS5 handshake. @default 10 */

@@ -62,7 +62,12 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
         ctx.bodyRead = true;
       }
     }
-    const result = await exchange(ctx, up, request, { bodySent, mayRetry: !fresh });
+    const result = await exchange(ctx, {
+      upstream: up,
+      bytes: request,
+      bodySent,
+      mayRetry: !fresh,
+    });
     if (result !== RETRY) return result;
     if (debugEnabled()) {
       logger.debug("conn {id} {peer}: {upstream} closed a kept-alive connection; resending", {

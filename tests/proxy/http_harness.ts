@@ -3,7 +3,7 @@
  * servers, curl run the way a user runs it, raw sockets for malformed input, and a throwaway
  * certificate authority for https targets.
  */
-import { handleHttpProxy } from "../../lib/proxy/http.ts";
+import { handleHttpProxy } from "../../lib/proxy/http/server.ts";
 import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
 import { setupLogging } from "../../lib/log/setup.ts";
 

@@ -1,15 +1,15 @@
-import { debugEnabled } from "../log/level.ts";
-import { HttpError } from "../http/errors.ts";
-import { noDelay } from "../http/no_delay.ts";
-import type { RequestHead } from "../http/request_head.ts";
-import { parseAuthorityTarget, type TargetAddress } from "../http/target.ts";
-import { writeAll } from "../net/write.ts";
-import { ConnectError, connectTcp } from "../net/connect.ts";
-import { relay, safeClose } from "../net/relay.ts";
-import { reject } from "./_http_answer.ts";
-import { errorText } from "../log/logger.ts";
-import { logDone, logFailure, logger } from "./_http_log.ts";
-import type { HttpSession } from "./_http_session.ts";
+import { debugEnabled } from "../../log/level.ts";
+import { HttpError } from "../../http/errors.ts";
+import { noDelay } from "../../http/no_delay.ts";
+import type { RequestHead } from "../../http/request_head.ts";
+import { parseAuthorityTarget, type TargetAddress } from "../../http/target.ts";
+import { writeAll } from "../../net/write.ts";
+import { ConnectError, connectTcp } from "../../net/connect.ts";
+import { relay, safeClose } from "../../net/relay.ts";
+import { reject } from "./_answer.ts";
+import { errorText } from "../../log/logger.ts";
+import { logDone, logFailure, logger } from "./_log.ts";
+import type { HttpSession } from "./_session.ts";
 
 const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
 

@@ -1,9 +1,9 @@
-import { wantsKeepAlive } from "../http/connection.ts";
-import { errorResponse } from "../http/error_response.ts";
-import { lingerClose as lingerConn } from "../http/linger.ts";
-import type { RequestHead } from "../http/request_head.ts";
-import { writeAll } from "../net/write.ts";
-import type { HttpSession } from "./_http_session.ts";
+import { wantsKeepAlive } from "../../http/connection.ts";
+import { errorResponse } from "../../http/error_response.ts";
+import { lingerClose as lingerConn } from "../../http/linger.ts";
+import type { RequestHead } from "../../http/request_head.ts";
+import { writeAll } from "../../net/write.ts";
+import type { HttpSession } from "./_session.ts";
 
 /** Options for {@link reject}. */
 export interface RejectOptions {

@@ -1,5 +1,5 @@
 import { ConnectError } from "../../net/connect.ts";
-import { logger } from "../_log.ts";
+import { logger } from "../logger.ts";
 import type { ReverseUpstreamServer } from "../types.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
 import type { RequestContext } from "./context.ts";

@@ -1,7 +1,7 @@
 import { HttpError } from "../../http/errors.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { debugEnabled } from "../../log/level.ts";
-import { logger } from "../_log.ts";
+import { logger } from "../logger.ts";
 import { UpstreamConn } from "../upstream_conn.ts";
 import { type ConnectState, openUpstream } from "./_connect.ts";
 import { exchange, RETRY } from "./_exchange.ts";

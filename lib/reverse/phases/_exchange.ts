@@ -3,7 +3,6 @@ import type { ExchangeHooks, ResponseInfo } from "../../http/exchange/hooks.ts";
 import { HttpError } from "../../http/errors.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { PacedSink } from "../../net/paced_sink.ts";
-import type { ByteSink } from "../../net/write.ts";
 import { debugEnabled } from "../../log/level.ts";
 import { errorText } from "../../log/logger.ts";
 import { WAIT_NONE, WAIT_STALL } from "../client_conn.ts";

@@ -12,7 +12,7 @@ import { copyBody } from "../body_copy.ts";
 import { type BodyLength, NO_BODY, responseBodyLength } from "../body_length.ts";
 import { endToEndHeaders, wantsKeepAlive } from "../connection.ts";
 import { errorResponse } from "../error_response.ts";
-import { HttpError } from "../errors.ts";
+import { errorStatus, HttpError } from "../errors.ts";
 import { parseResponseHead, type ResponseHead } from "../response_head.ts";
 import { serializeResponseHead } from "../serialize.ts";
 import { safeClose } from "../../net/relay.ts";
@@ -240,7 +240,7 @@ async function relayResponse<X extends ExchangeContext, U extends ExchangeUpstre
     start = hooks.responseStart(x, t, whole && n > 0 ? reader.view().subarray(0, n) : null);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
-    return await failBeforeResponse(t, e.status, e.message);
+    return await failBeforeResponse(t, errorStatus(e), e.message);
   }
   const sink = hooks.responding(x);
   try {
@@ -291,7 +291,7 @@ async function failBeforeResponse<X extends ExchangeContext, U extends ExchangeU
   const { hooks, x, up, body } = t;
   const fault = body.error instanceof HttpError ? body.error : null;
   if (fault !== null) {
-    status = fault.status;
+    status = errorStatus(fault);
     message = fault.message;
   }
   if (!body.done) {

@@ -9,7 +9,7 @@ import { serializeRequestHead, serializeResponseHead, withBody } from "../../htt
 import type { TargetAddress } from "../../http/target.ts";
 import { ConnectError } from "../../net/connect.ts";
 import { errorText } from "../../log/logger.ts";
-import { reject } from "./_answer.ts";
+import { reject, rejectError } from "./_answer.ts";
 import { logDone, logFailure, logger } from "./_log.ts";
 import type { HttpSession } from "./_session.ts";
 import type { Upstream } from "./_upstream.ts";
@@ -96,10 +96,7 @@ export async function forwardRequest(
       });
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
-      const status = e.kind === "timeout" ? 504 : 502;
-      logFailure(s, head, e.message);
-      logDone(s, head, status);
-      return await reject(s, head, { status, message: e.message });
+      return await rejectError(s, head, e);
     }
     if (bytes === null) {
       bytes = requestHead;

@@ -10,7 +10,7 @@ import { ipAllowed } from "../../net/cidr.ts";
 import { safeClose } from "../../net/relay.ts";
 import { handleConnect } from "./_connect.ts";
 import type { ProxyConnContext, ProxyHandler } from "../types.ts";
-import { reject } from "./_answer.ts";
+import { reject, rejectError } from "./_answer.ts";
 import { forwardRequest } from "./_exchange.ts";
 import { logDone, logFailure, logger } from "./_log.ts";
 import type { HttpSession } from "./_session.ts";
@@ -126,8 +126,7 @@ async function serveRequest(s: HttpSession, head: RequestHead): Promise<boolean>
     target = parseAbsoluteTarget(head.target);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
-    logFailure(s, head, e.message);
-    return await refuse(e.status, e.message);
+    return await rejectError(s, head, e);
   }
   if (target.scheme !== "http") {
     const message = `only http:// targets are proxied, not ${target.scheme}://`;

@@ -16,7 +16,7 @@
 
 export { loadConfigFile, loadConfigText } from "./lib/config/load.ts";
 export { validate, type Validated, type ValidateOptions } from "./lib/config/validate.ts";
-export type { Table } from "./lib/config/_checker.ts";
+export type { Table } from "./lib/config/validate.ts";
 export { ConfigError, ConfigErrors } from "./lib/config/errors.ts";
 export {
   type BindMode,

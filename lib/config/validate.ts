@@ -19,6 +19,9 @@ import {
   type UpstreamServer,
 } from "./schema.ts";
 
+/** A TOML table as parsed, before validation. */
+export type { Table };
+
 /** What the command line overrides in a config. */
 export interface ValidateOptions {
   /** The file the config came from, for messages. */

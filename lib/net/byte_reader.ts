@@ -56,10 +56,7 @@ export class ByteReader {
   async readExact(n: number): Promise<Uint8Array> {
     while (this.buffered < n) {
       if (!(await this.fill())) {
-        throw new ProtocolError(
-          this.#protocol,
-          `connection closed after ${this.buffered} of ${n} bytes`,
-        );
+        throw this.#error(`connection closed after ${this.buffered} of ${n} bytes`);
       }
     }
     const out = this.#buf.slice(this.#start, this.#start + n);
@@ -70,7 +67,7 @@ export class ByteReader {
   /** The next byte; throws {@link ProtocolError} if the stream ends first. */
   async readByte(): Promise<number> {
     while (this.buffered < 1) {
-      if (!(await this.fill())) throw new ProtocolError(this.#protocol, "connection closed");
+      if (!(await this.fill())) throw this.#error("connection closed");
     }
     return this.#buf[this.#start++];
   }
@@ -95,12 +92,17 @@ export class ByteReader {
         return out;
       }
       searched = Math.max(0, this.buffered - delimiter.length + 1);
-      if (this.buffered >= max) throw new ProtocolError(this.#protocol, tooLarge);
+      if (this.buffered >= max) throw this.#error(tooLarge);
       if (!(await this.fill())) {
         if (this.buffered === 0) return null;
-        throw new ProtocolError(this.#protocol, "connection closed in the middle of a head");
+        throw this.#error("connection closed in the middle of a head");
       }
     }
+  }
+
+  /** The stream broke the protocol: `protocol: problem`. */
+  #error(problem: string): ProtocolError {
+    return new ProtocolError(this.#protocol, `${this.#protocol}: ${problem}`);
   }
 
   /** Takes every buffered byte out (e.g. to forward before a tunnel starts). */

@@ -13,6 +13,8 @@ export class UpstreamConn {
   readonly conn: Deno.Conn;
   /** The server it goes to. */
   readonly server: ReverseUpstreamServer;
+  /** The server's `host:port`, for messages. */
+  readonly address: string;
   /** Requests sent on it before the current one (more than 0: reused from the pool). */
   requests = 0;
   /** Serving a request for a client (between `takeIdle`/`connect` and `release` of its group). */
@@ -26,6 +28,7 @@ export class UpstreamConn {
   constructor(conn: Deno.Conn, server: ReverseUpstreamServer) {
     this.conn = conn;
     this.server = server;
+    this.address = server.addr;
     this.#reader = new HttpReader({ read: fastReader(conn) });
     noDelay(conn);
   }

@@ -1,7 +1,7 @@
 import type { ListenerSpec, ProxyListenerSpec } from "../config/listeners.ts";
 import type { ProxySection } from "../config/schema.ts";
 import { CidrSet } from "../net/cidr.ts";
-import { handleHttpProxy } from "../proxy/http.ts";
+import { handleHttpProxy } from "../proxy/http/server.ts";
 import { ForwardProxy } from "../proxy/service.ts";
 import { handleSocks5 } from "../proxy/socks5/server.ts";
 import type { ForwardProxyOptions } from "../proxy/types.ts";

@@ -2,7 +2,7 @@
  * The HTTP proxy handler on a real listener in this process, the way the proxy listener runs
  * it, and a check that it still serves.
  */
-import { handleHttpProxy } from "../../lib/proxy/http.ts";
+import { handleHttpProxy } from "../../lib/proxy/http/server.ts";
 import type { ForwardProxyOptions } from "../../lib/proxy/types.ts";
 import { setupLogging } from "../../lib/log/setup.ts";
 import { acceptLoop } from "../_support/accept.ts";

@@ -69,7 +69,7 @@ export class Socks5Error extends ProtocolError {
    * @param reply the reply code to answer with, if any
    */
   constructor(problem: string, reply: Socks5ReplyCode | null = null) {
-    super("socks5", problem);
+    super("socks5", `socks5: ${problem}`);
     this.name = "Socks5Error";
     this.reply = reply;
   }

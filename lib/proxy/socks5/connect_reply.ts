@@ -1,5 +1,6 @@
 import { ConnectError } from "../../net/connect.ts";
-import { Socks5Reply, type Socks5ReplyCode } from "./codec.ts";
+import { ProtocolError } from "../../net/protocol_error.ts";
+import { Socks5Error, Socks5Reply, type Socks5ReplyCode } from "./codec.ts";
 
 /** The reply a failed connect earns, and a short reason for the log. */
 export interface ConnectFailure {
@@ -30,6 +31,17 @@ export function connectFailure(error: unknown): ConnectFailure {
     return causeFailure(error.cause);
   }
   return causeFailure(error);
+}
+
+/**
+ * The one place a failure becomes a SOCKS5 reply code: a malformed request its own code (null
+ * when SOCKS5 has none: the connection just closes), any other protocol error null, a failed
+ * connect the code {@link connectFailure} finds.
+ */
+export function replyFor(error: unknown): Socks5ReplyCode | null {
+  if (error instanceof Socks5Error) return error.reply;
+  if (error instanceof ProtocolError) return null;
+  return connectFailure(error).reply;
 }
 
 function causeFailure(cause: unknown): ConnectFailure {

@@ -18,12 +18,11 @@ import {
   readRequest,
   readUserPass,
   Socks5Command,
-  Socks5Error,
   Socks5Method,
   Socks5Reply,
   type Socks5Request,
 } from "./codec.ts";
-import { connectFailure } from "./connect_reply.ts";
+import { connectFailure, replyFor } from "./connect_reply.ts";
 import { serveUdpAssociate } from "./udp_relay.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
 
@@ -220,7 +219,8 @@ async function failed(
     });
   } else if (e instanceof ProtocolError) {
     logger.warn("conn {id} {peer}: {error}", { ...fields, error: e.message });
-    if (e instanceof Socks5Error && e.reply !== null) await sendFinal(conn, encodeReply(e.reply));
+    const reply = replyFor(e);
+    if (reply !== null) await sendFinal(conn, encodeReply(reply));
   } else if (CONNECTION_ERRORS.some((kind) => e instanceof kind)) {
     logger.warn("conn {id} {peer}: {stage}: connection lost: {error}", {
       ...fields,

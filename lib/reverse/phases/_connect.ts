@@ -1,5 +1,6 @@
+import { errorStatus } from "../../http/errors.ts";
 import { ConnectError } from "../../net/connect.ts";
-import { logger } from "../_log.ts";
+import { logger } from "../logger.ts";
 import type { ReverseUpstreamServer } from "../types.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
 import type { RequestContext } from "./context.ts";
@@ -40,7 +41,7 @@ export async function openUpstream(
       if (e === undefined) {
         return { status: 503, error: `every server of upstream "${group.upstream.name}" is down` };
       }
-      return { status: e.kind === "timeout" ? 504 : 502, error: e.message };
+      return { status: errorStatus(e) as 502 | 504, error: e.message };
     }
     ctx.upstreamAddr = server.addr;
     const idle = options.reuse ? group.takeIdle(server) : undefined;

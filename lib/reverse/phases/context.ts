@@ -1,6 +1,6 @@
 import type { RequestHead } from "../../http/request_head.ts";
-import type { ClientConn } from "../_client.ts";
-import type { CompiledLocation, CompiledServer, Generation } from "../_generation.ts";
+import type { ClientConn } from "../client_conn.ts";
+import type { CompiledLocation, CompiledServer, Generation } from "../generation.ts";
 import { type RequestFacts, requestVariable } from "../../http/variables.ts";
 import type { AccessSource } from "../access_log.ts";
 

@@ -1,7 +1,7 @@
 import { HttpError } from "../../http/errors.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { debugEnabled } from "../../log/level.ts";
-import { logger } from "../_log.ts";
+import { logger } from "../logger.ts";
 import { UpstreamConn } from "../upstream_conn.ts";
 import { type ConnectState, openUpstream } from "./_connect.ts";
 import { exchange, RETRY } from "./_exchange.ts";
@@ -62,7 +62,12 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
         ctx.bodyRead = true;
       }
     }
-    const result = await exchange(ctx, up, request, { bodySent, mayRetry: !fresh });
+    const result = await exchange(ctx, {
+      upstream: up,
+      bytes: request,
+      bodySent,
+      mayRetry: !fresh,
+    });
     if (result !== RETRY) return result;
     if (debugEnabled()) {
       logger.debug("conn {id} {peer}: {upstream} closed a kept-alive connection; resending", {

@@ -1,5 +1,5 @@
 import { debugEnabled } from "../../log/level.ts";
-import { logger } from "../_log.ts";
+import { logger } from "../logger.ts";
 import { errorLine } from "../access_log.ts";
 import type { RequestContext } from "./context.ts";
 

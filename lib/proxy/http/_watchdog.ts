@@ -1,4 +1,4 @@
-import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
+import { startTimer, stopTimer, type Timer } from "../../net/timer.ts";
 
 /** Why a {@link Watchdog} fired. */
 export type WatchKind = "head" | "idle" | "stall";

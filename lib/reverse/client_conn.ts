@@ -6,9 +6,9 @@ import type { CidrSet } from "../net/cidr.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
 import type { DeadlineSweeper, Timed } from "./_deadlines.ts";
-import type { Generation } from "./_generation.ts";
+import type { Generation } from "./generation.ts";
 import type { ConnTracker } from "../net/conn_tracker.ts";
-import { logger } from "./_log.ts";
+import { logger } from "./logger.ts";
 import type { UpstreamConn } from "./upstream_conn.ts";
 
 /** No deadline. */

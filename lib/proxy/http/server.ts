@@ -1,21 +1,21 @@
-import { credentialsMatch, parseBasic } from "./auth.ts";
-import { errorResponse } from "../http/error_response.ts";
-import { HttpError } from "../http/errors.ts";
-import { noDelay } from "../http/no_delay.ts";
-import { HttpReader } from "../http/reader.ts";
-import { parseRequestHead, type RequestHead } from "../http/request_head.ts";
-import { parseAbsoluteTarget } from "../http/target.ts";
-import { formatAddress } from "../net/address.ts";
-import { ipAllowed } from "../net/cidr.ts";
-import { safeClose } from "../net/relay.ts";
-import { handleConnect } from "./connect.ts";
-import type { ProxyConnContext, ProxyHandler } from "./types.ts";
-import { reject } from "./_http_answer.ts";
-import { forwardRequest } from "./_http_exchange.ts";
-import { logDone, logFailure, logger } from "./_http_log.ts";
-import type { HttpSession } from "./_http_session.ts";
-import { UpstreamSlot } from "./_http_upstream.ts";
-import { Watchdog, type WatchKind } from "./_http_watchdog.ts";
+import { credentialsMatch, parseBasic } from "../auth.ts";
+import { errorResponse } from "../../http/error_response.ts";
+import { HttpError } from "../../http/errors.ts";
+import { noDelay } from "../../http/no_delay.ts";
+import { HttpReader } from "../../http/reader.ts";
+import { parseRequestHead, type RequestHead } from "../../http/request_head.ts";
+import { parseAbsoluteTarget } from "../../http/target.ts";
+import { formatAddress } from "../../net/address.ts";
+import { ipAllowed } from "../../net/cidr.ts";
+import { safeClose } from "../../net/relay.ts";
+import { handleConnect } from "./_connect.ts";
+import type { ProxyConnContext, ProxyHandler } from "../types.ts";
+import { reject, rejectError } from "./_answer.ts";
+import { forwardRequest } from "./_exchange.ts";
+import { logDone, logFailure, logger } from "./_log.ts";
+import type { HttpSession } from "./_session.ts";
+import { UpstreamSlot } from "./_upstream.ts";
+import { Watchdog, type WatchKind } from "./_watchdog.ts";
 
 const PROXY_AUTHENTICATE = [["Proxy-Authenticate", 'Basic realm="wmproxy"']] as const;
 
@@ -126,8 +126,7 @@ async function serveRequest(s: HttpSession, head: RequestHead): Promise<boolean>
     target = parseAbsoluteTarget(head.target);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
-    logFailure(s, head, e.message);
-    return await refuse(e.status, e.message);
+    return await rejectError(s, head, e);
   }
   if (target.scheme !== "http") {
     const message = `only http:// targets are proxied, not ${target.scheme}://`;

@@ -1,15 +1,15 @@
-import { debugEnabled } from "../log/level.ts";
-import { HttpError } from "../http/errors.ts";
-import { noDelay } from "../http/no_delay.ts";
-import type { RequestHead } from "../http/request_head.ts";
-import { parseAuthorityTarget, type TargetAddress } from "../http/target.ts";
-import { writeAll } from "../net/write.ts";
-import { ConnectError, connectTcp } from "../net/connect.ts";
-import { relay, safeClose } from "../net/relay.ts";
-import { reject } from "./_http_answer.ts";
-import { errorText } from "../log/logger.ts";
-import { logDone, logFailure, logger } from "./_http_log.ts";
-import type { HttpSession } from "./_http_session.ts";
+import { debugEnabled } from "../../log/level.ts";
+import { HttpError } from "../../http/errors.ts";
+import { noDelay } from "../../http/no_delay.ts";
+import type { RequestHead } from "../../http/request_head.ts";
+import { parseAuthorityTarget, type TargetAddress } from "../../http/target.ts";
+import { writeAll } from "../../net/write.ts";
+import { ConnectError, connectTcp } from "../../net/connect.ts";
+import { relay, safeClose } from "../../net/relay.ts";
+import { rejectError } from "./_answer.ts";
+import { errorText } from "../../log/logger.ts";
+import { logDone, logger } from "./_log.ts";
+import type { HttpSession } from "./_session.ts";
 
 const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Established\r\n\r\n");
 
@@ -27,9 +27,7 @@ export async function handleConnect(s: HttpSession, head: RequestHead): Promise<
     target = parseAuthorityTarget(head.target);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;
-    logFailure(s, head, e.message);
-    logDone(s, head, e.status);
-    return await reject(s, head, { status: e.status, message: e.message });
+    return await rejectError(s, head, e);
   }
   // An earlier plain request may have left an upstream open; a tunnel replaces it.
   s.upstream.close();
@@ -38,10 +36,7 @@ export async function handleConnect(s: HttpSession, head: RequestHead): Promise<
     upstream = await connectTcp(target.hostname, target.port, { timeout: options.connectTimeout });
   } catch (e) {
     if (!(e instanceof ConnectError)) throw e;
-    const status = e.kind === "timeout" ? 504 : 502;
-    logFailure(s, head, e.message);
-    logDone(s, head, status);
-    return await reject(s, head, { status, message: e.message });
+    return await rejectError(s, head, e);
   }
   noDelay(upstream);
   s.ctx.track(upstream);

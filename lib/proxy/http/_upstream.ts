@@ -1,18 +1,29 @@
-import { noDelay } from "../http/no_delay.ts";
-import { HttpReader } from "../http/reader.ts";
-import { formatAddress } from "../net/address.ts";
-import { connectTcp } from "../net/connect.ts";
-import { safeClose } from "../net/relay.ts";
-import type { ProxyConnContext } from "./types.ts";
+import { noDelay } from "../../http/no_delay.ts";
+import { HttpReader } from "../../http/reader.ts";
+import { formatAddress } from "../../net/address.ts";
+import { connectTcp } from "../../net/connect.ts";
+import { safeClose } from "../../net/relay.ts";
+import type { ProxyConnContext } from "../types.ts";
 
 /** An open upstream connection with its reader. */
-export interface Upstream {
+export class Upstream {
   readonly conn: Deno.TcpConn;
   readonly reader: HttpReader;
   /** `host:port` it goes to. */
   readonly address: string;
   /** Whether it served an earlier request (and so may have been closed by the server since). */
-  readonly reused: boolean;
+  reused = false;
+
+  constructor(conn: Deno.TcpConn, address: string) {
+    this.conn = conn;
+    this.reader = new HttpReader(conn);
+    this.address = address;
+  }
+
+  /** Closes the socket only, so pending reads and writes end; the slot's `close` follows. */
+  abort(): void {
+    safeClose(this.conn);
+  }
 }
 
 /**
@@ -21,7 +32,7 @@ export interface Upstream {
  */
 export class UpstreamSlot {
   readonly #ctx: ProxyConnContext;
-  #current: { conn: Deno.TcpConn; reader: HttpReader; address: string } | null = null;
+  #current: Upstream | null = null;
 
   /** @param ctx the client connection's context, for `track`/`untrack` */
   constructor(ctx: ProxyConnContext) {
@@ -40,19 +51,19 @@ export class UpstreamSlot {
     const cur = this.#current;
     // Bytes waiting before a request was sent mean the server broke framing: don't reuse.
     if (cur && cur.address === address && !options.fresh && cur.reader.buffered === 0) {
-      return { ...cur, reused: true };
+      cur.reused = true;
+      return cur;
     }
     this.close();
     const conn = await connectTcp(target.hostname, target.port, { timeout: options.timeout });
     noDelay(conn);
     this.#ctx.track(conn);
-    this.#current = { conn, reader: new HttpReader(conn), address };
-    return { ...this.#current, reused: false };
+    return this.#current = new Upstream(conn, address);
   }
 
   /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */
   abort(): void {
-    if (this.#current) safeClose(this.#current.conn);
+    this.#current?.abort();
   }
 
   /** Closes the connection, unregisters it and returns its buffer. */

@@ -1,7 +1,7 @@
-import type { HttpReader } from "../http/reader.ts";
-import type { UpstreamSlot } from "./_http_upstream.ts";
-import type { Watchdog } from "./_http_watchdog.ts";
-import type { ProxyConnContext } from "./types.ts";
+import type { HttpReader } from "../../http/reader.ts";
+import type { UpstreamSlot } from "./_upstream.ts";
+import type { Watchdog } from "./_watchdog.ts";
+import type { ProxyConnContext } from "../types.ts";
 
 /** The state of one client connection of the HTTP proxy, passed through its phases. */
 export interface HttpSession {

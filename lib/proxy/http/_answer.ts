@@ -1,9 +1,12 @@
-import { wantsKeepAlive } from "../http/connection.ts";
-import { errorResponse } from "../http/error_response.ts";
-import { lingerClose as lingerConn } from "../http/linger.ts";
-import type { RequestHead } from "../http/request_head.ts";
-import { writeAll } from "../net/write.ts";
-import type { HttpSession } from "./_http_session.ts";
+import { wantsKeepAlive } from "../../http/connection.ts";
+import { errorResponse } from "../../http/error_response.ts";
+import { errorStatus, type HttpError } from "../../http/errors.ts";
+import type { ConnectError } from "../../net/connect.ts";
+import { logDone, logFailure } from "./_log.ts";
+import { lingerClose as lingerConn } from "../../http/linger.ts";
+import type { RequestHead } from "../../http/request_head.ts";
+import { writeAll } from "../../net/write.ts";
+import type { HttpSession } from "./_session.ts";
 
 /** Options for {@link reject}. */
 export interface RejectOptions {
@@ -50,4 +53,19 @@ export async function reject(
 export async function lingerClose(s: HttpSession): Promise<void> {
   s.watchdog.clear();
   await lingerConn(s.client, s.reader);
+}
+
+/**
+ * Answers a request that failed before anything was forwarded (a bad target, a failed
+ * connect) with the status {@link errorStatus} gives, after its warning and debug lines.
+ */
+export function rejectError(
+  s: HttpSession,
+  head: RequestHead,
+  e: HttpError | ConnectError,
+): Promise<boolean> {
+  const status = errorStatus(e);
+  logFailure(s, head, e.message);
+  logDone(s, head, status);
+  return reject(s, head, { status, message: e.message });
 }

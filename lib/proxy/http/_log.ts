@@ -1,7 +1,7 @@
-import type { RequestHead } from "../http/request_head.ts";
-import { debugEnabled } from "../log/level.ts";
-import { log } from "../log/logger.ts";
-import type { HttpSession } from "./_http_session.ts";
+import type { RequestHead } from "../../http/request_head.ts";
+import { debugEnabled } from "../../log/level.ts";
+import { log } from "../../log/logger.ts";
+import type { HttpSession } from "./_session.ts";
 
 /** The forward proxy's logger (`wmproxy.proxy`). */
 export const logger = log("proxy");

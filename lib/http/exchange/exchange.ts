@@ -1,0 +1,334 @@
+/**
+ * One HTTP/1.1 exchange with an upstream, shared by the forward and the reverse proxy (as
+ * Pingora's `proxy_h1` serves every `ProxyHttp`): send the request, stream the rest of its
+ * body while awaiting the response, pass 1xx answers on, relay the final response, and
+ * decide whether either connection can be reused. What differs between the proxies comes
+ * from {@link ExchangeHooks}: logging, retry policy, health, stall watches, how the response
+ * head is made, where its bytes go, how an error is answered and how a connection is handed
+ * back.
+ * @module
+ */
+import { copyBody } from "../body_copy.ts";
+import { type BodyLength, NO_BODY, responseBodyLength } from "../body_length.ts";
+import { endToEndHeaders, wantsKeepAlive } from "../connection.ts";
+import { errorResponse } from "../error_response.ts";
+import { errorStatus, HttpError } from "../errors.ts";
+import { parseResponseHead, type ResponseHead } from "../response_head.ts";
+import { serializeResponseHead } from "../serialize.ts";
+import { safeClose } from "../../net/relay.ts";
+import { writeAll } from "../../net/write.ts";
+import { BODY_SENT, BodyTask, startBody } from "./_body_task.ts";
+import type { ExchangeContext, ExchangeHooks, ExchangeUpstream, ResponseInfo } from "./hooks.ts";
+
+/** {@link ExchangeEngine.run}: the reused connection was stale; send the request again, fresh. */
+export const RETRY: unique symbol = Symbol("retry");
+
+/** One request to send with {@link ExchangeEngine.run}. */
+export interface ExchangeRequest<U> {
+  /** The connection to send it on. */
+  readonly upstream: U;
+  /** The request head, with the whole body behind it when `bodySent`. */
+  readonly bytes: Uint8Array;
+  /** The whole body (if any) is in `bytes`, so nothing is read from the client. */
+  readonly bodySent: boolean;
+  /** A stale reused connection may be answered with {@link RETRY} (the retry policy agreeing). */
+  readonly mayRetry: boolean;
+}
+
+/** A body copy that never started: the request head could not be sent. */
+const NOT_STARTED: BodyTask = Object.freeze(new BodyTask(false)) as BodyTask;
+/** {@link readFinalHead}: the upstream answered 101 to a request that asked for no upgrade. */
+const SWITCHED: unique symbol = Symbol("switched");
+const EMPTY = new Uint8Array(0);
+
+/** The state of one exchange; also what the hooks see of the response. */
+class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements ResponseInfo {
+  readonly hooks: ExchangeHooks<X, U>;
+  readonly x: X;
+  readonly up: U;
+  body: BodyTask = BODY_SENT;
+  canRetry = false;
+  released = false;
+  response!: ResponseHead;
+  raw: Uint8Array = EMPTY;
+  length: BodyLength = NO_BODY;
+  keep = false;
+  upstreamKeep = false;
+  dechunk = false;
+
+  constructor(hooks: ExchangeHooks<X, U>, x: X, up: U) {
+    this.hooks = hooks;
+    this.x = x;
+    this.up = up;
+  }
+}
+
+/** One proxy's way of running exchanges: its hooks, built once and shared by its requests. */
+export class ExchangeEngine<X extends ExchangeContext, U extends ExchangeUpstream> {
+  readonly #hooks: ExchangeHooks<X, U>;
+
+  /** @param hooks what this proxy does differently */
+  constructor(hooks: ExchangeHooks<X, U>) {
+    this.#hooks = hooks;
+  }
+
+  /**
+   * Sends `request` on its upstream connection, streams the rest of the body (unless
+   * `bodySent`) while awaiting the response, passes 1xx answers to HTTP/1.1 clients (so
+   * `Expect: 100-continue` works end to end) and relays the response: in one write with its
+   * body when the body came with the head, else head then body streamed. Returns
+   * {@link RETRY} when the connection was reused and closed before any response byte and the
+   * request may be sent again, else whether the client connection stays open. Answers 502 for
+   * a broken or missing response (504 when the stall watch fired), the client's status (400)
+   * when its body was at fault.
+   */
+  run(x: X, request: ExchangeRequest<U>): Promise<boolean | typeof RETRY> {
+    return runExchange(new Exchange(this.#hooks, x, request.upstream), request);
+  }
+}
+
+async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  request: ExchangeRequest<U>,
+): Promise<boolean | typeof RETRY> {
+  const { hooks, x, up } = t;
+  const bodySent = request.bodySent;
+  t.canRetry = request.mayRetry && hooks.resendable(x, up, bodySent);
+  const readBefore = up.reader.bytesRead;
+  try {
+    const unsent = await sendHead(t, request.bytes, bodySent);
+    if (unsent !== null) return unsent;
+    t.body = bodySent ? BODY_SENT : startBody(hooks, x, up);
+    hooks.awaiting(x, up, bodySent);
+    const early = await awaitResponse(t, readBefore);
+    if (early !== null) return early;
+    return await relayResponse(t);
+  } catch (e) {
+    // Never leave the body copy reading the client's buffer after this returns.
+    await closeAll(t);
+    throw e;
+  } finally {
+    hooks.ended(x);
+  }
+}
+
+/** Writes the request; null when it went, else the exchange's result. */
+async function sendHead<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  bytes: Uint8Array,
+  bodySent: boolean,
+): Promise<boolean | typeof RETRY | null> {
+  const conn = t.up.conn;
+  try {
+    const n = await conn.write(bytes);
+    if (n < bytes.length) await writeAll(conn, bytes.subarray(n));
+    return null;
+  } catch (e) {
+    if (t.canRetry) {
+      release(t, false);
+      return RETRY;
+    }
+    t.body = bodySent ? BODY_SENT : NOT_STARTED;
+    const why = e instanceof Error ? e.message : String(e);
+    return await failBeforeResponse(t, 502, `writing to ${t.up.address}: ${why}`);
+  }
+}
+
+/** Waits for the final response head; null when it is in `t`, else the exchange's result. */
+async function awaitResponse<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  readBefore: number,
+): Promise<boolean | typeof RETRY | null> {
+  const { hooks, x, up } = t;
+  let got: Uint8Array | null | typeof SWITCHED;
+  try {
+    got = await readFinalHead(t);
+  } catch (e) {
+    if (!(e instanceof HttpError)) {
+      // Writing a 1xx failed: the client is gone.
+      hooks.relayFailed(x, up, e, false);
+      await closeAll(t);
+      return false;
+    }
+    const stall = hooks.stalled(x, up, true);
+    if (stall !== null) return await failBeforeResponse(t, 504, stall);
+    hooks.upstreamFailed(x, up);
+    return await failBeforeResponse(t, 502, `${up.address}: ${e.message}`);
+  }
+  if (got === null) return await noResponse(t, readBefore);
+  if (got === SWITCHED) {
+    return await failBeforeResponse(t, 502, `${up.address} switched protocols`);
+  }
+  hooks.received(x, up, t.response);
+  return null;
+}
+
+/**
+ * Reads response heads until the final one (stored in `t` with its body length), passing
+ * 1xx ones to HTTP/1.1 clients (RFC 9110 §15.2). Null when the upstream closed before a
+ * byte of a head. Throws `HttpError` for a broken head, anything else when the client is
+ * gone.
+ */
+async function readFinalHead<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<Uint8Array | null | typeof SWITCHED> {
+  const reader = t.up.reader;
+  const head = t.x.head;
+  while (true) {
+    // Usually the whole head came with one read: no await for it.
+    let bytes: Uint8Array | null | undefined = reader.takeHead("response");
+    while (bytes === undefined) {
+      if (await reader.fill()) bytes = reader.takeHead("response");
+      else if (reader.buffered === 0) bytes = null;
+      else throw new HttpError(502, "connection closed in the middle of a response head");
+    }
+    if (bytes === null) return null;
+    const response = parseResponseHead(bytes);
+    if (response.status >= 200) {
+      t.response = response;
+      t.raw = bytes;
+      t.length = responseBodyLength(response, head.method);
+      return bytes;
+    }
+    if (response.status === 101) return SWITCHED;
+    if (head.version === "HTTP/1.1") {
+      const headers = endToEndHeaders(response.headers);
+      await writeAll(t.x.client.conn, serializeResponseHead({ ...response, headers }));
+    }
+  }
+}
+
+/** The upstream closed before a response: resend when allowed, else 502 (504 on a stall). */
+async function noResponse<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  readBefore: number,
+): Promise<boolean | typeof RETRY> {
+  const { hooks, x, up } = t;
+  const stall = hooks.stalled(x, up, false);
+  if (stall !== null) {
+    hooks.upstreamFailed(x, up);
+    return await failBeforeResponse(t, 504, stall);
+  }
+  if (t.canRetry && up.reader.bytesRead === readBefore) {
+    release(t, false);
+    return RETRY;
+  }
+  if (t.body.error === undefined) hooks.upstreamFailed(x, up);
+  return await failBeforeResponse(t, 502, `${up.address} closed without a response`);
+}
+
+/** Decides the framing, sends the response head and body; returns whether the client stays. */
+async function relayResponse<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<boolean> {
+  const { hooks, x, up, response, length } = t;
+  const head = x.head;
+  const headers = response.headers;
+  // An HTTP/1.0 client cannot read chunked: send the data alone, ended by closing.
+  t.dechunk = head.version === "HTTP/1.0" && length.kind === "chunked";
+  t.keep = length.kind !== "close" && !t.dechunk && wantsKeepAlive(head.version, head.headers);
+  // Content-Length beside Transfer-Encoding invites smuggling: never reuse that connection.
+  t.upstreamKeep = length.kind !== "close" && wantsKeepAlive(response.version, headers) &&
+    !(length.kind !== "length" && headers.has("transfer-encoding") &&
+      headers.has("content-length"));
+  const reader = up.reader;
+  const n = length.kind === "length" ? length.length : 0;
+  // The whole body came with the head (the usual small response): one write for both.
+  const whole = length.kind === "none" || (n > 0 && reader.buffered >= n);
+  let start: Uint8Array;
+  try {
+    start = hooks.responseStart(x, t, whole && n > 0 ? reader.view().subarray(0, n) : null);
+  } catch (e) {
+    if (!(e instanceof HttpError)) throw e;
+    return await failBeforeResponse(t, errorStatus(e), e.message);
+  }
+  const sink = hooks.responding(x);
+  try {
+    if (whole) {
+      if (n > 0) reader.consume(n);
+      const written = await sink.write(start);
+      if (written < start.length) await writeAll(sink, start.subarray(written));
+    } else {
+      await writeAll(sink, start);
+      await copyBody(reader, sink, { length, dechunk: t.dechunk, status: 502 });
+    }
+  } catch (e) {
+    hooks.relayFailed(x, up, e, true);
+    await closeAll(t);
+    hooks.relayed(x, response.status);
+    return false;
+  }
+  return await finish(t);
+}
+
+/** The response went out: hands the upstream back and says whether the client stays. */
+async function finish<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<boolean> {
+  const status = t.response.status;
+  if (!t.body.done) {
+    // The response ended before the request body did: neither side can be reused.
+    await closeAll(t);
+    t.hooks.relayed(t.x, status);
+    return false;
+  }
+  if (t.body.error) t.keep = t.upstreamKeep = false;
+  release(t, t.upstreamKeep);
+  t.hooks.relayed(t.x, status);
+  return t.keep;
+}
+
+/**
+ * The exchange failed before any response reached the client: answers with the client's
+ * body error (400...) when the body was at fault, else `status`, and keeps the client
+ * connection when its request was read in full.
+ */
+async function failBeforeResponse<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  status: number,
+  message: string,
+): Promise<boolean> {
+  const { hooks, x, up, body } = t;
+  const fault = body.error instanceof HttpError ? body.error : null;
+  if (fault !== null) {
+    status = errorStatus(fault);
+    message = fault.message;
+  }
+  if (!body.done) {
+    // Let a body copy blocked on the upstream end before answering.
+    up.abort();
+    if (fault === null) {
+      // The rest of the client's body can only be dropped with the connection.
+      hooks.failed(x, status, message);
+      const bodyless = x.head.method === "HEAD";
+      const bytes = errorResponse(status, message, { close: true, bodyless });
+      await writeAll(x.client.conn, bytes).catch(() => {});
+      await closeAll(t);
+      return false;
+    }
+    await body.promise;
+  }
+  release(t, false);
+  hooks.failed(x, status, message);
+  return await hooks.answer(x, status, message, body.done);
+}
+
+/** Closes both connections and waits for the body copy to notice. */
+async function closeAll<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<void> {
+  safeClose(t.x.client.conn);
+  t.up.abort();
+  await t.body.promise;
+  release(t, false);
+}
+
+/** Hands the upstream connection back once. */
+function release<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+  keep: boolean,
+): void {
+  if (t.released) return;
+  t.released = true;
+  t.hooks.release(t.x, t.up, keep);
+}

@@ -59,27 +59,6 @@ export function tableList(c: Checker, raw: unknown, path: KeyPath): [Table, KeyP
   return out;
 }
 
-/** A list of CIDR blocks, as a string (`"127.0.0.1 10.0.0.0/8"`) or an array of strings. */
-export function optCidrList(c: Checker, t: Table, path: KeyPath): readonly string[] {
-  const v = t[path[path.length - 1]];
-  if (v === undefined) return [];
-  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8" or ["::1", "192.168.0.0/16"]';
-  let list: string[];
-  if (typeof v === "string") list = v.split(/[\s,]+/).filter((x) => x !== "");
-  else if (Array.isArray(v) && v.every((x) => typeof x === "string")) list = v as string[];
-  else return c.error(path, `${show(v)} is not a list of addresses`, expected) ?? [];
-  const parsed = CidrSet.parse(list);
-  if ("invalid" in parsed) {
-    const which = parsed.invalid.map((x) => JSON.stringify(x)).join(", ");
-    return c.error(
-      path,
-      `${which} ${parsed.invalid.length === 1 ? "is" : "are"} not valid`,
-      expected,
-    ) ?? [];
-  }
-  return list;
-}
-
 /** Words of a string (split on spaces and commas) or the strings of an array. */
 export function wordList(v: unknown): string[] | undefined {
   if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
@@ -87,26 +66,40 @@ export function wordList(v: unknown): string[] | undefined {
   return undefined;
 }
 
+/** A list of CIDR blocks, as a string (`"127.0.0.1 10.0.0.0/8"`) or an array of strings. */
+export function optCidrList(c: Checker, t: Table, path: KeyPath): readonly string[] {
+  const expected = 'CIDR blocks such as "127.0.0.1 10.0.0.0/8" or ["::1", "192.168.0.0/16"]';
+  return optWordList(c, t, path, { what: "addresses", expected, parse: CidrSet.parse });
+}
+
 /**
  * A list of forward-proxy target rules (`CIDR[:PORT[-PORT]]`, `[v6/n]:PORT`, `*:PORT`), as
  * a string of words or an array of strings; an invalid entry is an error at `path`.
  */
 export function optTargetRules(c: Checker, t: Table, path: KeyPath): readonly string[] {
+  const expected = 'targets such as "10.0.0.0/8 127.0.0.1:8080 [::1]:80 *:25"';
+  return optWordList(c, t, path, { what: "targets", expected, parse: TargetRules.parse });
+}
+
+/** A word list whose entries `parse` checks; every invalid entry is named in one error. */
+function optWordList(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+  o: { what: string; expected: string; parse: (list: string[]) => object | { invalid: string[] } },
+): readonly string[] {
   const v = t[path[path.length - 1]];
   if (v === undefined) return [];
-  const expected = 'targets such as "10.0.0.0/8 127.0.0.1:8080 [::1]:80 *:25"';
   const list = wordList(v);
   if (list === undefined) {
-    return c.error(path, `${show(v)} is not a list of targets`, expected) ?? [];
+    return c.error(path, `${show(v)} is not a list of ${o.what}`, o.expected) ?? [];
   }
-  const parsed = TargetRules.parse(list);
+  const parsed = o.parse(list);
   if ("invalid" in parsed) {
-    const which = parsed.invalid.map((x) => JSON.stringify(x)).join(", ");
-    return c.error(
-      path,
-      `${which} ${parsed.invalid.length === 1 ? "is" : "are"} not valid`,
-      expected,
-    ) ?? [];
+    const bad = parsed.invalid as string[];
+    const which = bad.map((x) => JSON.stringify(x)).join(", ");
+    return c.error(path, `${which} ${bad.length === 1 ? "is" : "are"} not valid`, o.expected) ??
+      [];
   }
   return list;
 }

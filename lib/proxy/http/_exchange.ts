@@ -118,23 +118,27 @@ export async function forwardRequest(
   }
 }
 
-/** The fields sent upstream: end-to-end ones, Host from the target, one Content-Length. */
+/**
+ * The fields sent upstream: end-to-end ones, Host from the target, and the body's framing as
+ * we write it (never the client's field lines): `Transfer-Encoding: chunked` for a chunked
+ * body, else one Content-Length when the client sent one.
+ */
 function upstreamHeaders(head: RequestHead, target: TargetAddress): HeaderList {
   const fields = endToEndHeaders(head.headers);
   const out = new HeaderList([["Host", target.authority]]);
-  let lengthSent = false;
+  let hasLength = false;
   for (let i = 0; i < fields.size; i++) {
     const lower = fields.lowerName(i);
-    if (lower === "host") continue;
+    if (lower === "host" || lower === "transfer-encoding") continue;
     if (lower === "content-length") {
-      // Repeated or list-form values were checked equal; send the number once.
-      if (lengthSent) continue;
-      lengthSent = true;
-      const length = head.body.kind === "length" ? head.body.length : 0;
-      out.addLower(fields.name(i), lower, String(length));
+      hasLength = true;
       continue;
     }
     out.addLower(fields.name(i), lower, fields.value(i));
+  }
+  if (head.body.kind === "chunked") out.add("Transfer-Encoding", "chunked");
+  else if (hasLength) {
+    out.add("Content-Length", head.body.kind === "length" ? String(head.body.length) : "0");
   }
   return out;
 }

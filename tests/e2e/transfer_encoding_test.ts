@@ -23,10 +23,13 @@ function rawOrigin() {
       text += decoder.decode(buf.subarray(0, n));
     }
     requests.push(text);
-    await writeAll(
-      conn,
-      encoder.encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"),
-    );
+    // `/conn-te`: a chunked answer whose Connection names Transfer-Encoding, which must not
+    // strip the framing on the way to the client.
+    const answer = text.startsWith("GET /conn-te ")
+      ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close, transfer-encoding" +
+        "\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+      : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    await writeAll(conn, encoder.encode(answer));
     conn.close();
   });
   return { port: server.port, requests, close: () => server.close() };
@@ -45,9 +48,11 @@ function complete(text: string): boolean {
 
 const BODY = "5\r\nhello\r\n0\r\n\r\n";
 
-/** Transfer-Encoding field lines a client sends, and the status it must get. */
-const CASES: [string[], number][] = [
+/** Transfer-Encoding field lines a client sends, the status it must get, more field lines. */
+const CASES: [string[], number, string?][] = [
   [["chunked"], 200],
+  // Connection naming a framing field must not strip it (the body would become a request).
+  [["chunked"], 200, "Connection: transfer-encoding\r\n"],
   [["CHUNKED"], 200],
   [["Chunked"], 200],
   [["identity, chunked"], 501],
@@ -78,14 +83,14 @@ proxy_url = "http://origin"
   const target = side === "forward" ? `http://127.0.0.1:${origin.port}/te` : "/te";
   const wrong: string[] = [];
   try {
-    for (const [values, expected] of CASES) {
-      const te = values.map((v) => `Transfer-Encoding: ${v}\r\n`).join("");
+    for (const [values, expected, extra = ""] of CASES) {
+      const te = values.map((v) => `Transfer-Encoding: ${v}\r\n`).join("") + extra;
       const before = origin.requests.length;
       const answer = await rawExchange(
         port,
         `POST ${target} HTTP/1.1\r\nHost: a.test\r\n${te}Connection: close\r\n\r\n${BODY}`,
       );
-      const what = `${JSON.stringify(values)}`;
+      const what = `${JSON.stringify(values)}${extra ? ` with ${JSON.stringify(extra)}` : ""}`;
       if (statusOf(answer) !== expected) {
         wrong.push(`${what}: ${statusOf(answer)}, expected ${expected}`);
       }
@@ -114,6 +119,16 @@ proxy_url = "http://origin"
     const lines = head.match(/content-length:.*/gi) ?? [];
     if (statusOf(answer) !== 200 || lines.join() !== "Content-Length: 5") {
       wrong.push(`Content-Length 5, 5 and 05: ${statusOf(answer)}, the origin got ${lines}`);
+    }
+    const path = side === "forward" ? `http://127.0.0.1:${origin.port}/conn-te` : "/conn-te";
+    const chunked = await rawExchange(
+      port,
+      `GET ${path} HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n`,
+    );
+    if (!/\r\ntransfer-encoding: chunked\r\n.*\r\n\r\n2\r\nok\r\n0\r\n\r\n$/is.test(chunked)) {
+      wrong.push(
+        `a chunked answer with Connection: transfer-encoding came as ${JSON.stringify(chunked)}`,
+      );
     }
   } finally {
     await inst.kill();

@@ -2,6 +2,7 @@ import { endToEndHeaders } from "../../http/connection.ts";
 import { ExchangeEngine, RETRY } from "../../http/exchange/exchange.ts";
 import type { ExchangeHooks, ResponseInfo } from "../../http/exchange/hooks.ts";
 import { HttpError } from "../../http/errors.ts";
+import { isFramingField, requestFraming } from "../../http/framing.ts";
 import { HeaderList } from "../../http/headers.ts";
 import type { HttpReader } from "../../http/reader.ts";
 import type { RequestHead } from "../../http/request_head.ts";
@@ -126,20 +127,14 @@ export async function forwardRequest(
 function upstreamHeaders(head: RequestHead, target: TargetAddress): HeaderList {
   const fields = endToEndHeaders(head.headers);
   const out = new HeaderList([["Host", target.authority]]);
-  let hasLength = false;
   for (let i = 0; i < fields.size; i++) {
     const lower = fields.lowerName(i);
-    if (lower === "host" || lower === "transfer-encoding") continue;
-    if (lower === "content-length") {
-      hasLength = true;
-      continue;
+    if (lower !== "host" && !isFramingField(lower)) {
+      out.addLower(fields.name(i), lower, fields.value(i));
     }
-    out.addLower(fields.name(i), lower, fields.value(i));
   }
-  if (head.body.kind === "chunked") out.add("Transfer-Encoding", "chunked");
-  else if (hasLength) {
-    out.add("Content-Length", head.body.kind === "length" ? String(head.body.length) : "0");
-  }
+  const framing = requestFraming(head);
+  if (framing !== null) out.add(framing[0], framing[1]);
   return out;
 }
 

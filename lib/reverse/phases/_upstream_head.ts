@@ -1,4 +1,5 @@
 import { HOP_BY_HOP } from "../../http/connection.ts";
+import { isFramingField, requestFraming } from "../../http/framing.ts";
 import type { HeadBuilder } from "../../http/head_builder.ts";
 import { listTokens } from "../../http/headers.ts";
 import type { RequestContext } from "./context.ts";
@@ -39,7 +40,6 @@ export function upstreamRequest(
   let drop: number[] | null = null;
   let forwardedFor = "";
   let hasHost = false;
-  let hasLength = false;
   for (let i = 0; i < headers.size; i++) {
     const lower = headers.lowerName(i);
     let skip: boolean;
@@ -48,10 +48,8 @@ export function upstreamRequest(
     } else if (lower === "host") {
       hasHost = true;
       skip = replaceHost;
-    } else if (lower === "content-length" || lower === "transfer-encoding") {
-      // Framing goes upstream as we write it (below), never as the client spelled it.
-      hasLength ||= lower === "content-length";
-      skip = true;
+    } else if (isFramingField(lower)) {
+      skip = true; // framing goes upstream as we write it (below), never as the client did
     } else if (lower === XFF) {
       forwardedFor += `${headers.value(i)}, `;
       skip = true;
@@ -70,10 +68,8 @@ export function upstreamRequest(
       : loc.group!.upstream.name;
     out.field("Host", host);
   }
-  if (head.body.kind === "chunked") out.field("Transfer-Encoding", "chunked");
-  else if (hasLength) {
-    out.field("Content-Length", head.body.kind === "length" ? String(head.body.length) : "0");
-  }
+  const framing = requestFraming(head);
+  if (framing !== null) out.field(framing[0], framing[1]);
   out.field("X-Forwarded-For", forwardedFor + ctx.client.ip);
   out.field("X-Forwarded-Proto", ctx.gen.scheme);
   if (ctx.authority !== "") out.field("X-Forwarded-Host", ctx.authority);

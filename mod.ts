@@ -62,6 +62,7 @@ export {
   Supervisor,
   type SupervisorOptions,
 } from "./lib/server/supervisor.ts";
+export { OwnPorts } from "./lib/server/own_ports.ts";
 export { BindError, ControlBusyError } from "./lib/server/errors.ts";
 export { type Closable, ConnTracker } from "./lib/net/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";

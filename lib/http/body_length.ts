@@ -91,24 +91,28 @@ export function parseTransferEncoding(headers: HeaderList, status = 400): string
 }
 
 /**
- * The body length of a request (RFC 9112 §6.3). Throws {@link HttpError} 400 for the
- * ambiguous framings used in request smuggling: Content-Length with Transfer-Encoding,
- * Transfer-Encoding in HTTP/1.0, a final coding other than chunked, a bad Content-Length.
+ * The body length of a request (RFC 9112 §6.3), as strict as nginx about Transfer-Encoding:
+ * the only framing coding accepted is one field whose value is `chunked` (any case). Throws
+ * {@link HttpError} 400 for the ambiguous framings used in request smuggling (Transfer-Encoding
+ * in HTTP/1.0, with Content-Length, or in more than one field; a bad Content-Length) and 501
+ * for any other Transfer-Encoding value (`gzip, chunked`, `identity, chunked`, `gzip`): an
+ * intermediary that forwarded those as it got them would leave the framing to be guessed.
  */
 export function requestBodyLength(headers: HeaderList, version: string): BodyLength {
-  const hasTe = headers.has("transfer-encoding");
-  if (hasTe) {
-    if (headers.has("content-length")) {
-      throw new HttpError(400, "Content-Length and Transfer-Encoding together");
-    }
+  const te = headers.count("transfer-encoding");
+  if (te > 0) {
     if (version === "HTTP/1.0") {
       throw new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request");
     }
-    const codings = parseTransferEncoding(headers, 400);
-    if (codings[codings.length - 1] !== "chunked") {
+    if (te > 1) throw new HttpError(400, "more than one Transfer-Encoding header");
+    if (headers.has("content-length")) {
+      throw new HttpError(400, "Content-Length and Transfer-Encoding together");
+    }
+    const value = headers.get("transfer-encoding")!;
+    if (value.length !== 7 || value.toLowerCase() !== "chunked") {
       throw new HttpError(
-        400,
-        `Transfer-Encoding ${JSON.stringify(codings.join(", "))} does not end with chunked`,
+        501,
+        `Transfer-Encoding ${JSON.stringify(value)} is not supported (only chunked)`,
       );
     }
     return CHUNKED_BODY;

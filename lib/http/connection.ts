@@ -1,3 +1,4 @@
+import { isFramingField } from "./framing.ts";
 import { HeaderList, listTokens } from "./headers.ts";
 
 /**
@@ -24,13 +25,17 @@ export function wantsKeepAlive(version: string, headers: HeaderList): boolean {
   return version === "HTTP/1.1" || tokens.includes("keep-alive");
 }
 
-/** A copy of `headers` without the hop-by-hop fields ({@link HOP_BY_HOP} and those named). */
+/**
+ * A copy of `headers` without the hop-by-hop fields ({@link HOP_BY_HOP} and those `Connection`
+ * names, except the framing fields: `Connection: transfer-encoding` must not leave a chunked
+ * body unframed).
+ */
 export function endToEndHeaders(headers: HeaderList): HeaderList {
   const named = listTokens(headers, "connection");
   const out = new HeaderList();
   for (let i = 0; i < headers.size; i++) {
     const lower = headers.lowerName(i);
-    if (HOP_BY_HOP.has(lower) || named.includes(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || (named.includes(lower) && !isFramingField(lower))) continue;
     out.addLower(headers.name(i), lower, headers.value(i));
   }
   return out;

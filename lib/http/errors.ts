@@ -37,9 +37,12 @@ function sourceOf(status: number): ErrorSource {
 
 /**
  * The one place an error becomes the status a proxy answers with: an {@link HttpError} its
- * own status, a connect that timed out 504 (as nginx does), any other failed connect 502.
+ * own status, a connect that timed out 504 (as nginx does), a target the policy refuses 403,
+ * any other failed connect 502.
  */
 export function errorStatus(e: HttpError | ConnectError): number {
-  if (e instanceof ConnectError) return e.kind === "timeout" ? 504 : 502;
+  if (e instanceof ConnectError) {
+    return e.kind === "timeout" ? 504 : e.kind === "denied" ? 403 : 502;
+  }
   return e.status;
 }

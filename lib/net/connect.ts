@@ -1,13 +1,21 @@
 import { formatAddress } from "./address.ts";
 import { startTimer, stopTimer, type Timer } from "./timer.ts";
 
-/** A connect that failed, with whether it timed out or was refused/unreachable. */
+/**
+ * A connect that failed, with whether it timed out or was refused/unreachable, or was not
+ * allowed at all (`denied`: a policy refused the target; `cause` says why).
+ */
 export class ConnectError extends Error {
-  readonly kind: "timeout" | "refused" | "unreachable" | "tls";
+  readonly kind: "timeout" | "refused" | "unreachable" | "tls" | "denied";
   readonly address: string;
 
   constructor(address: string, kind: ConnectError["kind"], cause?: unknown) {
-    super(`connect to ${address} failed: ${kind}`, { cause });
+    super(
+      kind === "denied"
+        ? `target ${address} refused: ${cause}`
+        : `connect to ${address} failed: ${kind}`,
+      { cause },
+    );
     this.name = "ConnectError";
     this.kind = kind;
     this.address = address;

@@ -1,4 +1,5 @@
 import type { CidrSet } from "../net/cidr.ts";
+import type { TargetPolicy } from "./target_policy.ts";
 
 /** Settings of the forward proxy (one port: HTTP, HTTPS CONNECT and SOCKS5). */
 export interface ForwardProxyOptions {
@@ -14,6 +15,11 @@ export interface ForwardProxyOptions {
   readonly allow: CidrSet | null;
   /** Clients refused (by source address). */
   readonly deny: CidrSet | null;
+  /**
+   * Which resolved targets may be reached (SSRF): never this process; refused targets get 403
+   * or SOCKS5 reply 0x02.
+   */
+  readonly targets: TargetPolicy;
   /** Milliseconds to connect to a target. @default 10000 */
   readonly connectTimeout: number;
   /** Milliseconds a client has to send a complete request head or SOCKS5 handshake. @default 10000 */

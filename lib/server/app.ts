@@ -11,6 +11,7 @@ import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
 import { BindError, ControlBusyError } from "./errors.ts";
+import { OwnPorts } from "./own_ports.ts";
 
 import { Supervisor } from "./supervisor.ts";
 
@@ -43,6 +44,8 @@ const logger = log("server");
 export class App implements ControlTarget {
   readonly #options: AppOptions;
   readonly #supervisor: Supervisor;
+  /** The ports this process serves on, which the forward proxy refuses as targets. */
+  readonly #ownPorts = new OwnPorts();
   readonly #started = Date.now();
   #control: ControlServer | undefined;
   #config: Config;
@@ -57,7 +60,10 @@ export class App implements ControlTarget {
   private constructor(config: Config, options: AppOptions) {
     this.#config = config;
     this.#options = options;
-    this.#supervisor = new Supervisor({ fileServer: options.fileServer });
+    this.#supervisor = new Supervisor({
+      fileServer: options.fileServer,
+      ownPorts: this.#ownPorts,
+    });
     this.finished = new Promise((r) => (this.#resolveFinished = r));
   }
 
@@ -68,6 +74,7 @@ export class App implements ControlTarget {
     await app.#supervisor.apply(validated.config);
     try {
       app.#control = app.#bindControl(validated.config);
+      app.#publishControl();
     } catch (e) {
       if (!(e instanceof ControlBusyError) || !options.controlOptional) {
         await app.#supervisor.stop(0);
@@ -176,7 +183,11 @@ export class App implements ControlTarget {
     const oldControl = this.#control;
     let newControl: ControlServer | undefined = oldControl;
     try {
-      if (config.control !== this.#config.control) newControl = this.#bindControl(config);
+      if (config.control !== this.#config.control) {
+        newControl = this.#bindControl(config);
+        // Both refused while the endpoint moves.
+        this.#publishControl(newControl);
+      }
       if (relog) await this.#setupLogging(config);
       const diff = await this.#supervisor.apply(config);
       if (newControl !== oldControl) {
@@ -184,6 +195,7 @@ export class App implements ControlTarget {
         // The reply to this very request travels over the old endpoint: do not wait for it.
         oldControl?.shutdown();
       }
+      this.#publishControl();
       this.#control?.setToken(config.control_token);
       this.#config = config;
       return {
@@ -192,6 +204,7 @@ export class App implements ControlTarget {
       };
     } catch (e) {
       if (newControl !== oldControl) await newControl?.shutdown();
+      this.#publishControl();
       if (relog) await this.#setupLogging(this.#config).catch(() => {});
       if (e instanceof LogFileError) {
         return { status: 400, body: { message: `${e.message}; the running config is unchanged` } };
@@ -231,6 +244,12 @@ export class App implements ControlTarget {
       ]);
     }
     return loaded;
+  }
+
+  /** Tells the registry the control endpoint's port (and `also`'s, while it moves). */
+  #publishControl(also?: ControlServer): void {
+    const ports = [this.#control, also].flatMap((c) => c ? [c.addr.port] : []);
+    this.#ownPorts.setControl(ports);
   }
 
   /** Starts the control endpoint `config` names; throws {@link ControlBusyError} when taken. */

@@ -1,10 +1,19 @@
 import type { HealthRegistry } from "../balancer/health.ts";
 import type { ListenerSpec } from "../config/listeners.ts";
 import type { Listener } from "./listener.ts";
+import type { OwnPorts } from "./own_ports.ts";
 import { ProxyListener } from "./proxy_listener.ts";
 import { ReverseListener } from "./reverse_listener.ts";
 import { createStreamListener } from "./stream_listeners.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
+
+/** What the supervisor shares with every listener it builds. */
+export interface ListenerEnv {
+  /** Upstream health, kept across reloads. */
+  readonly health: HealthRegistry;
+  /** This process's ports, for the forward proxy's target policy. */
+  readonly ownPorts: OwnPorts;
+}
 
 /**
  * Builds the listener a spec asks for. `slot` is a TCP socket already bound for the same
@@ -12,15 +21,15 @@ import type { TcpSlot } from "./tcp_slot.ts";
  */
 export function createListener(
   spec: ListenerSpec,
-  health: HealthRegistry,
+  env: ListenerEnv,
   slot?: TcpSlot,
 ): Listener {
   switch (spec.kind) {
     case "proxy":
-      return new ProxyListener(spec, slot);
+      return new ProxyListener(spec, env.ownPorts, slot);
     case "http":
-      return new ReverseListener(spec, health, slot);
+      return new ReverseListener(spec, env.health, slot);
     default:
-      return createStreamListener(spec, health, slot);
+      return createStreamListener(spec, env.health, slot);
   }
 }

@@ -1,4 +1,3 @@
-import type { HealthRegistry } from "../balancer/health.ts";
 import type { HttpListenerSpec, ListenerSpec } from "../config/listeners.ts";
 import type { HttpFileServer, HttpServer } from "../config/schema.ts";
 import { flushFileSinks } from "../log/file_sink.ts";
@@ -11,7 +10,7 @@ import {
   webHeaderFields,
 } from "../reverse/header_rules.ts";
 import { StaticSite } from "../static/site.ts";
-import { createListener } from "./create_listener.ts";
+import { createListener, type ListenerEnv } from "./create_listener.ts";
 import { staticFiles } from "./files_action.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
@@ -24,10 +23,10 @@ const logger = log("server");
  */
 export function createFileServerListener(
   spec: ListenerSpec,
-  health: HealthRegistry,
+  env: ListenerEnv,
   slot?: TcpSlot,
 ): Listener {
-  return spec.kind === "http" ? new StaticListener(spec) : createListener(spec, health, slot);
+  return spec.kind === "http" ? new StaticListener(spec) : createListener(spec, env, slot);
 }
 
 /**

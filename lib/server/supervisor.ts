@@ -12,7 +12,8 @@ import { parseAddress } from "../net/address.ts";
 import { assertPortFree } from "../net/exclusive.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
-import { createListener } from "./create_listener.ts";
+import { createListener, type ListenerEnv } from "./create_listener.ts";
+import { OwnPorts } from "./own_ports.ts";
 import { createFileServerListener } from "./static_listener.ts";
 
 interface Entry {
@@ -48,6 +49,11 @@ export interface SupervisorOptions {
    * @default false
    */
   readonly fileServer?: boolean;
+  /**
+   * Where the TCP ports of the running listeners are published (the forward proxy refuses
+   * them as targets). @default a registry of the supervisor's own
+   */
+  readonly ownPorts?: OwnPorts;
 }
 
 /**
@@ -57,7 +63,7 @@ export interface SupervisorOptions {
  */
 export class Supervisor {
   #pool = new Map<string, Entry>();
-  #health = new HealthRegistry();
+  readonly #env: ListenerEnv;
   #draining = new Set<Listener>();
   #generation = 0;
   #config: Config | undefined;
@@ -69,6 +75,7 @@ export class Supervisor {
    */
   constructor(options: SupervisorOptions = {}) {
     this.#create = options.fileServer ? createFileServerListener : createListener;
+    this.#env = { health: new HealthRegistry(), ownPorts: options.ownPorts ?? new OwnPorts() };
   }
 
   /** Number of the running generation; 0 before the first apply. */
@@ -95,7 +102,7 @@ export class Supervisor {
     const held = this.#heldPorts();
     for (const key of diff.added) {
       const spec = byKey.get(key)!;
-      const listener = this.#create(spec, this.#health);
+      const listener = this.#create(spec, this.#env);
       try {
         if (!config.share_ports) this.#assertNotShared(spec, held);
         listener.bind();
@@ -113,7 +120,7 @@ export class Supervisor {
     for (const key of diff.changed) {
       const spec = byKey.get(key)!;
       if (!this.#pool.get(key)!.listener.needsRebind?.(spec)) continue;
-      const listener = this.#create(spec, this.#health);
+      const listener = this.#create(spec, this.#env);
       try {
         listener.bind();
       } catch (e) {
@@ -136,7 +143,7 @@ export class Supervisor {
       } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
-        const next = this.#create(spec, this.#health, slot);
+        const next = this.#create(spec, this.#env, slot);
         if (!slot) next.bind();
         closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
         entry.listener = next;
@@ -150,14 +157,14 @@ export class Supervisor {
       this.#pool.delete(key);
       closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
     }
-    for (const entry of fresh) {
-      this.#pool.set(entry.spec.key, entry);
-      entry.listener.start();
-    }
+    for (const entry of fresh) this.#pool.set(entry.spec.key, entry);
+    // Published before the new ports accept, so the proxy never reaches one unrecognised.
+    this.#publishPorts();
+    for (const entry of fresh) entry.listener.start();
     await Promise.all(closing);
     this.#config = config;
     this.#generation++;
-    this.#health.retain(specs.flatMap(upstreamAddrs));
+    this.#env.health.retain(specs.flatMap(upstreamAddrs));
     logger.info("generation {generation}: {added} added, {removed} removed, {changed} changed", {
       generation: this.#generation,
       added: diff.added.length,
@@ -174,6 +181,17 @@ export class Supervisor {
       if (spec.transport === "tcp") ports.add(parseAddress(spec.bind_addr)?.port ?? 0);
     }
     return ports;
+  }
+
+  /** Tells the registry which TCP ports the pool's listeners are bound to. */
+  #publishPorts(): void {
+    const ports: number[] = [];
+    for (const { spec, listener } of this.#pool.values()) {
+      if (spec.transport !== "tcp") continue;
+      const port = parseAddress(listener.report().address)?.port ?? spec.port;
+      if (port > 0) ports.push(port);
+    }
+    this.#env.ownPorts.setListeners(ports);
   }
 
   /** A new TCP address must not be held by another process, even with reusePort. */

@@ -1,4 +1,5 @@
 /** Forward-proxy options and per-connection contexts for the handler tests in this folder. */
+import { TargetPolicy } from "../../lib/proxy/target_policy.ts";
 import type { ForwardProxyOptions, ProxyConnContext } from "../../lib/proxy/types.ts";
 
 /** Settings with the defaults of `[proxy]` and test-friendly timeouts, overridden by `overrides`. */
@@ -10,6 +11,8 @@ export function proxyOptions(overrides: Partial<ForwardProxyOptions> = {}): Forw
     credentials: null,
     allow: null,
     deny: null,
+    // A proxy on loopback that is nothing else: the test origins on loopback are reachable.
+    targets: new TargetPolicy(),
     connectTimeout: 5000,
     handshakeTimeout: 5000,
     idleTimeout: 60_000,

@@ -168,7 +168,6 @@ Deno.test("http proxy answers 400 with Connection: close to malformed heads", as
       `GET ${target} HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n`, // two Hosts
       `GET  ${target} HTTP/1.1\r\nHost: x\r\n\r\n`, // double space
       `GET ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\n\r\nhello`,
-      `POST ${target} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n`,
     ];
     for (const request of bad) {
       const answer = await rawExchange(proxy.port, request);

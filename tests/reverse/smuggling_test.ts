@@ -51,12 +51,12 @@ const cases: [string, string, number][] = [
     "Transfer-Encoding not ending in chunked",
     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" +
     SMUGGLED,
-    400,
+    501,
   ],
   [
     "an unknown Transfer-Encoding",
     "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
-    400,
+    501,
   ],
   [
     "Transfer-Encoding in HTTP/1.0",

@@ -4,8 +4,9 @@ import { noDelay } from "../../http/no_delay.ts";
 import type { RequestHead } from "../../http/request_head.ts";
 import { parseAuthorityTarget, type TargetAddress } from "../../http/target.ts";
 import { writeAll } from "../../net/write.ts";
-import { ConnectError, connectTcp } from "../../net/connect.ts";
+import { ConnectError } from "../../net/connect.ts";
 import { relay, safeClose } from "../../net/relay.ts";
+import { connectTarget } from "../target_connect.ts";
 import { rejectError } from "./_answer.ts";
 import { errorText } from "../../log/logger.ts";
 import { logDone, logger } from "./_log.ts";
@@ -17,7 +18,7 @@ const ESTABLISHED = new TextEncoder().encode("HTTP/1.1 200 Connection Establishe
  * Serves `CONNECT host:port`: connects to the target, answers `200 Connection Established`
  * and then relays bytes blindly both ways (bytes the client sent after the head go first)
  * until either side ends or the tunnel is idle for `idleTimeout`. Connect failures answer 502
- * (504 on timeout). Returns whether the client connection stays open for another request,
+ * (504 on timeout, 403 for a target the policy refuses). Returns whether the client connection stays open for another request,
  * which is only after a failure.
  */
 export async function handleConnect(s: HttpSession, head: RequestHead): Promise<boolean> {
@@ -33,7 +34,10 @@ export async function handleConnect(s: HttpSession, head: RequestHead): Promise<
   s.upstream.close();
   let upstream: Deno.TcpConn;
   try {
-    upstream = await connectTcp(target.hostname, target.port, { timeout: options.connectTimeout });
+    upstream = await connectTarget(target, {
+      timeout: options.connectTimeout,
+      policy: options.targets,
+    });
   } catch (e) {
     if (!(e instanceof ConnectError)) throw e;
     return await rejectError(s, head, e);

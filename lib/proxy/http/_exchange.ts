@@ -2,6 +2,7 @@ import { endToEndHeaders } from "../../http/connection.ts";
 import { ExchangeEngine, RETRY } from "../../http/exchange/exchange.ts";
 import type { ExchangeHooks, ResponseInfo } from "../../http/exchange/hooks.ts";
 import { HttpError } from "../../http/errors.ts";
+import { isFramingField, requestFraming } from "../../http/framing.ts";
 import { HeaderList } from "../../http/headers.ts";
 import type { HttpReader } from "../../http/reader.ts";
 import type { RequestHead } from "../../http/request_head.ts";
@@ -118,24 +119,22 @@ export async function forwardRequest(
   }
 }
 
-/** The fields sent upstream: end-to-end ones, Host from the target, one Content-Length. */
+/**
+ * The fields sent upstream: end-to-end ones, Host from the target, and the body's framing as
+ * we write it (never the client's field lines): `Transfer-Encoding: chunked` for a chunked
+ * body, else one Content-Length when the client sent one.
+ */
 function upstreamHeaders(head: RequestHead, target: TargetAddress): HeaderList {
   const fields = endToEndHeaders(head.headers);
   const out = new HeaderList([["Host", target.authority]]);
-  let lengthSent = false;
   for (let i = 0; i < fields.size; i++) {
     const lower = fields.lowerName(i);
-    if (lower === "host") continue;
-    if (lower === "content-length") {
-      // Repeated or list-form values were checked equal; send the number once.
-      if (lengthSent) continue;
-      lengthSent = true;
-      const length = head.body.kind === "length" ? head.body.length : 0;
-      out.addLower(fields.name(i), lower, String(length));
-      continue;
+    if (lower !== "host" && !isFramingField(lower)) {
+      out.addLower(fields.name(i), lower, fields.value(i));
     }
-    out.addLower(fields.name(i), lower, fields.value(i));
   }
+  const framing = requestFraming(head);
+  if (framing !== null) out.add(framing[0], framing[1]);
   return out;
 }
 

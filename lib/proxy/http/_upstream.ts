@@ -1,8 +1,8 @@
 import { noDelay } from "../../http/no_delay.ts";
 import { HttpReader } from "../../http/reader.ts";
 import { formatAddress } from "../../net/address.ts";
-import { connectTcp } from "../../net/connect.ts";
 import { safeClose } from "../../net/relay.ts";
+import { connectTarget } from "../target_connect.ts";
 import type { ProxyConnContext } from "../types.ts";
 
 /** An open upstream connection with its reader. */
@@ -41,7 +41,8 @@ export class UpstreamSlot {
 
   /**
    * The open connection to `hostname:port`, or a new one (closing any other). `fresh` forces a
-   * new connection. Throws `ConnectError` when connecting fails.
+   * new connection. Throws `ConnectError` when connecting fails or the target policy refuses
+   * the target.
    */
   async acquire(
     target: { readonly hostname: string; readonly port: number },
@@ -55,7 +56,10 @@ export class UpstreamSlot {
       return cur;
     }
     this.close();
-    const conn = await connectTcp(target.hostname, target.port, { timeout: options.timeout });
+    const conn = await connectTarget(target, {
+      timeout: options.timeout,
+      policy: this.#ctx.options.targets,
+    });
     noDelay(conn);
     this.#ctx.track(conn);
     return this.#current = new Upstream(conn, address);

@@ -25,6 +25,9 @@ export function connectFailure(error: unknown): ConnectFailure {
     if (error.kind === "timeout") {
       return { reply: Socks5Reply.HOST_UNREACHABLE, reason: "connect timed out" };
     }
+    if (error.kind === "denied") {
+      return { reply: Socks5Reply.NOT_ALLOWED, reason: String(error.cause) };
+    }
     if (error.kind === "refused") {
       return { reply: Socks5Reply.CONNECTION_REFUSED, reason: "connection refused" };
     }

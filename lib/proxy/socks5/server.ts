@@ -3,10 +3,10 @@ import { log } from "../../log/logger.ts";
 import { formatAddress } from "../../net/address.ts";
 import { ByteReader } from "../../net/byte_reader.ts";
 import { ipAllowed } from "../../net/cidr.ts";
-import { connectTcp } from "../../net/connect.ts";
 import { ProtocolError } from "../../net/protocol_error.ts";
 import { relay, safeClose } from "../../net/relay.ts";
 import { credentialsMatch } from "../auth.ts";
+import { connectTarget } from "../target_connect.ts";
 import type { ForwardProxyOptions, ProxyConnContext } from "../types.ts";
 import { writeAll } from "../../net/write.ts";
 import { sendFinal } from "./_io.ts";
@@ -167,8 +167,9 @@ async function serveConnect(
   const target = formatAddress(request.address);
   let upstream: Deno.TcpConn;
   try {
-    upstream = await connectTcp(request.address.hostname, request.address.port, {
+    upstream = await connectTarget(request.address, {
       timeout: ctx.options.connectTimeout,
+      policy: ctx.options.targets,
     });
   } catch (e) {
     const { reply, reason } = connectFailure(e);

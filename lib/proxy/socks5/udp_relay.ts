@@ -2,6 +2,7 @@ import { lookup } from "node:dns/promises";
 import { log } from "../../log/logger.ts";
 import { formatAddress } from "../../net/address.ts";
 import { safeClose } from "../../net/relay.ts";
+import type { TargetPolicy } from "../target_policy.ts";
 import type { ProxyConnContext } from "../types.ts";
 import { bytesToIp, ipToBytes, isUnspecifiedIp, unmapIpv4 } from "./_ip.ts";
 import { writeAll } from "../../net/write.ts";
@@ -41,6 +42,8 @@ export interface Socks5UdpRelayOptions {
   readonly clientPort?: number;
   /** Names the association in log lines, e.g. `conn 7`. @default "UDP relay" */
   readonly name?: string;
+  /** Targets datagrams may go to (resolved address and port). @default any */
+  readonly targets?: TargetPolicy;
 }
 
 /** Counters of one association. */
@@ -49,7 +52,7 @@ export interface Socks5UdpRelayStats {
   readonly sent: number;
   /** Datagrams relayed from targets back to the client. */
   readonly received: number;
-  /** Datagrams dropped: foreign senders, fragments, bad headers, unresolved names. */
+  /** Datagrams dropped: foreign senders, fragments, bad headers, unresolved names, refused targets. */
   readonly dropped: number;
 }
 
@@ -69,6 +72,7 @@ export class Socks5UdpRelay {
   readonly #client: Deno.DatagramConn;
   readonly #name: string;
   readonly #clientHostname: string;
+  readonly #policy: TargetPolicy | undefined;
   #clientPort: number;
   /** Where replies go: the client's address as its first accepted datagram showed it. */
   #clientAddr: Deno.NetAddr | undefined;
@@ -92,6 +96,7 @@ export class Socks5UdpRelay {
     this.#name = options.name ?? "UDP relay";
     this.#clientHostname = unmapIpv4(options.clientHostname);
     this.#clientPort = options.clientPort ?? 0;
+    this.#policy = options.targets;
     this.#client = Deno.listenDatagram({
       transport: "udp",
       hostname: unmapIpv4(options.bindHostname),
@@ -168,6 +173,16 @@ export class Socks5UdpRelay {
         ? await this.#resolve(header.address.hostname)
         : unmapIpv4(header.address.hostname);
       if (ip === undefined || header.address.port === 0) {
+        this.#dropped++;
+        continue;
+      }
+      const refusal = this.#policy?.refusal(ip, header.address.port);
+      if (refusal) {
+        logger.debug("{name}: datagram to {target} dropped: {refusal}", {
+          name: this.#name,
+          target: formatAddress({ hostname: ip, port: header.address.port }),
+          refusal,
+        });
         this.#dropped++;
         continue;
       }
@@ -321,6 +336,7 @@ export async function serveUdpAssociate(
       clientHostname,
       clientPort: own ? announced.port : 0,
       name: `conn ${ctx.id} ${peer}`,
+      targets: ctx.options.targets,
     });
   } catch (e) {
     logger.warn("conn {id} {peer}: UDP ASSOCIATE failed: cannot open a relay socket: {error}", {

@@ -1,4 +1,5 @@
 import { HOP_BY_HOP } from "../../http/connection.ts";
+import { isFramingField } from "../../http/framing.ts";
 import type { HeadBuilder } from "../../http/head_builder.ts";
 import { listTokens } from "../../http/headers.ts";
 import type { ResponseHead } from "../../http/response_head.ts";
@@ -69,7 +70,9 @@ export function responseHead(
   let drop: number[] | null = null;
   for (let i = 0; i < headers.size; i++) {
     const lower = headers.lowerName(i);
-    let skip = HOP_BY_HOP.has(lower) || (named !== null && named.includes(lower)) ||
+    // Framing fields stay even when Connection names them: the body is relayed as framed.
+    let skip = HOP_BY_HOP.has(lower) ||
+      (named !== null && named.includes(lower) && !isFramingField(lower)) ||
       (lower === "content-length" && chunked) ||
       (lower === "transfer-encoding" && framing.dechunk);
     if (!skip) {

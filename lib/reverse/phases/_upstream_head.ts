@@ -1,4 +1,5 @@
 import { HOP_BY_HOP } from "../../http/connection.ts";
+import { isFramingField, requestFraming } from "../../http/framing.ts";
 import type { HeadBuilder } from "../../http/head_builder.ts";
 import { listTokens } from "../../http/headers.ts";
 import type { RequestContext } from "./context.ts";
@@ -12,8 +13,9 @@ const XFH = "x-forwarded-host";
  * HTTP/1.1 with an origin-form target; the client's field lines copied as they are except
  * hop-by-hop ones (and those `Connection` names), `X-Forwarded-*` and the fields `proxy`
  * rules set; Host kept (the action's `hostHeader`, or an absolute-form target's authority,
- * replaces it; without one, the upstream's name); Content-Length once, as a plain number;
- * then `X-Forwarded-For` (earlier values, then the client), `X-Forwarded-Proto`,
+ * replaces it; without one, the upstream's name); the body's framing as we write it, never the
+ * client's field lines: `Transfer-Encoding: chunked` for a chunked body, else `Content-Length`
+ * once as a plain number when the client sent one; then `X-Forwarded-For` (earlier values, then the client), `X-Forwarded-Proto`,
  * `X-Forwarded-Host`, the rules' fields (an empty value sets nothing), and `body` when given.
  * Throws `HttpError` 500 when a rule makes an invalid field.
  */
@@ -35,11 +37,9 @@ export function upstreamRequest(
   }
   const named = headers.has("connection") ? listTokens(headers, "connection") : null;
   const replaceHost = loc.hostHeader !== null || head.form === "absolute";
-  const length = head.body.kind === "length" ? String(head.body.length) : "0";
   let drop: number[] | null = null;
   let forwardedFor = "";
   let hasHost = false;
-  let lengthState = 0; // 0: none seen, 1: one plain value kept, 2: rewrite
   for (let i = 0; i < headers.size; i++) {
     const lower = headers.lowerName(i);
     let skip: boolean;
@@ -48,9 +48,8 @@ export function upstreamRequest(
     } else if (lower === "host") {
       hasHost = true;
       skip = replaceHost;
-    } else if (lower === "content-length") {
-      skip = lengthState !== 0 || headers.value(i) !== length;
-      lengthState = skip ? 2 : 1;
+    } else if (isFramingField(lower)) {
+      skip = true; // framing goes upstream as we write it (below), never as the client did
     } else if (lower === XFF) {
       forwardedFor += `${headers.value(i)}, `;
       skip = true;
@@ -69,7 +68,8 @@ export function upstreamRequest(
       : loc.group!.upstream.name;
     out.field("Host", host);
   }
-  if (lengthState === 2) out.field("Content-Length", length);
+  const framing = requestFraming(head);
+  if (framing !== null) out.field(framing[0], framing[1]);
   out.field("X-Forwarded-For", forwardedFor + ctx.client.ip);
   out.field("X-Forwarded-Proto", ctx.gen.scheme);
   if (ctx.authority !== "") out.field("X-Forwarded-Host", ctx.authority);

@@ -6,7 +6,8 @@ import type { ReverseUpstreamServer, UpstreamTls } from "./types.ts";
 
 /**
  * One connection to an upstream server. Its reader holds a pooled 64 KiB buffer only while
- * it serves a request: an idle pooled connection holds none.
+ * it serves a request: an idle pooled connection holds none, only the 4 KiB of the read
+ * that watches it (see {@link UpstreamConn.park}).
  */
 export class UpstreamConn {
   /** The socket. */
@@ -65,11 +66,21 @@ export class UpstreamConn {
   }
 
   /**
-   * Ends the current request: gives the reader's buffer back. Returns false (keeping it)
-   * when bytes beyond the response are buffered, which makes the connection unusable.
+   * Ends the current request: gives the reader's buffer back and starts watching the idle
+   * socket with one small read. Should a byte, the end of stream or an error arrive before
+   * the connection is leased again, `onStray` runs (the pool then closes and drops it); once
+   * leased, that read is simply the first of the response. Returns false (keeping the
+   * buffer, watching nothing) when bytes beyond the response are buffered, which makes the
+   * connection unusable.
    */
-  park(): boolean {
-    return this.#reader.park();
+  park(onStray: (c: UpstreamConn, bytes: boolean) => void): boolean {
+    if (!this.#reader.park()) return false;
+    // `requests` grows at each release: a later lease and park make this watch stale.
+    const requests = this.requests;
+    this.#reader.watch().then((bytes) => {
+      if (!this.leased && !this.#closed && this.requests === requests) onStray(this, bytes);
+    });
+    return true;
   }
 
   /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */
@@ -77,7 +88,7 @@ export class UpstreamConn {
     safeClose(this.conn);
   }
 
-  /** Closes the socket and returns the buffer; no read may be pending. */
+  /** Closes the socket and returns the buffer; no read may be pending but an idle watch. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

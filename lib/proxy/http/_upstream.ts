@@ -13,6 +13,8 @@ export class Upstream {
   readonly address: string;
   /** Whether it served an earlier request (and so may have been closed by the server since). */
   reused = false;
+  /** Counts requests begun on it, so an idle watch knows it was taken again. */
+  turns = 0;
 
   constructor(conn: Deno.TcpConn, address: string) {
     this.conn = conn;
@@ -52,6 +54,7 @@ export class UpstreamSlot {
     // Bytes waiting before a request was sent mean the server broke framing: don't reuse.
     if (cur && cur.address === address && !options.fresh && cur.reader.buffered === 0) {
       cur.reused = true;
+      cur.turns++;
       return cur;
     }
     this.close();
@@ -59,6 +62,25 @@ export class UpstreamSlot {
     noDelay(conn);
     this.#ctx.track(conn);
     return this.#current = new Upstream(conn, address);
+  }
+
+  /**
+   * The response on the connection ended and it stays open for the next request: its reader
+   * gives the buffer back and one small read watches it, so a byte (a response nobody asked
+   * for) or the end of stream while idle closes it and the next request connects afresh.
+   * Bytes already buffered beyond the response close it at once.
+   */
+  rest(): void {
+    const cur = this.#current;
+    if (cur === null) return;
+    if (!cur.reader.park()) {
+      this.close();
+      return;
+    }
+    const turn = cur.turns;
+    cur.reader.watch().then(() => {
+      if (this.#current === cur && cur.turns === turn) this.close();
+    });
   }
 
   /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */

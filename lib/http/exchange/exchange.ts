@@ -55,6 +55,10 @@ class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements
   keep = false;
   upstreamKeep = false;
   dechunk = false;
+  /** The exchange returned: the client watch must do nothing more. */
+  over = false;
+  /** The client closed its connection while the exchange waited: everything stops. */
+  clientGone = false;
 
   constructor(hooks: ExchangeHooks<X, U>, x: X, up: U) {
     this.hooks = hooks;
@@ -99,6 +103,8 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     const unsent = await sendHead(t, request.bytes, bodySent);
     if (unsent !== null) return unsent;
     t.body = bodySent ? BODY_SENT : startBody(hooks, x, up);
+    if (bodySent) watchClient(t);
+    else t.body.promise.then(() => watchClient(t));
     hooks.awaiting(x, up, bodySent);
     const early = await awaitResponse(t, readBefore);
     if (early !== null) return early;
@@ -108,8 +114,40 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     await closeAll(t);
     throw e;
   } finally {
+    t.over = true;
     hooks.ended(x);
   }
+}
+
+/**
+ * Once the whole request is read, starts the client's next read (the reader's
+ * `watch()`) while the response is awaited and relayed: the end of stream (or
+ * an error) there means the client gave up, so both connections close at once instead of at
+ * the read timeout (nginx does the same). Bytes there (a pipelined request) stay for the
+ * request loop, whose next read takes them. Not started when bytes are already buffered: the
+ * next request could then be read without a read, and a tunnel it opens reads the socket
+ * directly.
+ */
+function watchClient<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): void {
+  const reader = t.x.client.reader;
+  if (t.over || !t.body.done || reader.buffered > 0) return;
+  reader.watch().then((alive) => {
+    if (alive || t.over) return;
+    t.clientGone = true;
+    safeClose(t.x.client.conn);
+    t.up.abort();
+  });
+}
+
+/** The client closed its connection while waiting: nothing to answer, both sides close. */
+async function clientLeft<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<false> {
+  t.hooks.failed(t.x, 499, "the client closed its connection before the response");
+  await closeAll(t);
+  return false;
 }
 
 /** Writes the request; null when it went, else the exchange's result. */
@@ -144,6 +182,7 @@ async function awaitResponse<X extends ExchangeContext, U extends ExchangeUpstre
   try {
     got = await readFinalHead(t);
   } catch (e) {
+    if (t.clientGone) return await clientLeft(t);
     if (!(e instanceof HttpError)) {
       // Writing a 1xx failed: the client is gone.
       hooks.relayFailed(x, up, e, false);
@@ -155,6 +194,7 @@ async function awaitResponse<X extends ExchangeContext, U extends ExchangeUpstre
     hooks.upstreamFailed(x, up);
     return await failBeforeResponse(t, 502, `${up.address}: ${e.message}`);
   }
+  if (t.clientGone) return await clientLeft(t);
   if (got === null) return await noResponse(t, readBefore);
   if (got === SWITCHED) {
     return await failBeforeResponse(t, 502, `${up.address} switched protocols`);
@@ -253,7 +293,13 @@ async function relayResponse<X extends ExchangeContext, U extends ExchangeUpstre
       await copyBody(reader, sink, { length, dechunk: t.dechunk, status: 502 });
     }
   } catch (e) {
-    hooks.relayFailed(x, up, e, true);
+    // The upstream, cut off because the client left, is not at fault.
+    hooks.relayFailed(
+      x,
+      up,
+      t.clientGone ? new Deno.errors.ConnectionReset("client left") : e,
+      true,
+    );
     await closeAll(t);
     hooks.relayed(x, response.status);
     return false;

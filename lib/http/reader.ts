@@ -40,7 +40,7 @@ export class HttpReader {
   // A read started by watch(): bytes in #side (0 at the end of stream), or an unexpected error.
   #side: Uint8Array | null = null;
   #pending: Promise<number | Error> | null = null;
-  #watched: Promise<boolean> | null = null;
+  #onEnd: ((alive: boolean) => void) | null = null;
 
   /**
    * Creates a reader with a buffer from the pool.
@@ -102,24 +102,35 @@ export class HttpReader {
 
   /**
    * Starts the next read now, into a small side buffer, while nobody needs its bytes yet (an
-   * idle pooled connection, a client awaiting its response): the returned promise says how
-   * it ended, true when bytes came, false at the end of stream or on an error (it never
-   * rejects). The next {@link fill} takes that read's bytes instead of reading again, so
-   * watching costs no extra read. While one is pending, calling it again returns the same
-   * promise. Neither the buffer nor {@link park} is held up by it; the socket must not be
+   * idle pooled connection, a client awaiting its response). Should that read end before a
+   * {@link fill} takes it, `onEnd` runs with true when bytes came, false at the end of stream
+   * or on an error; the next {@link fill} then takes its bytes instead of reading again, so
+   * watching costs no extra read. While one is pending, calling it again only replaces
+   * `onEnd`. Neither the buffer nor {@link park} is held up by it; the socket must not be
    * read other than through this reader until a {@link fill} took its bytes.
    */
-  watch(): Promise<boolean> {
-    if (this.#watched !== null) return this.#watched;
+  watch(onEnd: ((alive: boolean) => void) | null = null): void {
+    this.#onEnd = onEnd;
+    if (this.#pending !== null) return;
     const side = this.#side ??= new Uint8Array(WATCH_SIZE);
     this.#pending = this.#src.read(
       this.maxRead < side.length ? side.subarray(0, this.maxRead) : side,
-    ).then(
-      (n) => n ?? 0,
-      (e) => isGone(e) ? 0 : e instanceof Error ? e : new Error(String(e)),
-    );
-    return this.#watched = this.#pending.then((r) => typeof r === "number" && r > 0);
+    ).then(this.#watched, this.#watchFailed);
   }
+
+  readonly #watched = (n: number | null): number => {
+    const onEnd = this.#onEnd;
+    if (onEnd !== null) {
+      this.#onEnd = null;
+      onEnd(n !== null && n > 0);
+    }
+    return n ?? 0;
+  };
+
+  readonly #watchFailed = (e: unknown): number | Error => {
+    this.#watched(0);
+    return isGone(e) ? 0 : e instanceof Error ? e : new Error(String(e));
+  };
 
   /** A read started by {@link watch} is still to be taken by {@link fill}. */
   get watching(): boolean {
@@ -127,8 +138,10 @@ export class HttpReader {
   }
 
   async #takeWatched(): Promise<boolean> {
+    // Taken: whoever watched is not told.
+    this.#onEnd = null;
     const r = await this.#pending!;
-    this.#pending = this.#watched = null;
+    this.#pending = null;
     if (typeof r !== "number") throw r;
     if (r === 0) return false;
     this.#makeRoom(r);

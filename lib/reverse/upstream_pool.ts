@@ -14,8 +14,9 @@ export interface IdlePoolOptions {
  * The idle keep-alive connections to one upstream server, most recently used first (the
  * warmest, least likely to have been closed by the server). Bounded in number; a connection
  * idle longer than the timeout is closed by a timer that runs only while the pool is not
- * empty, and skipped when taken. Each idle connection is watched by one small read: any byte
- * or end of stream while idle closes it, so it is never handed out.
+ * empty, and skipped when taken. An idle connection is watched by one small read (from 50 to
+ * 100 ms after it was parked): any byte or end of stream while idle closes it, so it is never
+ * handed out.
  */
 export class IdlePool {
   readonly #idle: UpstreamConn[] = [];
@@ -40,6 +41,7 @@ export class IdlePool {
     const idle = this.#idle;
     while (idle.length > 0) {
       const c = idle.pop()!;
+      c.unpark();
       // The timer stays: it stops itself once a sweep finds the pool empty.
       if (now - c.idleSince < this.#timeout) return c;
       c.close();

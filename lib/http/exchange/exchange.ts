@@ -16,6 +16,7 @@ import { errorStatus, HttpError } from "../errors.ts";
 import { parseResponseHead, type ResponseHead } from "../response_head.ts";
 import { serializeResponseHead } from "../serialize.ts";
 import { safeClose } from "../../net/relay.ts";
+import { cancelWatch, type LateWatch, watchLater } from "../watch_later.ts";
 import { writeAll } from "../../net/write.ts";
 import { BODY_SENT, BodyTask, startBody } from "./_body_task.ts";
 import type { ExchangeContext, ExchangeHooks, ExchangeUpstream, ResponseInfo } from "./hooks.ts";
@@ -42,7 +43,8 @@ const SWITCHED: unique symbol = Symbol("switched");
 const EMPTY = new Uint8Array(0);
 
 /** The state of one exchange; also what the hooks see of the response. */
-class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements ResponseInfo {
+class Exchange<X extends ExchangeContext, U extends ExchangeUpstream>
+  implements ResponseInfo, LateWatch {
   readonly hooks: ExchangeHooks<X, U>;
   readonly x: X;
   readonly up: U;
@@ -65,6 +67,27 @@ class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements
     this.x = x;
     this.up = up;
   }
+
+  /**
+   * The request was read in full a while ago and the exchange still runs: starts the
+   * client's next read (its reader's `watch`). The end of stream or an error there means the
+   * client gave up, so both connections close at once instead of at the read timeout (as
+   * nginx does); bytes there (a pipelined request) stay for the request loop, whose next
+   * read takes them. Not when bytes are already buffered: the next request could then be
+   * read without a read, and a tunnel it opens reads the socket directly.
+   */
+  startWatch(): void {
+    const reader = this.x.client.reader;
+    if (this.over || reader.buffered > 0) return;
+    reader.watch(this.#clientEnded);
+  }
+
+  readonly #clientEnded = (alive: boolean): void => {
+    if (alive || this.over) return;
+    this.clientGone = true;
+    safeClose(this.x.client.conn);
+    this.up.abort();
+  };
 }
 
 /** One proxy's way of running exchanges: its hooks, built once and shared by its requests. */
@@ -103,8 +126,10 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     const unsent = await sendHead(t, request.bytes, bodySent);
     if (unsent !== null) return unsent;
     t.body = bodySent ? BODY_SENT : startBody(hooks, x, up);
-    if (bodySent) watchClient(t);
-    else t.body.promise.then(() => watchClient(t));
+    // A client giving up while this waits is noticed, not at once: most exchanges are over
+    // before, and a read that must wait costs more than one that finds its bytes.
+    if (bodySent) watchLater(t);
+    else t.body.promise.then(() => t.body.done && !t.over && watchLater(t));
     hooks.awaiting(x, up, bodySent);
     const early = await awaitResponse(t, readBefore);
     if (early !== null) return early;
@@ -115,30 +140,9 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     throw e;
   } finally {
     t.over = true;
+    cancelWatch(t);
     hooks.ended(x);
   }
-}
-
-/**
- * Once the whole request is read, starts the client's next read (the reader's
- * `watch()`) while the response is awaited and relayed: the end of stream (or
- * an error) there means the client gave up, so both connections close at once instead of at
- * the read timeout (nginx does the same). Bytes there (a pipelined request) stay for the
- * request loop, whose next read takes them. Not started when bytes are already buffered: the
- * next request could then be read without a read, and a tunnel it opens reads the socket
- * directly.
- */
-function watchClient<X extends ExchangeContext, U extends ExchangeUpstream>(
-  t: Exchange<X, U>,
-): void {
-  const reader = t.x.client.reader;
-  if (t.over || !t.body.done || reader.buffered > 0) return;
-  reader.watch().then((alive) => {
-    if (alive || t.over) return;
-    t.clientGone = true;
-    safeClose(t.x.client.conn);
-    t.up.abort();
-  });
 }
 
 /** The client closed its connection while waiting: nothing to answer, both sides close. */

@@ -1,5 +1,6 @@
 import { noDelay } from "../../http/no_delay.ts";
 import { HttpReader } from "../../http/reader.ts";
+import { cancelWatch, type LateWatch, watchLater } from "../../http/watch_later.ts";
 import { formatAddress } from "../../net/address.ts";
 import { connectTcp } from "../../net/connect.ts";
 import { safeClose } from "../../net/relay.ts";
@@ -32,7 +33,7 @@ export class Upstream {
  * The one upstream connection a client connection keeps: reused while requests go to the same
  * `host:port`, replaced when they go elsewhere. Registered with the context while open.
  */
-export class UpstreamSlot {
+export class UpstreamSlot implements LateWatch {
   readonly #ctx: ProxyConnContext;
   #current: Upstream | null = null;
 
@@ -55,6 +56,7 @@ export class UpstreamSlot {
     if (cur && cur.address === address && !options.fresh && cur.reader.buffered === 0) {
       cur.reused = true;
       cur.turns++;
+      cancelWatch(this);
       return cur;
     }
     this.close();
@@ -66,9 +68,9 @@ export class UpstreamSlot {
 
   /**
    * The response on the connection ended and it stays open for the next request: its reader
-   * gives the buffer back and one small read watches it, so a byte (a response nobody asked
-   * for) or the end of stream while idle closes it and the next request connects afresh.
-   * Bytes already buffered beyond the response close it at once.
+   * gives the buffer back and, soon after (see `watchLater`), one small read watches it, so
+   * a byte (a response nobody asked for) or the end of stream while idle closes it and the
+   * next request connects afresh. Bytes already buffered beyond the response close it at once.
    */
   rest(): void {
     const cur = this.#current;
@@ -77,8 +79,16 @@ export class UpstreamSlot {
       this.close();
       return;
     }
+    watchLater(this);
+  }
+
+  /** The connection rested long enough: watches it. */
+  startWatch(): void {
+    const cur = this.#current;
+    if (cur === null) return;
+    // Taken again for a request (turns grew): the read is the response's, not a stray's.
     const turn = cur.turns;
-    cur.reader.watch().then(() => {
+    cur.reader.watch(() => {
       if (this.#current === cur && cur.turns === turn) this.close();
     });
   }
@@ -92,6 +102,7 @@ export class UpstreamSlot {
   close(): void {
     const cur = this.#current;
     if (!cur) return;
+    cancelWatch(this);
     this.#current = null;
     safeClose(cur.conn);
     this.#ctx.untrack(cur.conn);

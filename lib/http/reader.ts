@@ -13,6 +13,8 @@ export interface ByteSource {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Size of the side buffer a {@link HttpReader.watch} read goes into: idle connections stay cheap. */
+const WATCH_SIZE = 4096;
 
 /** Which side of an exchange a head comes from: decides the limits and statuses. */
 export type HeadKind = "request" | "response";
@@ -35,6 +37,10 @@ export class HttpReader {
   #lines = 0;
   /** The most bytes one {@link fill} reads. @default Infinity (the buffer's free space) */
   maxRead = Infinity;
+  // A read started by watch(): bytes in #side (0 at the end of stream), or an unexpected error.
+  #side: Uint8Array | null = null;
+  #pending: Promise<number | Error> | null = null;
+  #onEnd: ((alive: boolean) => void) | null = null;
 
   /**
    * Creates a reader with a buffer from the pool.
@@ -73,7 +79,10 @@ export class HttpReader {
     if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
-  /** Takes every buffered byte out as a copy (e.g. to forward before a tunnel starts). */
+  /**
+   * Takes every buffered byte out as a copy (e.g. to forward before a tunnel starts); no
+   * {@link watch} read may be pending, as the socket is read directly afterwards.
+   */
   takeBuffered(): Uint8Array {
     const out = this.#buf.slice(this.#start, this.#end);
     this.#start = this.#end = 0;
@@ -83,29 +92,89 @@ export class HttpReader {
 
   /**
    * Reads once from the source, appending to the buffer (moving buffered bytes to the front
-   * when the end is reached, growing it only when it is full of unconsumed bytes). Returns false at end of stream; a reset or closed connection
-   * counts as the end too, so callers see one way a peer goes away.
+   * when the end is reached, growing it only when it is full of unconsumed bytes), or takes
+   * the bytes of a read {@link watch} started. Returns false at end of stream; a reset or
+   * closed connection counts as the end too, so callers see one way a peer goes away.
    */
-  async fill(): Promise<boolean> {
+  fill(): Promise<boolean> {
+    return this.#pending === null ? this.#read1() : this.#takeWatched();
+  }
+
+  /**
+   * Starts the next read now, into a small side buffer, while nobody needs its bytes yet (an
+   * idle pooled connection, a client awaiting its response). Should that read end before a
+   * {@link fill} takes it, `onEnd` runs with true when bytes came, false at the end of stream
+   * or on an error; the next {@link fill} then takes its bytes instead of reading again, so
+   * watching costs no extra read. While one is pending, calling it again only replaces
+   * `onEnd`. Neither the buffer nor {@link park} is held up by it; the socket must not be
+   * read other than through this reader until a {@link fill} took its bytes.
+   */
+  watch(onEnd: ((alive: boolean) => void) | null = null): void {
+    this.#onEnd = onEnd;
+    if (this.#pending !== null) return;
+    const side = this.#side ??= new Uint8Array(WATCH_SIZE);
+    this.#pending = this.#src.read(
+      this.maxRead < side.length ? side.subarray(0, this.maxRead) : side,
+    ).then(this.#watched, this.#watchFailed);
+  }
+
+  readonly #watched = (n: number | null): number => {
+    const onEnd = this.#onEnd;
+    if (onEnd !== null) {
+      this.#onEnd = null;
+      onEnd(n !== null && n > 0);
+    }
+    return n ?? 0;
+  };
+
+  readonly #watchFailed = (e: unknown): number | Error => {
+    this.#watched(0);
+    return isGone(e) ? 0 : e instanceof Error ? e : new Error(String(e));
+  };
+
+  /** A read started by {@link watch} is still to be taken by {@link fill}. */
+  get watching(): boolean {
+    return this.#pending !== null;
+  }
+
+  async #takeWatched(): Promise<boolean> {
+    // Taken: whoever watched is not told.
+    this.#onEnd = null;
+    const r = await this.#pending!;
+    this.#pending = null;
+    if (typeof r !== "number") throw r;
+    if (r === 0) return false;
+    this.#makeRoom(r);
+    this.#buf.set(this.#side!.subarray(0, r), this.#end);
+    this.#end += r;
+    this.#read += r;
+    return true;
+  }
+
+  /** Takes a buffer when parked, then makes `min` bytes of room after the buffered ones. */
+  #makeRoom(min: number): void {
     if (this.#buf.length === 0) {
       // Parked: take a buffer again.
       this.#buf = takeBuffer();
       this.#pooled = true;
     }
-    if (this.#end === this.#buf.length) {
-      if (this.#start > 0) {
-        this.#buf.copyWithin(0, this.#start, this.#end);
-        this.#end -= this.#start;
-        this.#start = 0;
-      } else {
-        // Only a caller with limits above the pooled size gets here.
-        const bigger = new Uint8Array(this.#buf.length * 2);
-        bigger.set(this.#buf.subarray(0, this.#end));
-        if (this.#pooled) releaseBuffer(this.#buf);
-        this.#pooled = false;
-        this.#buf = bigger;
-      }
+    if (this.#buf.length - this.#end >= min) return;
+    if (this.#start > 0) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+      if (this.#buf.length - this.#end >= min) return;
     }
+    // Only a caller with limits above the pooled size gets here.
+    const bigger = new Uint8Array(Math.max(this.#buf.length * 2, this.#end + min));
+    bigger.set(this.#buf.subarray(0, this.#end));
+    if (this.#pooled) releaseBuffer(this.#buf);
+    this.#pooled = false;
+    this.#buf = bigger;
+  }
+
+  async #read1(): Promise<boolean> {
+    this.#makeRoom(1);
     let n: number | null;
     try {
       const room = this.#buf.length - this.#end;

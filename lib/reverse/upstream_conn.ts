@@ -1,14 +1,16 @@
 import { noDelay } from "../http/no_delay.ts";
 import { HttpReader } from "../http/reader.ts";
+import { cancelWatch, type LateWatch, watchLater } from "../http/watch_later.ts";
 import { connectTcp, connectTls } from "../net/connect.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import type { ReverseUpstreamServer, UpstreamTls } from "./types.ts";
 
 /**
  * One connection to an upstream server. Its reader holds a pooled 64 KiB buffer only while
- * it serves a request: an idle pooled connection holds none.
+ * it serves a request: an idle pooled connection holds none, only the 4 KiB of the read
+ * that watches it (see {@link UpstreamConn.park}).
  */
-export class UpstreamConn {
+export class UpstreamConn implements LateWatch {
   /** The socket. */
   readonly conn: Deno.Conn;
   /** The server it goes to. */
@@ -23,6 +25,7 @@ export class UpstreamConn {
   idleSince = 0;
   readonly #reader: HttpReader;
   #closed = false;
+  #onStray: ((c: UpstreamConn, bytes: boolean) => void) | null = null;
 
   /** Wraps a connected socket (Nagle off). */
   constructor(conn: Deno.Conn, server: ReverseUpstreamServer) {
@@ -65,22 +68,45 @@ export class UpstreamConn {
   }
 
   /**
-   * Ends the current request: gives the reader's buffer back. Returns false (keeping it)
-   * when bytes beyond the response are buffered, which makes the connection unusable.
+   * Ends the current request: gives the reader's buffer back and, soon after, starts
+   * watching the idle socket with one small read (see `watchLater`). Should a byte, the end
+   * of stream or an error arrive before the connection is taken again, `onStray` runs (the
+   * pool then closes and drops it); once taken, that read is simply the first of the
+   * response. Returns false (keeping the buffer, watching nothing) when bytes beyond the
+   * response are buffered, which makes the connection unusable.
    */
-  park(): boolean {
-    return this.#reader.park();
+  park(onStray: (c: UpstreamConn, bytes: boolean) => void): boolean {
+    if (!this.#reader.park()) return false;
+    this.#onStray = onStray;
+    watchLater(this);
+    return true;
   }
+
+  /** Leaves the pool for a request: a watch not started yet never starts. */
+  unpark(): void {
+    cancelWatch(this);
+  }
+
+  /** The pool waited long enough: watches the idle socket. */
+  startWatch(): void {
+    if (!this.leased && !this.#closed) this.#reader.watch(this.#strayed);
+  }
+
+  readonly #strayed = (bytes: boolean): void => {
+    // A request took the read (so this did not run) or the connection is idle.
+    if (!this.leased && !this.#closed) this.#onStray!(this, bytes);
+  };
 
   /** Closes the socket only, so pending reads and writes end; {@link close} still follows. */
   abort(): void {
     safeClose(this.conn);
   }
 
-  /** Closes the socket and returns the buffer; no read may be pending. */
+  /** Closes the socket and returns the buffer; no read may be pending but an idle watch. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    cancelWatch(this);
     safeClose(this.conn);
     this.#reader.release();
   }

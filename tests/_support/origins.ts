@@ -177,6 +177,55 @@ export function startHeadOrigin(
   return { port: server.port, heads, accepted: server.accepted, close: () => server.close() };
 }
 
+/** A raw origin that never answers. */
+export interface SilentOrigin {
+  readonly port: number;
+  accepted(): number;
+  /** Requests read in full (head, and a chunked body when announced). */
+  received(): number;
+  /** Connections the peer closed (end of stream or reset). */
+  closed(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A raw TCP origin that reads one request per connection in full (its head, then a chunked
+ * body if announced) and never answers; it counts the connections the proxy then closes.
+ */
+export function startSilentOrigin(): SilentOrigin {
+  let received = 0;
+  let closed = 0;
+  const server = startServer(async (conn) => {
+    let text = "";
+    let counted = false;
+    const chunk = new Uint8Array(65536);
+    try {
+      while (true) {
+        const got = await conn.read(chunk);
+        if (got === null) break;
+        text += decoder.decode(chunk.subarray(0, got));
+        const end = text.indexOf("\r\n\r\n");
+        const whole = end >= 0 &&
+          (!/transfer-encoding: chunked/i.test(text.slice(0, end)) || text.endsWith("0\r\n\r\n"));
+        if (whole && !counted) {
+          counted = true;
+          received++;
+        }
+      }
+    } catch {
+      // a reset counts as a close too
+    }
+    closed++;
+  });
+  return {
+    port: server.port,
+    accepted: server.accepted,
+    received: () => received,
+    closed: () => closed,
+    close: () => server.close(),
+  };
+}
+
 /** A WebSocket echo origin. */
 export interface WsEcho {
   readonly port: number;

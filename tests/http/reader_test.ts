@@ -152,3 +152,40 @@ Deno.test("HttpReader.maxRead caps each read (max_read_buf); the rest comes in l
   assert.deepEqual(new Uint8Array(got), body);
   reader.release();
 });
+
+Deno.test("HttpReader.watch() read is taken by the next fill(), without a second read", async () => {
+  const text = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+  const src = new FakeSource([text]);
+  const reader = new HttpReader(src);
+  try {
+    assert.equal(reader.park(), true);
+    const told: boolean[] = [];
+    reader.watch((alive) => told.push(alive));
+    assert.equal(src.reads, 1);
+    assert.equal(reader.watching, true);
+    const head = await reader.readHead("request");
+    assert.equal(decoder.decode(head!), text);
+    assert.equal(src.reads, 1, "the watch read was the request's read");
+    assert.equal(reader.watching, false);
+    assert.deepEqual(told, [], "a read taken by fill() is not reported");
+  } finally {
+    reader.release();
+  }
+});
+
+Deno.test("HttpReader.watch() reports bytes or the end of stream while nobody reads", async () => {
+  for (const [chunks, alive] of [[["stray"], true], [[], false]] as const) {
+    const src = new FakeSource([...chunks]);
+    const reader = new HttpReader(src);
+    try {
+      const { promise, resolve } = Promise.withResolvers<boolean>();
+      reader.watch(resolve);
+      assert.equal(await promise, alive);
+      // The bytes are not lost: the next fill() still hands them over.
+      assert.equal(await reader.fill(), alive);
+      if (alive) assert.equal(decoder.decode(reader.view()), "stray");
+    } finally {
+      reader.release();
+    }
+  }
+});

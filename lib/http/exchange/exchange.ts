@@ -16,6 +16,7 @@ import { errorStatus, HttpError } from "../errors.ts";
 import { parseResponseHead, type ResponseHead } from "../response_head.ts";
 import { serializeResponseHead } from "../serialize.ts";
 import { safeClose } from "../../net/relay.ts";
+import { cancelWatch, type LateWatch, watchLater } from "../watch_later.ts";
 import { writeAll } from "../../net/write.ts";
 import { BODY_SENT, BodyTask, startBody } from "./_body_task.ts";
 import type { ExchangeContext, ExchangeHooks, ExchangeUpstream, ResponseInfo } from "./hooks.ts";
@@ -42,7 +43,8 @@ const SWITCHED: unique symbol = Symbol("switched");
 const EMPTY = new Uint8Array(0);
 
 /** The state of one exchange; also what the hooks see of the response. */
-class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements ResponseInfo {
+class Exchange<X extends ExchangeContext, U extends ExchangeUpstream>
+  implements ResponseInfo, LateWatch {
   readonly hooks: ExchangeHooks<X, U>;
   readonly x: X;
   readonly up: U;
@@ -55,12 +57,37 @@ class Exchange<X extends ExchangeContext, U extends ExchangeUpstream> implements
   keep = false;
   upstreamKeep = false;
   dechunk = false;
+  /** The exchange returned: the client watch must do nothing more. */
+  over = false;
+  /** The client closed its connection while the exchange waited: everything stops. */
+  clientGone = false;
 
   constructor(hooks: ExchangeHooks<X, U>, x: X, up: U) {
     this.hooks = hooks;
     this.x = x;
     this.up = up;
   }
+
+  /**
+   * The request was read in full a while ago and the exchange still runs: starts the
+   * client's next read (its reader's `watch`). The end of stream or an error there means the
+   * client gave up, so both connections close at once instead of at the read timeout (as
+   * nginx does); bytes there (a pipelined request) stay for the request loop, whose next
+   * read takes them. Not when bytes are already buffered: the next request could then be
+   * read without a read, and a tunnel it opens reads the socket directly.
+   */
+  startWatch(): void {
+    const reader = this.x.client.reader;
+    if (this.over || reader.buffered > 0) return;
+    reader.watch(this.#clientEnded);
+  }
+
+  readonly #clientEnded = (alive: boolean): void => {
+    if (alive || this.over) return;
+    this.clientGone = true;
+    safeClose(this.x.client.conn);
+    this.up.abort();
+  };
 }
 
 /** One proxy's way of running exchanges: its hooks, built once and shared by its requests. */
@@ -99,6 +126,10 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     const unsent = await sendHead(t, request.bytes, bodySent);
     if (unsent !== null) return unsent;
     t.body = bodySent ? BODY_SENT : startBody(hooks, x, up);
+    // A client giving up while this waits is noticed, not at once: most exchanges are over
+    // before, and a read that must wait costs more than one that finds its bytes.
+    if (bodySent) watchLater(t);
+    else t.body.promise.then(() => t.body.done && !t.over && watchLater(t));
     hooks.awaiting(x, up, bodySent);
     const early = await awaitResponse(t, readBefore);
     if (early !== null) return early;
@@ -108,8 +139,19 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     await closeAll(t);
     throw e;
   } finally {
+    t.over = true;
+    cancelWatch(t);
     hooks.ended(x);
   }
+}
+
+/** The client closed its connection while waiting: nothing to answer, both sides close. */
+async function clientLeft<X extends ExchangeContext, U extends ExchangeUpstream>(
+  t: Exchange<X, U>,
+): Promise<false> {
+  t.hooks.failed(t.x, 499, "the client closed its connection before the response");
+  await closeAll(t);
+  return false;
 }
 
 /** Writes the request; null when it went, else the exchange's result. */
@@ -144,6 +186,7 @@ async function awaitResponse<X extends ExchangeContext, U extends ExchangeUpstre
   try {
     got = await readFinalHead(t);
   } catch (e) {
+    if (t.clientGone) return await clientLeft(t);
     if (!(e instanceof HttpError)) {
       // Writing a 1xx failed: the client is gone.
       hooks.relayFailed(x, up, e, false);
@@ -155,6 +198,7 @@ async function awaitResponse<X extends ExchangeContext, U extends ExchangeUpstre
     hooks.upstreamFailed(x, up);
     return await failBeforeResponse(t, 502, `${up.address}: ${e.message}`);
   }
+  if (t.clientGone) return await clientLeft(t);
   if (got === null) return await noResponse(t, readBefore);
   if (got === SWITCHED) {
     return await failBeforeResponse(t, 502, `${up.address} switched protocols`);
@@ -253,7 +297,13 @@ async function relayResponse<X extends ExchangeContext, U extends ExchangeUpstre
       await copyBody(reader, sink, { length, dechunk: t.dechunk, status: 502 });
     }
   } catch (e) {
-    hooks.relayFailed(x, up, e, true);
+    // The upstream, cut off because the client left, is not at fault.
+    hooks.relayFailed(
+      x,
+      up,
+      t.clientGone ? new Deno.errors.ConnectionReset("client left") : e,
+      true,
+    );
     await closeAll(t);
     hooks.relayed(x, response.status);
     return false;

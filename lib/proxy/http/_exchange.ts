@@ -64,7 +64,8 @@ const HOOKS: ExchangeHooks<ForwardExchange, Upstream> = {
     logDone(s, head, status);
   },
   release({ s }, _up, keep) {
-    if (!keep) s.upstream.close();
+    if (keep) s.upstream.rest();
+    else s.upstream.close();
   },
 };
 

@@ -31,7 +31,6 @@ const LOCAL = CidrSet.parse([
   "0.0.0.0/32",
   "::/128",
 ]) as CidrSet;
-const UNSPECIFIED = CidrSet.parse(["0.0.0.0/32", "::/128"]) as CidrSet;
 
 /**
  * Which resolved targets a forward proxy may connect to (SSRF): `deny` first, then `allow`,
@@ -55,7 +54,10 @@ export class TargetPolicy {
     const o = this.#o;
     if (o.deny?.has(ip, port)) return "denied by target_deny";
     if (o.allow?.has(ip, port)) return null;
-    if (o.isSelf?.(ip, port) || (UNSPECIFIED.has(ip) && o.isSelf?.("127.0.0.1", port))) {
+    // A connected socket's peer is never unspecified; only a literal target can be, so the
+    // cheap string test suffices (no BigInt work per connection).
+    const unspecified = ip === "0.0.0.0" || ip === "::" || ip === "::0";
+    if (o.isSelf?.(unspecified ? "127.0.0.1" : ip, port)) {
       return "this proxy itself";
     }
     if (o.exposed && LOCAL.has(ip)) return "a local address";

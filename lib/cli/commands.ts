@@ -9,7 +9,7 @@ import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError, ControlBusyError } from "../server/errors.ts";
-import { readTcpMigrateReq } from "../server/sysctl.ts";
+import { readOpenFileLimit, readTcpMigrateReq } from "../server/sysctl.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
@@ -248,6 +248,27 @@ async function wsProxy(args: CliArgs): Promise<number> {
   return await serve(loaded, null, args);
 }
 
+/**
+ * One warning when the open-file limit cannot hold the configured connections: two
+ * descriptors per proxied connection, summed over the TCP listeners whose `max_connections`
+ * was set (the default alone is a per-listener guard, not a reservation, and never warns).
+ */
+async function warnOpenFileLimit(loaded: Validated, logger: ReturnType<typeof log>) {
+  const specs = listenerSpecs(loaded.config).filter((s) =>
+    s.transport === "tcp" && s.max_connections_set
+  );
+  if (specs.length === 0) return;
+  const needed = specs.reduce((sum, s) => sum + 2 * s.max_connections, 0);
+  const limit = await readOpenFileLimit();
+  if (limit === undefined || needed <= limit) return;
+  logger.warn(
+    "the open-file limit (ulimit -n) is {limit} but max_connections of {n} listeners need up " +
+      "to {needed} descriptors (two per proxied connection); raise the limit or lower " +
+      "max_connections",
+    { limit, n: specs.length, needed },
+  );
+}
+
 async function serve(
   loaded: Validated,
   configFile: string | null,
@@ -271,6 +292,7 @@ async function serve(
         "reusePort, connections queued on ours are reset when we close; see docs/reload.md",
     );
   }
+  await warnOpenFileLimit(loaded, logger);
   let app: App;
   try {
     app = await App.start(loaded, {

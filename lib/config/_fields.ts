@@ -36,6 +36,11 @@ export function optInt(
   return c.error(path, `${show(v)} is out of range`, expected);
 }
 
+/** A `max_connections` key under `path` (the table at `path` is `t`); null when unset. */
+export function optMaxConnections(c: Checker, t: Table, path: KeyPath): number | null {
+  return optInt(c, t, [...path, "max_connections"], 1, 10_000_000) ?? null;
+}
+
 export function optDuration(c: Checker, t: Table, path: KeyPath): number | undefined {
   const v = t[path[path.length - 1]];
   if (v === undefined) return undefined;

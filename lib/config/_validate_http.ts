@@ -11,6 +11,7 @@ import {
   optCidrList,
   optDuration,
   optInt,
+  optMaxConnections,
   optString,
   tableList,
   wordList,
@@ -84,6 +85,7 @@ export const HTTP_SERVER_KEYS: readonly string[] = [
   "cert",
   "key",
   "root",
+  "max_connections",
 ];
 /** Keys of an `[[http.server.location]]`, besides {@link HTTP_COMMON_KEYS}. */
 export const LOCATION_KEYS: readonly string[] = [
@@ -537,6 +539,7 @@ function validateServer(
     tls,
     up_name: names.map((n) => n.toLowerCase()),
     location: locations,
+    max_connections: optMaxConnections(c, t, path),
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,

@@ -1,6 +1,12 @@
 import { isLoopback, parseAddress } from "../net/address.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
-import { optCidrList, optDuration, optString, optTargetRules } from "./_fields.ts";
+import {
+  optCidrList,
+  optDuration,
+  optMaxConnections,
+  optString,
+  optTargetRules,
+} from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type ProxyProtocol, type ProxySection } from "./schema.ts";
 
@@ -18,6 +24,7 @@ export const PROXY_KEYS: readonly string[] = [
   "proxy_connect_timeout",
   "handshake_timeout",
   "timeout",
+  "max_connections",
 ];
 /** wmproxy's NAT-traversal keys: a [proxy] with any of these is a tunnel end, not supported yet. */
 export const PROXY_TUNNEL_KEYS: readonly string[] = [
@@ -86,6 +93,7 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     handshake_timeout: optDuration(c, raw, [...path, "handshake_timeout"]) ??
       DEFAULTS.handshake_timeout,
     timeout: optDuration(c, raw, [...path, "timeout"]) ?? DEFAULTS.stream_timeout,
+    max_connections: optMaxConnections(c, raw, path),
   };
   if (bind && !isLoopback(bind.hostname) && username === null && section.allow_ip.length === 0) {
     c.warn(

@@ -1,4 +1,5 @@
 import { parseAddress } from "../net/address.ts";
+import { DEFAULTS } from "./schema.ts";
 import type { Config, HttpServer, HttpUpstream, ProxySection, StreamServer } from "./schema.ts";
 
 /** What every listener spec has, whatever it does with connections. */
@@ -15,6 +16,13 @@ export interface ListenerSpecBase {
   readonly hostname: string;
   /** Port part of the bind address. */
   readonly port: number;
+  /**
+   * TCP: connections held open at most (the section's `max_connections`, else the top-level
+   * one, else {@link DEFAULTS}.max_connections); udp listeners use `max_sessions` instead.
+   */
+  readonly max_connections: number;
+  /** Whether `max_connections` was set in the config rather than defaulted. */
+  readonly max_connections_set: boolean;
   /** Equal fingerprints mean the effective config is unchanged. */
   readonly fingerprint: string;
 }
@@ -61,6 +69,10 @@ export type ListenerSpec = StreamListenerSpec | ProxyListenerSpec | HttpListener
 /** The listeners a config defines: `[proxy]`, then `[http]` addresses, then `[[stream.server]]`. */
 export function listenerSpecs(config: Config): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
+  const limit = (own: number | null | undefined) => {
+    const set = own ?? config.max_connections ?? null;
+    return { max_connections: set ?? DEFAULTS.max_connections, max_connections_set: set !== null };
+  };
   if (config.proxy) {
     const p = config.proxy;
     const addr = parseAddress(p.bind_addr)!;
@@ -73,7 +85,8 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       port: addr.port,
       kind: "proxy",
       settings: p,
-      fingerprint: JSON.stringify(["proxy", p]),
+      ...limit(p.max_connections),
+      fingerprint: JSON.stringify(["proxy", p, config.max_connections]),
     });
   }
   if (config.http) {
@@ -87,6 +100,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       for (const [a, servers] of byAddr) {
         const addr = parseAddress(a)!;
         const settings = { servers, upstreams: config.http.upstream, tls };
+        const own = servers.map((s) => s.max_connections).filter((m) => typeof m === "number");
         specs.push({
           // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds.
           key: `${tls ? "tls" : "tcp"} ${a}`,
@@ -98,7 +112,8 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
           kind: "http",
           tls,
           settings,
-          fingerprint: JSON.stringify(["http", tls, settings]),
+          ...limit(own.length > 0 ? Math.min(...own) : null),
+          fingerprint: JSON.stringify(["http", tls, settings, config.max_connections]),
         });
       }
     }
@@ -116,7 +131,8 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       port: addr.port,
       kind: "stream",
       settings: s,
-      fingerprint: JSON.stringify(["stream", s]),
+      ...limit(s.max_connections),
+      fingerprint: JSON.stringify(["stream", s, config.max_connections]),
     });
   });
   return specs;

@@ -32,6 +32,11 @@ export interface Defaults {
   readonly udp_timeout: number;
   /** UDP sessions one listener keeps at most. @default 10000 */
   readonly max_sessions: number;
+  /**
+   * TCP connections one listener holds open at most; at the limit it stops accepting and new
+   * clients wait in the kernel backlog. @default 10000
+   */
+  readonly max_connections: number;
   /** Forward proxy address. @default "127.0.0.1:8090" */
   readonly proxy_bind_addr: string;
   /** Seconds a proxy client has to send its request head or SOCKS5 handshake. @default 10 */
@@ -52,6 +57,7 @@ export const DEFAULTS: Defaults = Object.freeze({
   stream_timeout: 600,
   udp_timeout: 60,
   max_sessions: 10000,
+  max_connections: 10000,
   proxy_bind_addr: "127.0.0.1:8090",
   handshake_timeout: 10,
 });
@@ -119,6 +125,11 @@ export interface StreamServer {
   readonly timeout: number;
   /** udp: sessions kept at most; the one idle longest is evicted. @default 10000 */
   readonly max_sessions: number;
+  /**
+   * tcp, tcp2ws, tcp2wss: connections held open at most (ws2tcp: answered 503 beyond it);
+   * unset = the top-level `max_connections`. @default null
+   */
+  readonly max_connections?: number | null;
 }
 
 /** The `[stream]` section. */
@@ -160,6 +171,8 @@ export interface ProxySection {
   readonly handshake_timeout: number;
   /** Seconds a tunnel or idle keep-alive connection may stay silent. @default 600 */
   readonly timeout: number;
+  /** Client connections held open at most; unset = the top-level one. @default null */
+  readonly max_connections?: number | null;
 }
 
 /** Timeouts of the reverse proxy, in seconds; inherited `[http]` → server → location. */
@@ -342,6 +355,11 @@ export interface HttpServer extends HttpTimeouts {
   readonly up_name: readonly string[];
   /** Locations in config order. */
   readonly location: readonly HttpLocation[];
+  /**
+   * Connections each of its addresses holds open at most (the smallest of the servers sharing
+   * an address applies); unset = the top-level one. @default null
+   */
+  readonly max_connections?: number | null;
   /** The server's access log, for requests no location takes (inherited). @default null */
   readonly access_log: HttpAccessLog | null;
   /** The server's error log (inherited). @default null */
@@ -387,6 +405,11 @@ export interface Config {
    * @default false
    */
   readonly share_ports: boolean;
+  /**
+   * Connections each TCP listener holds open at most, unless its section sets its own; null =
+   * {@link DEFAULTS}.max_connections. @default null
+   */
+  readonly max_connections?: number | null;
   /** The `[proxy]` section, or null when absent. */
   readonly proxy: ProxySection | null;
   /** The `[http]` section, or null when absent. */

@@ -2,7 +2,14 @@ import { parseAddress } from "../net/address.ts";
 import { isLoopback } from "../net/address.ts";
 import type { KeyPath } from "./locate.ts";
 import { Checker, isTable, show, type Table } from "./_checker.ts";
-import { optBool, optDuration, optInt, optString, tableList } from "./_fields.ts";
+import {
+  optBool,
+  optDuration,
+  optInt,
+  optMaxConnections,
+  optString,
+  tableList,
+} from "./_fields.ts";
 import { validateHttp } from "./_validate_http.ts";
 import { validateProxy } from "./_validate_proxy.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
@@ -62,6 +69,7 @@ export const TOP_KEYS: readonly string[] = [
   "pidfile",
   "allow_no_listeners",
   "share_ports",
+  "max_connections",
   "proxy",
   "http",
   "stream",
@@ -76,6 +84,7 @@ export const STREAM_SERVER_KEYS: readonly string[] = [
   "proxy_connect_timeout",
   "timeout",
   "max_sessions",
+  "max_connections",
 ];
 /** Keys of `[stream]`. */
 export const STREAM_KEYS: readonly string[] = ["upstream", "server"];
@@ -118,6 +127,7 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     pidfile: optString(c, raw, ["pidfile"]) ?? null,
     allow_no_listeners: optBool(c, raw, ["allow_no_listeners"]) ?? false,
     share_ports: options.sharePorts || (optBool(c, raw, ["share_ports"]) ?? false),
+    max_connections: optMaxConnections(c, raw, []),
     proxy: validateProxy(c, raw.proxy),
     http: validateHttp(c, raw.http),
     stream: validateStream(c, raw.stream),
@@ -307,6 +317,10 @@ function validateServer(
   if (transport === "tcp" && t.max_sessions !== undefined) {
     c.warn([...path, "max_sessions"], 'only applies to bind_mode = "udp"; ignored');
   }
+  const maxConnections = optMaxConnections(c, t, path);
+  if (transport === "udp" && t.max_connections !== undefined) {
+    c.warn([...path, "max_connections"], 'does not apply to bind_mode = "udp" (see max_sessions)');
+  }
   if (!bind || !bindText || !upstream || !BIND_MODES.includes(mode)) return undefined;
   return {
     bind_addr: bindText,
@@ -318,6 +332,7 @@ function validateServer(
     proxy_connect_timeout: connectTimeout,
     timeout,
     max_sessions: maxSessions,
+    max_connections: maxConnections,
   };
 }
 

@@ -6,3 +6,14 @@ export async function readTcpMigrateReq(): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/** The soft "Max open files" limit (`ulimit -n`); undefined when unknown or unlimited. */
+export async function readOpenFileLimit(): Promise<number | undefined> {
+  try {
+    const text = await Deno.readTextFile("/proc/self/limits");
+    const soft = /^Max open files\s+(\d+)/m.exec(text)?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}

@@ -21,7 +21,7 @@ const logger = log("server");
  */
 export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHandler>
   implements Listener {
-  protected spec: S;
+  #spec!: S;
   protected readonly handler: H;
   readonly #slot: TcpSlot;
   #handedOver = false;
@@ -33,10 +33,20 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
    * @param certs makes the socket a TLS one, with certificates from here (by SNI)
    */
   constructor(spec: S, handler: H, slot?: TcpSlot, certs?: CertResolver) {
-    this.spec = spec;
     this.handler = handler;
     this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler, certs);
     this.#slot.setHandler(handler);
+    this.spec = spec;
+  }
+
+  /** The listener's spec; setting it (on `update`) applies its `max_connections` at once. */
+  protected get spec(): S {
+    return this.#spec;
+  }
+
+  protected set spec(spec: S) {
+    this.#spec = spec;
+    this.#slot.setLimit(spec.max_connections);
   }
 
   /** Takes `spec` if it is of this listener's kind; false otherwise. */
@@ -82,6 +92,7 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
       address: addr ? formatAddress(addr) : this.spec.bind_addr,
       open: this.handler.tracker.size,
       accepted: this.handler.tracker.accepted,
+      ...this.#slot.limitReport(),
       ...this.details(),
     };
   }

@@ -8,10 +8,24 @@ export interface TcpConnHandler {
 
 const logger = log("server");
 
+/** What a slot reports about its connection limit in `/status`. */
+export interface SlotLimitReport {
+  /** Connections held open at most. */
+  readonly max_connections: number;
+  /** Whether the slot has stopped accepting because `max_connections` are open. */
+  readonly at_limit: boolean;
+  /** Times the slot reached the limit and stopped accepting. */
+  readonly limit_hits: number;
+}
+
 /**
  * One bound TCP socket (with `reusePort`) and its accept loop. The socket lives as long as
  * its address is in the config; what handles connections can be swapped without closing it,
  * so no queued connection is ever reset by a reload.
+ *
+ * At `max_connections` open connections (counted until each handler call settles, across
+ * handler swaps) the loop stops calling accept: new clients wait in the kernel backlog, and
+ * are accepted as soon as one connection ends or the limit is raised.
  */
 export class TcpSlot {
   readonly hostname: string;
@@ -20,6 +34,11 @@ export class TcpSlot {
   #handler: TcpConnHandler;
   #loop: Promise<void> | undefined;
   readonly #certs: CertResolver | undefined;
+  #limit = Infinity;
+  #open = 0;
+  #hits = 0;
+  #paused = false;
+  #resume: (() => void) | undefined;
 
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
@@ -50,6 +69,17 @@ export class TcpSlot {
     this.#handler = handler;
   }
 
+  /** At most `max` connections open from now on; a raised limit resumes accepting at once. */
+  setLimit(max: number): void {
+    this.#limit = max;
+    if (this.#open < max) this.#wake();
+  }
+
+  /** The limit, whether the slot is waiting below it, and how often it was reached. */
+  limitReport(): SlotLimitReport {
+    return { max_connections: this.#limit, at_limit: this.#paused, limit_hits: this.#hits };
+  }
+
   /** Starts accepting. */
   start(): void {
     this.#loop ??= this.#accept();
@@ -62,12 +92,27 @@ export class TcpSlot {
     } catch {
       // already closed
     }
+    this.#wake();
     await this.#loop;
   }
 
   async #accept(): Promise<void> {
     const listener = this.#listener!;
+    const done = () => {
+      this.#open--;
+      if (this.#open < this.#limit) this.#wake();
+    };
     while (true) {
+      if (this.#open >= this.#limit) {
+        this.#hits++;
+        this.#paused = true;
+        logger.debug("{addr}: {n} connections open, the limit; accepting paused", {
+          addr: `${this.hostname}:${this.port}`,
+          n: this.#open,
+        });
+        await new Promise<void>((r) => this.#resume = r);
+        this.#paused = false;
+      }
       let conn: Deno.TcpConn | Deno.TlsConn;
       try {
         conn = await listener.accept();
@@ -80,7 +125,14 @@ export class TcpSlot {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      this.#handler.handle(conn);
+      this.#open++;
+      this.#handler.handle(conn).finally(done);
     }
+  }
+
+  #wake(): void {
+    const resume = this.#resume;
+    this.#resume = undefined;
+    resume?.();
   }
 }

@@ -54,6 +54,7 @@ export class WsToTcpListener implements Listener {
   #sessions = new ConnTracker();
   #closing = false;
   #stopped: Promise<void> | undefined;
+  #limitHits = 0;
 
   constructor(spec: StreamListenerSpec, health: HealthRegistry, slot?: TcpSlot) {
     this.#spec = spec;
@@ -121,6 +122,9 @@ export class WsToTcpListener implements Listener {
       address: addr ? formatAddress(addr) : this.#spec.bind_addr,
       open: this.#sessions.size,
       accepted: this.#sessions.accepted,
+      max_connections: this.#spec.max_connections,
+      at_limit: this.#sessions.size >= this.#spec.max_connections,
+      limit_hits: this.#limitHits,
       upstream: this.#forwarder.health(),
     };
   }
@@ -129,6 +133,16 @@ export class WsToTcpListener implements Listener {
     if (this.#closing) {
       return Promise.resolve(
         new Response("503 Service Unavailable: shutting down\n", {
+          status: 503,
+          headers: { connection: "close" },
+        }),
+      );
+    }
+    // Deno.serve's accept loop cannot be paused: beyond the limit, answer 503 instead.
+    if (this.#sessions.size >= this.#spec.max_connections) {
+      this.#limitHits++;
+      return Promise.resolve(
+        new Response("503 Service Unavailable: max_connections reached\n", {
           status: 503,
           headers: { connection: "close" },
         }),

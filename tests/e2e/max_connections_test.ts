@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decoder, encoder } from "../_support/bytes.ts";
-import { closeQuietly, ping, writeAll } from "../_support/io.ts";
+import { closeQuietly, ping, readHead, statusOf, writeAll } from "../_support/io.ts";
 import { startServer } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
 import { control, startInstance } from "../_support/process.ts";
@@ -138,6 +138,54 @@ proxy_url = "tcp://127.0.0.1:1"
     assert.match(warnings[0], new RegExp(`\\b${2 * max}\\b`));
   } finally {
     await inst.kill();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("ws2tcp listener answers an upgrade beyond max_connections with 503", async () => {
+  const dir = await tempDir();
+  const backend = startServer();
+  const port = freePort();
+  const ctl = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `
+control = "127.0.0.1:${ctl}"
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+bind_mode = "ws2tcp"
+proxy_url = "tcp://127.0.0.1:${backend.port}"
+max_connections = 1
+`,
+  );
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+  ws.binaryType = "arraybuffer";
+  try {
+    const echoed = new Promise<string>((resolve, reject) => {
+      ws.onmessage = (e) => resolve(decoder.decode(e.data as ArrayBuffer)); // TCP bytes: binary
+      ws.onerror = () => reject(new Error("websocket failed"));
+    });
+    await new Promise((resolve) => ws.onopen = resolve);
+    ws.send("one");
+    assert.equal(await echoed, "one");
+    const second = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(
+      second,
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    const reply = decoder.decode(await readHead(second));
+    second.close();
+    assert.equal(statusOf(reply), 503, reply);
+    const s = await status(ctl);
+    assert.equal(s.at_limit, true);
+    assert.equal(s.limit_hits, 1);
+  } finally {
+    const closed = new Promise((resolve) => ws.onclose = resolve);
+    ws.close();
+    await closed;
+    await inst.kill();
+    await backend.close();
     await dir.cleanup();
   }
 });

@@ -189,3 +189,40 @@ max_connections = 1
     await dir.cleanup();
   }
 });
+
+Deno.test("a reload that raises max_connections resumes accepting on the same socket at once", async () => {
+  const dir = await tempDir();
+  const backend = startServer();
+  const port = freePort();
+  const ctl = freePort();
+  const config = (max: number) => `
+control = "127.0.0.1:${ctl}"
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+proxy_url = "tcp://127.0.0.1:${backend.port}"
+max_connections = ${max}
+`;
+  const inst = await startInstance(dir.path, config(1));
+  const first = await Deno.connect({ hostname: "127.0.0.1", port });
+  const second = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await ping(first, "first");
+    await writeAll(second, encoder.encode("second"));
+    assert.equal(await readWithin(second, 300), null, "held in the backlog at max_connections = 1");
+
+    await Deno.writeTextFile(inst.configPath, config(2));
+    const r = await control(`http://127.0.0.1:${ctl}`, "reload");
+    assert.equal(r.status, 200);
+    assert.deepEqual((r.body.diff as { changed: string[] }).changed, [`tcp 127.0.0.1:${port}`]);
+    assert.equal(await readWithin(second, 10_000), "second", "accepted while the first is open");
+    await ping(first, "first still open");
+    const s = await status(ctl);
+    assert.deepEqual([s.max_connections, s.open, s.at_limit], [2, 2, true]);
+  } finally {
+    closeQuietly(first);
+    closeQuietly(second);
+    await inst.kill();
+    await backend.close();
+    await dir.cleanup();
+  }
+});

@@ -5,6 +5,7 @@
 
 import type { BenchCase } from "../lib/types.ts";
 import { HTTP_PROXY_CASE } from "./http_proxy.ts";
+import { IDLE_CASE } from "./idle.ts";
 import { REVERSE_CASE } from "./reverse.ts";
 import { SOCKS5_CASE } from "./socks5.ts";
 import { STATIC_CASE } from "./static.ts";
@@ -21,4 +22,5 @@ export const CASES: readonly BenchCase[] = [
   REVERSE_CASE,
   STATIC_CASE,
   WS_CASE,
+  IDLE_CASE,
 ];

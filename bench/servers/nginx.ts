@@ -155,6 +155,32 @@ export function parseStubStatusAccepts(text: string): number {
  * @returns connections accepted before this read
  */
 export async function readNginxAccepts(port: number): Promise<number> {
+  return parseStubStatusAccepts(await readStubStatus(port)) - 1;
+}
+
+/**
+ * Reads the `Active connections` figure of the nginx on `port` (started with `stubStatus`),
+ * less the connection that reads it.
+ * @param port the nginx's loopback port
+ * @returns client connections open besides this read
+ */
+export async function readNginxActive(port: number): Promise<number> {
+  return parseStubStatusActive(await readStubStatus(port)) - 1;
+}
+
+/**
+ * The `Active connections` figure of nginx's `stub_status` page.
+ * @param text the page, e.g. `Active connections: 1 \nserver accepts handled requests\n...`
+ * @returns open client connections, the reading one included
+ * @throws Error when the page has no such line
+ */
+export function parseStubStatusActive(text: string): number {
+  const match = /^Active connections:\s*(\d+)/m.exec(text);
+  if (match === null) throw new Error(`no stub_status active count in "${text.trim()}"`);
+  return Number(match[1]);
+}
+
+async function readStubStatus(port: number): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     const request = `GET ${STATUS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`;
@@ -175,7 +201,7 @@ export async function readNginxAccepts(port: number): Promise<number> {
         return next;
       }, new Uint8Array()),
     );
-    return parseStubStatusAccepts(text) - 1;
+    return text;
   } finally {
     conn.close();
   }

@@ -1,4 +1,4 @@
-import { releaseBuffer, takeBuffer } from "./buffer_pool.ts";
+import { AdaptiveBuffer } from "./read_buffer.ts";
 import { startInterval, stopTimer } from "./timer.ts";
 
 /** Options for {@link relay}. */
@@ -18,8 +18,9 @@ export interface RelayResult {
 }
 
 /**
- * Copies bytes both ways between two connections with raw read/write loops and pooled
- * buffers until both directions end. An end of stream on one side is passed on as a
+ * Copies bytes both ways between two connections with raw read/write loops until both
+ * directions end. Each direction waits with a small buffer and borrows a pooled copy buffer only
+ * while data streams (see {@link AdaptiveBuffer}), so an idle relay costs little memory. An end of stream on one side is passed on as a
  * half-close (`closeWrite`) so the other direction can still finish; an error on either side
  * closes both. Both connections are closed when it resolves.
  */
@@ -82,16 +83,18 @@ class RelayState {
 /** Copies `src` to `dst` until end of stream or an error; resolves to the bytes copied. */
 async function pump(src: Deno.Conn, dst: Deno.Conn, state: RelayState): Promise<number> {
   const read = fastReader(src);
-  const buf = takeBuffer();
+  const buffer = new AdaptiveBuffer();
   let total = 0;
   try {
     while (true) {
+      const buf = buffer.current;
       const n = await read(buf);
       if (!n) break;
       state.active = true;
       total += n;
       let off = await dst.write(n === buf.length ? buf : buf.subarray(0, n));
       while (off < n) off += await dst.write(buf.subarray(off, n));
+      buffer.update(n);
     }
     try {
       await dst.closeWrite();
@@ -101,7 +104,7 @@ async function pump(src: Deno.Conn, dst: Deno.Conn, state: RelayState): Promise<
   } catch {
     state.fail();
   } finally {
-    releaseBuffer(buf);
+    buffer.release();
   }
   return total;
 }

@@ -1,4 +1,5 @@
 import { COPY_BUFFER_SIZE, releaseBuffer, takeBuffer } from "../net/buffer_pool.ts";
+import { AdaptiveBuffer } from "../net/read_buffer.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import { startInterval, startTimer, stopTimer } from "../net/timer.ts";
 import { writeAll } from "../net/write.ts";
@@ -150,25 +151,27 @@ class Bridge {
     if (!this.#writing) this.#finish("ws_close");
   }
 
-  /** Reads TCP into a reused buffer; each read goes out as one binary message. */
+  /** Reads TCP into a reused (adaptive) buffer; each read goes out as one binary message. */
   async #pump(): Promise<void> {
     const read = fastReader(this.#conn);
-    const buf = takeBuffer();
+    const buffer = new AdaptiveBuffer();
     const ws = this.#ws;
     try {
       while (!this.#done) {
+        const buf = buffer.current;
         const n = await read(buf);
         if (!n) return this.#finish("tcp_eof");
         this.#active = true;
         this.#sent += n;
         // Deno copies the bytes when the frame is queued, so the buffer can be reused.
         ws.send(buf.subarray(0, n));
+        buffer.update(n);
         if (ws.bufferedAmount > this.#hwm) await this.#drained();
       }
     } catch {
       this.#finish("error");
     } finally {
-      releaseBuffer(buf);
+      buffer.release();
     }
   }
 

@@ -49,6 +49,9 @@ export async function handleConnect(s: HttpSession, head: RequestHead): Promise<
     try {
       await writeAll(s.client, ESTABLISHED);
       const early = s.reader.takeBuffered();
+      // The tunnel reads the socket directly: the reader's pooled buffer goes back now rather
+      // than staying with an idle tunnel until it closes.
+      s.reader.park();
       if (early.length > 0) await writeAll(upstream, early);
     } catch (e) {
       logger.debug("conn {id} {peer} CONNECT {target}: gone before the tunnel started: {error}", {

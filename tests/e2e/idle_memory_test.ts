@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { closeQuietly, ping, readExactly, writeAll } from "../_support/io.ts";
+import { startServer } from "../_support/origins.ts";
+import { freePort } from "../_support/ports.ts";
+import { startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
+
+const CONNECTIONS = 1000;
+// A correctness bound, not a benchmark: the relay used to hold a 64 KiB buffer per direction
+// from the first byte on (about 100 KiB per idle connection); an idle one now waits with a small
+// buffer per direction (see lib/net/read_buffer.ts).
+const MAX_KIB_PER_CONNECTION = 24;
+
+/** VmRSS of `pid` in KiB. */
+function rssKib(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const m = status.match(/^VmRSS:\s+(\d+) kB$/m);
+  assert.ok(m, "VmRSS in /proc/PID/status");
+  return Number(m[1]);
+}
+
+/** Echoes with a small buffer (the origin side of 1000 connections lives in this process). */
+async function smallEcho(conn: Deno.TcpConn): Promise<void> {
+  const buf = new Uint8Array(4096);
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    await writeAll(conn, buf.subarray(0, n));
+  }
+}
+
+/** Opens `count` connections to `port`, 64 at a time, each checked with a one-byte echo. */
+async function openIdle(port: number, count: number): Promise<Deno.TcpConn[]> {
+  const conns: Deno.TcpConn[] = [];
+  while (conns.length < count) {
+    const batch = Math.min(64, count - conns.length);
+    const opened = await Promise.all(
+      Array.from({ length: batch }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    conns.push(...opened);
+    await Promise.all(opened.map((c) => ping(c, "x")));
+  }
+  return conns;
+}
+
+Deno.test({
+  name: "stream tcp: 1000 idle relayed connections cost a few KiB of RSS each, not a copy buffer",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await tempDir();
+    const origin = startServer(smallEcho);
+    const port = freePort();
+    const inst = await startInstance(
+      dir.path,
+      `
+[[stream.server]]
+bind_addr = "127.0.0.1:${port}"
+proxy_url = "tcp://127.0.0.1:${origin.port}"
+`,
+    );
+    let conns: Deno.TcpConn[] = [];
+    try {
+      const pid = inst.process.pid;
+      // Warm-up: the first connections load code paths and fill the buffer pool.
+      const warm = await openIdle(port, 32);
+      const bulk = new Uint8Array(256 * 1024).fill(7);
+      await Promise.all(warm.map(async (c) => {
+        await writeAll(c, bulk);
+        await readExactly(c, bulk.length);
+      }));
+      warm.forEach(closeQuietly);
+      const before = rssKib(pid);
+
+      conns = await openIdle(port, CONNECTIONS);
+      // A few of them move bulk data first (the relay borrows big buffers), then go quiet.
+      await Promise.all(
+        conns.slice(0, 16).map(async (c) => {
+          await writeAll(c, bulk);
+          await readExactly(c, bulk.length);
+          await ping(c, "y");
+        }),
+      );
+      const open = rssKib(pid);
+      const perConnection = (open - before) / CONNECTIONS;
+      assert.ok(
+        perConnection < MAX_KIB_PER_CONNECTION,
+        `${
+          perConnection.toFixed(1)
+        } KiB RSS per idle connection (before ${before} KiB, with ${CONNECTIONS} open ${open} KiB)`,
+      );
+      // Still relaying after the measurement.
+      await Promise.all(conns.slice(-8).map((c) => ping(c, "still here")));
+    } finally {
+      conns.forEach(closeQuietly);
+      await inst.kill();
+      await origin.close();
+      await dir.cleanup();
+    }
+  },
+});

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import {
+  COPY_BUFFER_SIZE,
+  pooledBytes,
+  releaseBuffer,
+  takeBuffer,
+} from "../../lib/net/buffer_pool.ts";
+import { AdaptiveBuffer, SMALL_READ_SIZE } from "../../lib/net/read_buffer.ts";
+
+Deno.test("AdaptiveBuffer waits small, grows when a read fills it, shrinks on a short read", () => {
+  const b = new AdaptiveBuffer();
+  assert.equal(b.current.length, SMALL_READ_SIZE);
+  b.update(10);
+  assert.equal(b.current.length, SMALL_READ_SIZE, "a short read keeps the small buffer");
+  b.update(SMALL_READ_SIZE);
+  assert.equal(b.current.length, COPY_BUFFER_SIZE, "a full small read borrows a copy buffer");
+  b.update(COPY_BUFFER_SIZE / 2);
+  assert.equal(b.current.length, COPY_BUFFER_SIZE, "half a copy buffer keeps it");
+  const big = b.current;
+  b.update(COPY_BUFFER_SIZE / 4 - 1);
+  assert.equal(b.current.length, SMALL_READ_SIZE, "under a quarter gives it back");
+  const again = takeBuffer();
+  assert.equal(again, big, "the copy buffer went back to the pool");
+  releaseBuffer(again);
+  b.update(SMALL_READ_SIZE);
+  b.release();
+  assert.equal(b.current.length, SMALL_READ_SIZE, "release starts small again");
+});
+
+Deno.test("the buffer pool keeps at most 4 MiB of free buffers", () => {
+  const taken = Array.from({ length: 200 }, () => takeBuffer());
+  taken.forEach(releaseBuffer);
+  assert.equal(pooledBytes(), 4 * 1024 * 1024);
+});

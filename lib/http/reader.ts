@@ -15,6 +15,12 @@ export interface ByteSource {
 const EMPTY = new Uint8Array(0);
 /** Size of the side buffer a {@link HttpReader.watch} read goes into: idle connections stay cheap. */
 const WATCH_SIZE = 4096;
+/**
+ * Size of the side buffer a {@link HttpReader.fillParked} read goes into when there is none
+ * yet: most request heads fit (nginx's `client_header_buffer_size` is 1k too); a longer one
+ * takes one more read, into the pooled buffer.
+ */
+const PARKED_SIZE = 1024;
 
 /** Which side of an exchange a head comes from: decides the limits and statuses. */
 export type HeadKind = "request" | "response";
@@ -98,6 +104,36 @@ export class HttpReader {
    */
   fill(): Promise<boolean> {
     return this.#pending === null ? this.#read1() : this.#takeWatched();
+  }
+
+  /**
+   * {@link fill} for a connection waiting for its next message with nothing buffered (an idle
+   * keep-alive client): the buffer goes back to the pool ({@link park}) and the read goes
+   * into the small side buffer, so the wait holds a few KiB, not 64; a buffer is taken again
+   * only when bytes arrive. With bytes buffered, or a {@link watch} read pending, it is
+   * {@link fill}. Views handed out earlier become invalid.
+   */
+  fillParked(): Promise<boolean> {
+    if (this.#pending !== null) return this.#takeWatched();
+    return this.park() ? this.#readSide() : this.#read1();
+  }
+
+  /** One read into the side buffer, its bytes then moved into a buffer from the pool. */
+  async #readSide(): Promise<boolean> {
+    const side = this.#side ??= new Uint8Array(PARKED_SIZE);
+    let n: number | null;
+    try {
+      n = await this.#src.read(this.maxRead < side.length ? side.subarray(0, this.maxRead) : side);
+    } catch (e) {
+      if (isGone(e)) return false;
+      throw e;
+    }
+    if (n === null || n === 0) return false;
+    this.#makeRoom(n);
+    this.#buf.set(side.subarray(0, n), this.#end);
+    this.#end += n;
+    this.#read += n;
+    return true;
   }
 
   /**

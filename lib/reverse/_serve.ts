@@ -30,13 +30,17 @@ const NO_HANDLER: Answer = { status: 404, body: "404 Not Found: nothing serves t
 export async function serveConnection(c: ClientConn): Promise<void> {
   const t = c.gen.timeouts;
   for (let first = true;; first = false) {
-    if (!first && c.reader.buffered === 0) {
-      // An idle connection holds no 64 KiB buffer; the next read takes one from the pool.
-      c.reader.park();
-      c.wait(WAIT_IDLE, t.clientKeepAlive);
-      if (!(await c.reader.fill())) return;
+    if (first) c.wait(WAIT_HEAD, t.clientRead);
+    if (c.reader.buffered === 0) {
+      // A connection waiting for a request holds no 64 KiB buffer, only a small read's: the
+      // buffer comes from the pool when bytes arrive.
+      if (!first) {
+        c.rest();
+        c.wait(WAIT_IDLE, t.clientKeepAlive);
+      }
+      if (!(await c.reader.fillParked())) return;
     }
-    c.wait(WAIT_HEAD, t.clientRead);
+    if (!first) c.wait(WAIT_HEAD, t.clientRead);
     let ctx: RequestContext;
     try {
       // Usually the whole head came with the last read: no await needed.

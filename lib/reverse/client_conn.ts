@@ -24,6 +24,10 @@ export const WAIT_STALL = 3;
 const WRITE_408_MS = 1000;
 const TIMEOUT_408 = errorResponse(408, "request head not received in time", { close: true });
 
+/** Head builders of connections between requests, for the next request of any connection. */
+const spareOut: HeadBuilder[] = [];
+const MAX_SPARE_OUT = 256;
+
 /**
  * One client connection: its socket and reader, the generation it was accepted with, and its
  * one deadline, enforced by the proxy's {@link DeadlineSweeper}.
@@ -82,7 +86,18 @@ export class ClientConn implements Timed {
    * the response); one message at a time.
    */
   get out(): HeadBuilder {
-    return this.#out ??= new HeadBuilder(4096);
+    return this.#out ??= spareOut.pop() ?? new HeadBuilder(4096);
+  }
+
+  /**
+   * Between requests: gives the head builder back for other connections to use, so an idle
+   * connection does not hold its 4 KiB (the next {@link out} takes one again).
+   */
+  rest(): void {
+    const out = this.#out;
+    if (out === null) return;
+    this.#out = null;
+    if (spareOut.length < MAX_SPARE_OUT) spareOut.push(out.reset());
   }
 
   /** `host:port` of the client, for log lines. */
@@ -191,6 +206,7 @@ export class ClientConn implements Timed {
     this.#sweeper.delete(this);
     safeClose(this.conn);
     this.reader.release();
+    this.rest();
   }
 
   #fire(mode: number): void {

@@ -189,3 +189,51 @@ Deno.test("HttpReader.watch() reports bytes or the end of stream while nobody re
     }
   }
 });
+
+/** Records the size of each read's buffer. */
+class SizedSource extends FakeSource {
+  readonly sizes: number[] = [];
+  override read(p: Uint8Array): Promise<number | null> {
+    this.sizes.push(p.length);
+    return super.read(p);
+  }
+}
+
+Deno.test("HttpReader.fillParked() waits with a small read, then reads into the pooled buffer", async () => {
+  const long = `GET / HTTP/1.1\r\nCookie: ${"c".repeat(2000)}\r\n\r\n`;
+  const src = new SizedSource([long, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"]);
+  const reader = new HttpReader(src);
+  try {
+    assert.equal(await reader.fillParked(), true);
+    assert.equal(reader.buffered, 1024, "the first read went into a 1 KiB side buffer");
+    const head = await reader.readHead("request");
+    assert.equal(decoder.decode(head!), long);
+    assert.equal(src.sizes[0], 1024);
+    assert.ok(src.sizes[1] > 1024, "the rest of the head is read into the pooled buffer");
+    // Nothing buffered: parked again; the next head fits one small read.
+    assert.equal(await reader.fillParked(), true);
+    assert.equal(parseRequestHead(reader.takeHead("request")!).target, "/2");
+    assert.equal(src.sizes[2], 1024);
+    assert.equal(await reader.fillParked(), false, "end of stream");
+  } finally {
+    reader.release();
+  }
+});
+
+Deno.test("HttpReader.fillParked() is fill() with bytes buffered or a watch pending", async () => {
+  const src = new SizedSource(["more", "watched"]);
+  const reader = new HttpReader(src, bytes("kept"));
+  try {
+    assert.equal(await reader.fillParked(), true);
+    assert.equal(decoder.decode(reader.view()), "keptmore");
+    assert.ok(src.sizes[0] > 1024, "buffered bytes keep the pooled buffer");
+    reader.consume(reader.buffered);
+    assert.equal(reader.park(), true);
+    reader.watch();
+    assert.equal(await reader.fillParked(), true);
+    assert.equal(decoder.decode(reader.view()), "watched");
+    assert.equal(src.reads, 2, "the watch read was taken, not a second one");
+  } finally {
+    reader.release();
+  }
+});

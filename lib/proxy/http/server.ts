@@ -72,7 +72,8 @@ async function nextRequest(s: HttpSession, first: boolean): Promise<RequestHead 
   try {
     if (!first && s.reader.buffered === 0) {
       s.watchdog.deadline("idle", options.idleTimeout);
-      if (!(await s.reader.fill())) return null;
+      // Waiting holds a small read's buffer, not 64 KiB: one is taken when bytes arrive.
+      if (!(await s.reader.fillParked())) return null;
     }
     s.watchdog.deadline("head", options.handshakeTimeout);
     const bytes = await s.reader.readHead("request");

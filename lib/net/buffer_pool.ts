@@ -1,7 +1,11 @@
 /** Copy buffers are this size: large enough for bulk throughput, small enough per connection. */
 export const COPY_BUFFER_SIZE = 64 * 1024;
-/** The pool keeps at most this many bytes of free copy buffers (64 buffers, 4 MiB). */
-export const MAX_POOLED_BYTES = 4 * 1024 * 1024;
+/**
+ * The pool keeps at most this many bytes of free copy buffers (256 buffers, 16 MiB): enough that
+ * a burst of keep-alive clients, each taking a reader buffer for one request, reuses buffers
+ * rather than leaving 64 KiB garbage per request; bounded so memory comes back after load.
+ */
+export const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 const MAX_POOLED = MAX_POOLED_BYTES / COPY_BUFFER_SIZE;
 const pool: Uint8Array[] = [];
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   COPY_BUFFER_SIZE,
+  MAX_POOLED_BYTES,
   pooledBytes,
   releaseBuffer,
   takeBuffer,
@@ -27,8 +28,9 @@ Deno.test("AdaptiveBuffer waits small, grows when a read fills it, shrinks on a 
   assert.equal(b.current.length, SMALL_READ_SIZE, "release starts small again");
 });
 
-Deno.test("the buffer pool keeps at most 4 MiB of free buffers", () => {
-  const taken = Array.from({ length: 200 }, () => takeBuffer());
+Deno.test("the buffer pool keeps at most 16 MiB of free buffers", () => {
+  const taken = Array.from({ length: 400 }, () => takeBuffer());
   taken.forEach(releaseBuffer);
-  assert.equal(pooledBytes(), 4 * 1024 * 1024);
+  assert.equal(pooledBytes(), MAX_POOLED_BYTES);
+  assert.equal(MAX_POOLED_BYTES, 16 * 1024 * 1024);
 });

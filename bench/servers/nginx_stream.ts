@@ -98,8 +98,38 @@ export function nginxUdpConfig(
   route: UdpRoute,
   options: NginxUdpOptions = {},
 ): string {
-  const modulePath = options.modulePath ?? null;
-  const load = modulePath === null ? "" : `load_module ${modulePath};\n`;
+  return nginxStreamConfig(dir, {
+    listen: `127.0.0.1:${route.listenPort} udp`,
+    upstreamPort: route.upstreamPort,
+    proxyTimeout: "60s",
+    workerConnections: 4096,
+    modulePath: options.modulePath ?? null,
+  });
+}
+
+/** What {@link nginxStreamConfig} puts in the one `server` of a `stream` block. */
+export interface NginxStreamServer {
+  /** The `listen` parameters, e.g. `127.0.0.1:9000 udp`. */
+  readonly listen: string;
+  /** The port on 127.0.0.1 it forwards to. */
+  readonly upstreamPort: number;
+  /** `proxy_timeout`, e.g. `60s`. */
+  readonly proxyTimeout: string;
+  /** `worker_connections`. */
+  readonly workerConnections: number;
+  /** The stream module to `load_module`, or null when it is built in. */
+  readonly modulePath: string | null;
+}
+
+/**
+ * An nginx configuration with one worker (no master) and one `stream` server, for the UDP and
+ * the TCP forwarding peers.
+ * @param dir prefix directory
+ * @param server what the server listens on and forwards to
+ * @returns the configuration text
+ */
+export function nginxStreamConfig(dir: string, server: NginxStreamServer): string {
+  const load = server.modulePath === null ? "" : `load_module ${server.modulePath};\n`;
   return `${load}daemon off;
 master_process off;
 worker_processes 1;
@@ -107,14 +137,14 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 
 events {
-  worker_connections 4096;
+  worker_connections ${server.workerConnections};
 }
 
 stream {
   server {
-    listen 127.0.0.1:${route.listenPort} udp;
-    proxy_pass 127.0.0.1:${route.upstreamPort};
-    proxy_timeout 60s;
+    listen ${server.listen};
+    proxy_pass 127.0.0.1:${server.upstreamPort};
+    proxy_timeout ${server.proxyTimeout};
   }
 }
 `;

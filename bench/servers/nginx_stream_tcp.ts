@@ -4,6 +4,7 @@
  */
 
 import { type ManagedProcess, startServer } from "../lib/process.ts";
+import { nginxStreamConfig } from "./nginx_stream.ts";
 import type { TcpRoute } from "./tcp_route.ts";
 
 /**
@@ -40,23 +41,11 @@ export function nginxStreamTcpConfig(
   route: TcpRoute,
   modulePath: string | null,
 ): string {
-  const load = modulePath === null ? "" : `load_module ${modulePath};\n`;
-  return `${load}daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-
-events {
-  worker_connections 8192;
-}
-
-stream {
-  server {
-    listen 127.0.0.1:${route.listenPort};
-    proxy_pass 127.0.0.1:${route.upstreamPort};
-    proxy_timeout 600s;
-  }
-}
-`;
+  return nginxStreamConfig(dir, {
+    listen: `127.0.0.1:${route.listenPort}`,
+    upstreamPort: route.upstreamPort,
+    proxyTimeout: "600s",
+    workerConnections: 8192,
+    modulePath,
+  });
 }

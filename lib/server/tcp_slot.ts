@@ -126,7 +126,14 @@ export class TcpSlot {
         continue;
       }
       this.#open++;
-      this.#handler.handle(conn).finally(done);
+      // A handler that throws still gives its place back (and does not take the process down).
+      this.#handler.handle(conn).then(done, (e) => {
+        done();
+        logger.error("connection on {addr} failed: {error}", {
+          addr: `${this.hostname}:${this.port}`,
+          error: e instanceof Error ? e.stack ?? e.message : String(e),
+        });
+      });
     }
   }
 

@@ -1,5 +1,6 @@
 import { AdaptiveBuffer } from "./read_buffer.ts";
 import { startInterval, stopTimer } from "./timer.ts";
+import { takeTurn } from "./turns.ts";
 
 /** Options for {@link relay}. */
 export interface RelayOptions {
@@ -95,6 +96,8 @@ async function pump(src: Deno.Conn, dst: Deno.Conn, state: RelayState): Promise<
       let off = await dst.write(n === buf.length ? buf : buf.subarray(0, n));
       while (off < n) off += await dst.write(buf.subarray(off, n));
       buffer.update(n);
+      const turn = takeTurn();
+      if (turn !== undefined) await turn;
     }
     try {
       await dst.closeWrite();

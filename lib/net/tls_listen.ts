@@ -33,6 +33,8 @@ export interface ListenTlsSniOptions {
   readonly certs: CertResolver;
   /** ALPN protocols offered. @default ["http/1.1"] */
   readonly alpnProtocols?: string[];
+  /** Connections the kernel queues before accept. @default 511 */
+  readonly backlog?: number;
 }
 
 const SNI_RESOLVER = Symbol.for("unstableSniResolver");
@@ -45,6 +47,7 @@ export function listenTlsSni(options: ListenTlsSniOptions): Deno.TlsListener {
     port: options.port,
     transport: "tcp" as const,
     reusePort: true,
+    tcpBacklog: options.backlog,
     alpnProtocols: options.alpnProtocols ?? ["http/1.1"],
     [SNI_RESOLVER]: (serverName: string) => certs.certFor(serverName),
   };

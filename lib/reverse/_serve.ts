@@ -2,6 +2,7 @@ import { errorResponse } from "../http/error_response.ts";
 import { HttpError } from "../http/errors.ts";
 import { lingerClose } from "../http/linger.ts";
 import { parseRequestHead } from "../http/request_head.ts";
+import { takeTurn } from "../net/turns.ts";
 import { writeAll } from "../net/write.ts";
 import { debugEnabled } from "../log/level.ts";
 import { type ClientConn, WAIT_HEAD, WAIT_IDLE, WAIT_NONE } from "./client_conn.ts";
@@ -31,6 +32,10 @@ export async function serveConnection(c: ClientConn): Promise<void> {
   const t = c.gen.timeouts;
   for (let first = true;; first = false) {
     if (first) c.wait(WAIT_HEAD, t.clientRead);
+    else {
+      const turn = takeTurn();
+      if (turn !== undefined) await turn;
+    }
     if (c.reader.buffered === 0) {
       // A connection waiting for a request holds no 64 KiB buffer, only a small read's: the
       // buffer comes from the pool when bytes arrive.

@@ -10,6 +10,7 @@ import type { ControlReply, ControlTarget } from "../control/types.ts";
 import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
+import { closeTurns, openTurns } from "../net/turns.ts";
 import { BindError, ControlBusyError } from "./errors.ts";
 import { OwnPorts } from "./own_ports.ts";
 
@@ -88,6 +89,8 @@ export class App implements ControlTarget {
     }
     app.#pidfile = options.pidfile ?? validated.config.pidfile;
     if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
+    // Fair turns for connections while the thread is saturated (see lib/net/turns.ts).
+    await openTurns();
     app.#listenSignals();
     const control = app.#control ? `http://${formatAddress(app.#control.addr)}` : "disabled";
     logger.info("ready: {n} listeners, control endpoint {control}", {
@@ -162,6 +165,7 @@ export class App implements ControlTarget {
       control?.shutdown(),
       this.#supervisor.stop(this.#config.shutdown_timeout * 1000),
     ]);
+    closeTurns();
     if (this.#pidfile) await Deno.remove(this.#pidfile).catch(() => {});
     logger.info("stopped");
     this.#resolveFinished();

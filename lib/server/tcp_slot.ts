@@ -19,6 +19,14 @@ export interface SlotLimitReport {
 }
 
 /**
+ * Connections the kernel queues for a socket before accept (Linux clamps it to
+ * `net.core.somaxconn`, 4096 by default). Deno's default, 511, is nginx's; a burst of a
+ * thousand clients connecting at once (or clients waiting at `max_connections`) overflowed
+ * it, and each overflow costs a client a SYN retransmit: one second or more.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
  * One bound TCP socket (with `reusePort`) and its accept loop. The socket lives as long as
  * its address is in the config; what handles connections can be swapped without closing it,
  * so no queued connection is ever reset by a reload.
@@ -55,8 +63,14 @@ export class TcpSlot {
   bind(): void {
     const { hostname, port } = this;
     this.#listener = this.#certs
-      ? listenTlsSni({ hostname, port, certs: this.#certs })
-      : Deno.listen({ hostname, port, transport: "tcp", reusePort: true });
+      ? listenTlsSni({ hostname, port, certs: this.#certs, backlog: LISTEN_BACKLOG })
+      : Deno.listen({
+        hostname,
+        port,
+        transport: "tcp",
+        reusePort: true,
+        tcpBacklog: LISTEN_BACKLOG,
+      });
   }
 
   /** The address actually bound (the real port when 0 was asked for). */

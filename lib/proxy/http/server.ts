@@ -8,6 +8,7 @@ import { parseAbsoluteTarget } from "../../http/target.ts";
 import { formatAddress } from "../../net/address.ts";
 import { ipAllowed } from "../../net/cidr.ts";
 import { safeClose } from "../../net/relay.ts";
+import { takeTurn } from "../../net/turns.ts";
 import { handleConnect } from "./_connect.ts";
 import type { ProxyConnContext, ProxyHandler } from "../types.ts";
 import { reject, rejectError } from "./_answer.ts";
@@ -70,6 +71,10 @@ export async function handleHttpProxy(
 async function nextRequest(s: HttpSession, first: boolean): Promise<RequestHead | null> {
   const { options } = s.ctx;
   try {
+    if (!first) {
+      const turn = takeTurn();
+      if (turn !== undefined) await turn;
+    }
     if (!first && s.reader.buffered === 0) {
       s.watchdog.deadline("idle", options.idleTimeout);
       // Waiting holds a small read's buffer, not 64 KiB: one is taken when bytes arrive.

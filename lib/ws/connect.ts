@@ -66,15 +66,53 @@ export function openWebSocket(
  * client whose "proxy" is a plain TCP address makes the connection go to the IP.
  */
 function createSocket(url: string, domain: string | null): WebSocket {
+  if (domain === null || !usesDomain(url, domain)) return new WebSocket(url);
   const u = new URL(url);
   const host = u.hostname.replace(/^\[|\]$/g, "");
-  if (domain === null || u.protocol !== "ws:" || !(isIpv4(host) || isIpv6(host))) {
-    return new WebSocket(url);
-  }
   const port = u.port !== "" ? Number(u.port) : 80;
   const client = Deno.createHttpClient({ proxy: { transport: "tcp", hostname: host, port } });
   u.hostname = domain;
   const ws = new WebSocket(u.href, { client });
   ws.addEventListener("close", () => client.close(), { once: true });
   return ws;
+}
+
+/** An open {@link WebSocketStream} and its streams. */
+export interface OpenedWebSocketStream {
+  readonly ws: WebSocketStream;
+  readonly opened: WebSocketConnection;
+}
+
+/**
+ * Opens a client `WebSocketStream` (`ws://` or `wss://`) and resolves once the handshake is
+ * done; throws {@link WsConnectError}. Unlike a `WebSocket`, it reads a message only when asked,
+ * so a bridge can stop reading while the other side is slow. It cannot send a Host apart from
+ * the URL: {@link usesDomain} tells when {@link openWebSocket} must be used instead.
+ */
+export async function openWebSocketStream(
+  url: string,
+  options: Omit<OpenWebSocketOptions, "domain"> = {},
+): Promise<OpenedWebSocketStream> {
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = startTimer(() => {
+    timedOut = true;
+    ac.abort();
+  }, options.timeout ?? 10_000);
+  const ws = new WebSocketStream(url, { signal: ac.signal });
+  ws.closed.catch(() => {});
+  try {
+    return { ws, opened: await ws.opened };
+  } catch {
+    throw new WsConnectError(url, timedOut ? "timeout" : "failed");
+  } finally {
+    stopTimer(timer);
+  }
+}
+
+/** Whether `domain` applies to `url` (a `ws://` URL naming an IP address). */
+export function usesDomain(url: string, domain: string | null): boolean {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  return domain !== null && u.protocol === "ws:" && (isIpv4(host) || isIpv6(host));
 }

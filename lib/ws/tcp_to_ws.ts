@@ -5,8 +5,9 @@ import { safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
-import { bridge } from "./bridge.ts";
-import { openWebSocket, WsConnectError } from "./connect.ts";
+import { bridge, type BridgeResult } from "./bridge.ts";
+import { openWebSocket, openWebSocketStream, usesDomain, WsConnectError } from "./connect.ts";
+import { bridgeStream } from "./stream_bridge.ts";
 
 /** One WebSocket server a {@link TcpToWs} bridge may connect to. */
 export interface WsTargetServer {
@@ -32,6 +33,12 @@ export interface TcpToWsOptions {
   readonly connectTimeout?: number;
   /** Milliseconds with no byte either way before both sides are closed; 0 = never. @default 600000 */
   readonly idleTimeout?: number;
+}
+
+/** A WebSocket opened to a server, ready to be bridged to the TCP connection. */
+interface OpenedSocket {
+  readonly url: string;
+  bridge(conn: Deno.Conn, idleTimeout: number): Promise<BridgeResult>;
 }
 
 interface Generation {
@@ -83,7 +90,7 @@ export class TcpToWs {
     try {
       const ws = await this.#open(gen, id, peer);
       if (!ws) return;
-      const r = await bridge(ws, conn, { idleTimeout: gen.options.idleTimeout ?? 600_000 });
+      const r = await ws.bridge(conn, gen.options.idleTimeout ?? 600_000);
       if (debugEnabled()) {
         logger.debug(
           "conn {id} {peer} → {url} closed ({reason}): {sent} bytes up, {received} down",
@@ -103,13 +110,9 @@ export class TcpToWs {
     }
   }
 
-  async #open(gen: Generation, id: number, peer: string): Promise<WebSocket | undefined> {
+  async #open(gen: Generation, id: number, peer: string): Promise<OpenedSocket | undefined> {
     const picked = await gen.balancer.attempt(
-      (server) =>
-        openWebSocket(server.url, {
-          domain: gen.options.domain ?? null,
-          timeout: gen.options.connectTimeout ?? 10_000,
-        }),
+      (server) => openSocket(server.url, gen.options),
       {
         isFailure: (e) => e instanceof WsConnectError,
         onFailure: ({ error, more }) =>
@@ -126,4 +129,21 @@ export class TcpToWs {
     }
     return picked?.value;
   }
+}
+
+/**
+ * Opens a `WebSocketStream`, whose bridge reads a message only once the last one was written to
+ * TCP (a slow TCP client holds the server back). A `domain` for a ws:// IP address needs the
+ * `WebSocket` client (the only one that can send another Host): its bridge keeps receiving and
+ * queues up to `maxPending` bytes for a slow client, then closes.
+ */
+async function openSocket(url: string, options: TcpToWsOptions): Promise<OpenedSocket> {
+  const domain = options.domain ?? null;
+  const timeout = options.connectTimeout ?? 10_000;
+  if (usesDomain(url, domain)) {
+    const ws = await openWebSocket(url, { domain, timeout });
+    return { url, bridge: (conn, idleTimeout) => bridge(ws, conn, { idleTimeout }) };
+  }
+  const { ws, opened } = await openWebSocketStream(url, { timeout });
+  return { url, bridge: (conn, idleTimeout) => bridgeStream(ws, opened, conn, { idleTimeout }) };
 }

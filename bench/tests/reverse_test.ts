@@ -95,7 +95,7 @@ Deno.test("parseStubStatusAccepts() reads the accepts counter", () => {
 Deno.test("connectionsPerThousand() and churnWarning() judge upstream reuse", () => {
   assert.equal(connectionsPerThousand(sample({}, 50)), 5);
   assert.equal(churnWarning(sample({}, 100)), undefined);
-  assert.match(churnWarning(sample({}, 101)) ?? "", /32 idle connections per server/);
+  assert.match(churnWarning(sample({}, 101)) ?? "", /idle connections kept per server, 256/);
 });
 
 Deno.test("warning() lists socket errors and non-2xx answers", () => {

@@ -211,14 +211,14 @@ export function warning({ result }: Sample): string | undefined {
 
 /**
  * A note on a run where the proxy kept opening upstream connections (more than one per 100
- * requests) instead of reusing kept-alive ones.
+ * requests) instead of reusing kept-alive ones; at -c1000 both proxies do.
  * @param sample one run
  * @returns the note, or undefined when connections were reused
  */
 export function churnWarning(sample: Sample): string | undefined {
   if (sample.upstreamConnections * 100 <= sample.result.requests) return undefined;
   return "kept opening upstream connections during the run, more than 1 per 100 requests " +
-    "(connect churn: wmproxy's upstream pool keeps at most 32 idle connections per server, " +
-    "with no config key yet, so a connection freed beyond that is closed and a new one " +
-    "opened later; nginx keeps 256 here)";
+    "(connect churn: with more requests in flight than idle connections kept per server, 256 " +
+    "on both sides here (nginx `keepalive 256`, wmproxy's default `keepalive`), a connection " +
+    "freed beyond that is closed and a new one opened later)";
 }

@@ -2,7 +2,8 @@
  * Case `reverse`: wmproxy's `[[http.server]]` reverse proxy against nginx (one worker,
  * `proxy_pass` to an `upstream` with `keepalive 256`), both in front of nginx origins answering
  * 1 KiB (`return 200`) and 64 KiB (a file, sendfile) bodies; wrk at -c50 and -c200 through one
- * origin, and at -c50 with 1 KiB over two origins round robin.
+ * origin, at -c1000 with 1 KiB through one origin, and at -c50 with 1 KiB over two origins round
+ * robin. The 1 KiB one-origin loads also run through the floor, a minimal Deno TCP relay.
  * @module
  */
 
@@ -21,7 +22,8 @@ const TOOLS: readonly Tool[] = [
 export const REVERSE_CASE: BenchCase = {
   name: "reverse",
   description: "HTTP reverse proxy: wmproxy [[http.server]] vs nginx proxy_pass (1 worker, " +
-    "upstream keepalive 256); nginx origins with 1 KiB and 64 KiB bodies, one and two servers",
+    "upstream keepalive 256) and a minimal Deno relay (floor); nginx origins with 1 KiB and " +
+    "64 KiB bodies, one and two servers",
   tools: TOOLS,
   run: runReverseCase,
 };

@@ -5,9 +5,11 @@ import { BODY_1K, BODY_64K } from "../cases/reverse/names.ts";
 import {
   churnWarning,
   connectionsPerThousand,
+  measuresFloor,
   type Sample,
   warning,
   workloadLabel,
+  WORKLOADS,
 } from "../cases/reverse/wrk_rows.ts";
 import type { WrkResult } from "../lib/wrk.ts";
 import { nginxConfig, parseStubStatusAccepts, STATUS_PATH } from "../servers/nginx.ts";
@@ -93,7 +95,7 @@ Deno.test("parseStubStatusAccepts() reads the accepts counter", () => {
 Deno.test("connectionsPerThousand() and churnWarning() judge upstream reuse", () => {
   assert.equal(connectionsPerThousand(sample({}, 50)), 5);
   assert.equal(churnWarning(sample({}, 100)), undefined);
-  assert.match(churnWarning(sample({}, 101)) ?? "", /32 idle connections per server/);
+  assert.match(churnWarning(sample({}, 101)) ?? "", /idle connections kept per server, 256/);
 });
 
 Deno.test("warning() lists socket errors and non-2xx answers", () => {
@@ -114,4 +116,12 @@ Deno.test("workloadLabel() names origins, size, load and path", () => {
     workloadLabel({ connections: 50, body: BODY_1K, pair: true }, 5),
     "2 origins round robin, 1 KiB: wrk -t1 -c50 -d5s GET /1k",
   );
+});
+
+Deno.test("WORKLOADS run the floor relay at -c50, -c200 and -c1000 with 1 KiB through one origin", () => {
+  const floor = WORKLOADS.filter(measuresFloor);
+  assert.deepEqual(floor.map((w) => w.connections), [50, 200, 1000]);
+  assert.ok(floor.every((w) => w.body === BODY_1K && !w.pair));
+  assert.equal(measuresFloor({ connections: 50, body: BODY_64K, pair: false }), false);
+  assert.equal(measuresFloor({ connections: 50, body: BODY_1K, pair: true }), false);
 });

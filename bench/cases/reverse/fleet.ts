@@ -1,7 +1,8 @@
 /**
- * The processes of the `reverse` case: two nginx origins, and nginx and wmproxy as reverse
- * proxies, each with one listener in front of the first origin and one balancing over both.
- * Each proxy counts as started once a GET through each of its listeners came back 200.
+ * The processes of the `reverse` case: two nginx origins, nginx and wmproxy as reverse
+ * proxies, each with one listener in front of the first origin and one balancing over both, and
+ * the floor: a minimal Deno TCP relay in front of the first origin. Each counts as started once
+ * a GET through each of its listeners came back 200.
  * @module
  */
 
@@ -11,10 +12,11 @@ import { freePorts } from "../../lib/ports.ts";
 import { type ManagedProcess, stopProcess } from "../../lib/process.ts";
 import { probeHttp } from "../../lib/proxy_probe.ts";
 import type { CaseOptions } from "../../lib/types.ts";
+import { startDenoRelay } from "../../servers/deno_relay.ts";
 import { startNginx } from "../../servers/nginx.ts";
 import { type ReverseRoute, startNginxReverse } from "../../servers/nginx_reverse.ts";
 import { startWmproxyReverse } from "../../servers/wmproxy.ts";
-import { BODIES } from "./names.ts";
+import { BODIES, BODY_1K } from "./names.ts";
 
 /** A proxy's listening ports. */
 export interface ProxyPorts {
@@ -34,26 +36,30 @@ export interface Fleet {
   nginx: Attempt<ManagedProcess>;
   /** Ours. */
   ours: Attempt<ManagedProcess>;
+  /** The floor: a minimal Deno relay in front of origin A. */
+  floor: Attempt<ManagedProcess>;
   /** Origin ports: A, then B. */
   origins: readonly [number, number];
   /** nginx's listening ports. */
   nginxPorts: ProxyPorts;
   /** Our listening ports. */
   oursPorts: ProxyPorts;
+  /** The floor relay's listening port (in front of origin A). */
+  floorPort: number;
   /** Processes that started, in start order; stop them in reverse. */
   started: ManagedProcess[];
 }
 
 /**
  * Starts both origins (with `stub_status`, so upstream connections can be counted), then each
- * proxy, on fresh loopback ports. A process that cannot start (tool missing, bad config, crash,
+ * proxy and the floor relay, on fresh loopback ports. A process that cannot start (tool missing, bad config, crash,
  * probe refused) is recorded, not thrown.
  * @param dir a private temp directory
  * @param options the case options (available tools, log)
  * @returns the fleet; the caller stops `started` in a `finally`
  */
 export async function startFleet(dir: string, options: CaseOptions): Promise<Fleet> {
-  const [a, b, nginxSingle, nginxPair, oursSingle, oursPair] = freePorts(6);
+  const [a, b, nginxSingle, nginxPair, oursSingle, oursPair, floorPort] = freePorts(7);
   const origins = [a, b] as const;
   const nginxPorts = { single: nginxSingle, pair: nginxPair };
   const oursPorts = { single: oursSingle, pair: oursPair };
@@ -83,9 +89,16 @@ export async function startFleet(dir: string, options: CaseOptions): Promise<Fle
         needs: [originA, originB],
         start: (sub) => startWmproxyReverse(sub, routes(oursPorts, origins), probe(oursPorts)),
       }),
+      floor: await launch({
+        name: "deno-relay",
+        needs: [originA],
+        start: () =>
+          startDenoRelay(floorPort, a, (signal) => probeHttp(floorPort, BODY_1K.path, signal)),
+      }),
       origins,
       nginxPorts,
       oursPorts,
+      floorPort,
       started,
     };
   } catch (error) {

@@ -8,6 +8,10 @@ import type { NginxBody } from "../../servers/nginx.ts";
 /** How the peer is named in the table. */
 export const PEER = "nginx (proxy_pass, upstream keepalive 256, 1 worker)";
 
+/** How the floor is named in the rows that compare ours with it. */
+export const FLOOR =
+  "minimal Deno relay (floor: one upstream connection per client, no HTTP parsing)";
+
 /** Suffix of every row where lower is better, so the ratio's direction is never a guess. */
 export const LOWER_IS_BETTER = "(lower is better: ratio = peer/ours)";
 

@@ -1,6 +1,8 @@
 /**
- * HTTP load through each reverse proxy: wrk against nginx and against ours, at two concurrency
- * levels and two body sizes in front of one origin, and at -c50 with 1 KiB over two origins.
+ * HTTP load through each reverse proxy: wrk against nginx and against ours at -c50 and -c200
+ * with two body sizes and at -c1000 with 1 KiB in front of one origin, and at -c50 with 1 KiB
+ * over two origins; with 1 KiB in front of one origin also against the floor, a minimal Deno
+ * relay.
  * @module
  */
 
@@ -11,7 +13,7 @@ import type { CaseOptions, Row } from "../../lib/types.ts";
 import { runWrk, type WrkResult } from "../../lib/wrk.ts";
 import { type NginxBody, readNginxAccepts } from "../../servers/nginx.ts";
 import type { Fleet, ProxyPorts } from "./fleet.ts";
-import { BODY_1K, BODY_64K, LOWER_IS_BETTER, PEER, THREADS } from "./names.ts";
+import { BODY_1K, BODY_64K, FLOOR, LOWER_IS_BETTER, PEER, THREADS } from "./names.ts";
 
 /** One measured run and how many connections the origins accepted meanwhile. */
 export interface Sample extends WithCpu<WrkResult> {
@@ -35,13 +37,26 @@ export const WORKLOADS: readonly Workload[] = [
   { connections: 50, body: BODY_64K, pair: false },
   { connections: 200, body: BODY_1K, pair: false },
   { connections: 200, body: BODY_64K, pair: false },
+  { connections: 1000, body: BODY_1K, pair: false },
   { connections: 50, body: BODY_1K, pair: true },
 ];
 
 /**
+ * Whether a workload also runs against the floor relay: 1 KiB in front of one origin (the relay
+ * has no balancing, and at 64 KiB it would measure copying, not proxying).
+ * @param workload the load
+ * @returns true for the 1 KiB one-origin loads
+ */
+export function measuresFloor(workload: Workload): boolean {
+  return !workload.pair && workload.body === BODY_1K;
+}
+
+/**
  * For each workload, runs wrk (after a short warm-up) against each proxy, alternating, and
  * reports rps, p99 latency, the proxy's CPU time per request and the upstream connections it
- * opened per 1000 requests (from the origins' `stub_status` accepts counters).
+ * opened per 1000 requests (from the origins' `stub_status` accepts counters). Where
+ * `measuresFloor`, the floor relay is a third side in the same alternation, and ours' rps and p99
+ * are also compared with it.
  * @param fleet the running processes
  * @param options duration, rounds, tools, log
  * @returns the rows
@@ -78,8 +93,7 @@ async function workloadRows(
     for (const port of originPorts) sum += await readNginxAccepts(port);
     return sum;
   }
-  function measure(ports: ProxyPorts, pid?: number): () => Promise<Sample> {
-    const port = workload.pair ? ports.pair : ports.single;
+  function measure(port: number, pid?: number): () => Promise<Sample> {
     const url = `http://127.0.0.1:${port}${workload.body.path}`;
     const load = { threads: THREADS, connections: workload.connections };
     return async () => {
@@ -89,13 +103,22 @@ async function workloadRows(
       return { ...run, upstreamConnections: await accepted() - before };
     };
   }
-  const { originA, originB, nginx, ours } = fleet;
+  const { originA, originB, nginx, ours, floor } = fleet;
   const { available } = options;
   const origins = workload.pair ? [originA, originB] : [originA];
   const pid = (process: typeof ours) => process.ok ? process.value.pid : undefined;
+  const port = (ports: ProxyPorts) => workload.pair ? ports.pair : ports.single;
   const sides = [
-    sideIf("nginx", ["wrk", ...origins, nginx], available, measure(fleet.nginxPorts, pid(nginx))),
-    sideIf("ours", ["wrk", ...origins, ours], available, measure(fleet.oursPorts, pid(ours))),
+    sideIf(
+      "nginx",
+      ["wrk", ...origins, nginx],
+      available,
+      measure(port(fleet.nginxPorts), pid(nginx)),
+    ),
+    sideIf("ours", ["wrk", ...origins, ours], available, measure(port(fleet.oursPorts), pid(ours))),
+    ...measuresFloor(workload)
+      ? [sideIf("floor", ["wrk", originA, floor], available, measure(fleet.floorPort, pid(floor)))]
+      : [],
   ];
   const label = workloadLabel(workload, seconds);
   const samples = await sampleAlternately(sides, options.rounds, (l) => {
@@ -106,7 +129,7 @@ async function workloadRows(
     ours: samples.get("ours")!,
     peerName: PEER,
   };
-  return [
+  const rows = [
     buildRow({
       ...common,
       work: `${label}, rps`,
@@ -136,6 +159,26 @@ async function workloadRows(
       better: "lower",
       value: connectionsPerThousand,
       warn: churnWarning,
+    }),
+  ];
+  if (!measuresFloor(workload)) return rows;
+  const vsFloor = { peer: samples.get("floor")!, ours: common.ours, peerName: FLOOR };
+  return [
+    ...rows,
+    buildRow({
+      ...vsFloor,
+      work: `${label}, rps vs the floor`,
+      unit: "req/s",
+      better: "higher",
+      value: (s) => s.result.rps,
+      warn: warning,
+    }),
+    buildRow({
+      ...vsFloor,
+      work: `${label}, p99 latency ms vs a minimal Deno relay (floor) ${LOWER_IS_BETTER}`,
+      unit: "ms",
+      better: "lower",
+      value: (s) => s.result.latencyMs[99] ?? NaN,
     }),
   ];
 }
@@ -168,14 +211,14 @@ export function warning({ result }: Sample): string | undefined {
 
 /**
  * A note on a run where the proxy kept opening upstream connections (more than one per 100
- * requests) instead of reusing kept-alive ones.
+ * requests) instead of reusing kept-alive ones; at -c1000 both proxies do.
  * @param sample one run
  * @returns the note, or undefined when connections were reused
  */
 export function churnWarning(sample: Sample): string | undefined {
   if (sample.upstreamConnections * 100 <= sample.result.requests) return undefined;
   return "kept opening upstream connections during the run, more than 1 per 100 requests " +
-    "(connect churn: wmproxy's upstream pool keeps at most 32 idle connections per server, " +
-    "with no config key yet, so a connection freed beyond that is closed and a new one " +
-    "opened later; nginx keeps 256 here)";
+    "(connect churn: with more requests in flight than idle connections kept per server, 256 " +
+    "on both sides here (nginx `keepalive 256`, wmproxy's default `keepalive`), a connection " +
+    "freed beyond that is closed and a new one opened later)";
 }

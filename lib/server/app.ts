@@ -11,6 +11,7 @@ import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
 import { BindError, ControlBusyError } from "./errors.ts";
+import { type MemoryWatch, watchMemory } from "./memory_release.ts";
 import { OwnPorts } from "./own_ports.ts";
 
 import { Supervisor } from "./supervisor.ts";
@@ -54,6 +55,7 @@ export class App implements ControlTarget {
   #resolveFinished!: () => void;
   #signals: [Deno.Signal, () => void][] = [];
   #pidfile: string | null = null;
+  #memory: MemoryWatch | undefined;
   /** Resolves once the instance has stopped and drained. */
   readonly finished: Promise<void>;
 
@@ -89,6 +91,7 @@ export class App implements ControlTarget {
     app.#pidfile = options.pidfile ?? validated.config.pidfile;
     if (app.#pidfile) await Deno.writeTextFile(app.#pidfile, `${Deno.pid}\n`);
     app.#listenSignals();
+    app.#memory = watchMemory();
     const control = app.#control ? `http://${formatAddress(app.#control.addr)}` : "disabled";
     logger.info("ready: {n} listeners, control endpoint {control}", {
       n: app.#supervisor.status().listeners.length,
@@ -156,6 +159,7 @@ export class App implements ControlTarget {
       s: this.#config.shutdown_timeout,
     });
     for (const [sig, fn] of this.#signals) Deno.removeSignalListener(sig, fn);
+    this.#memory?.stop();
     const control = this.#control;
     this.#control = undefined;
     await Promise.all([

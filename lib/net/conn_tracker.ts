@@ -1,3 +1,5 @@
+import { clientClosed, clientOpened } from "./conn_gauge.ts";
+
 /** Something open that can be closed by force. */
 export interface Closable {
   /** Closes it; may throw when already closed. */
@@ -22,18 +24,23 @@ export class ConnTracker {
     return this.#accepted;
   }
 
-  /** Starts tracking a connection; `accepted` counts it as a client connection. */
+  /**
+   * Starts tracking a connection; `accepted` counts it as a client connection (here and in the
+   * process-wide gauge, lib/net/conn_gauge.ts).
+   */
   add(conn: Closable, accepted = true): void {
     if (accepted) {
       this.#accepted++;
+      const before = this.#clients.size;
       this.#clients.add(conn);
+      if (this.#clients.size > before) clientOpened();
     }
     this.#open.add(conn);
   }
 
   /** Stops tracking a connection (it ended). */
   delete(conn: Closable): void {
-    this.#clients.delete(conn);
+    if (this.#clients.delete(conn)) clientClosed();
     if (this.#open.delete(conn) && this.#open.size === 0) {
       for (const w of this.#waiters.splice(0)) w();
     }

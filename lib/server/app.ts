@@ -12,6 +12,7 @@ import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
 import { closeTurns, openTurns } from "../net/turns.ts";
 import { BindError, ControlBusyError } from "./errors.ts";
+import { type MemoryWatch, watchMemory } from "./memory_release.ts";
 import { OwnPorts } from "./own_ports.ts";
 
 import { Supervisor } from "./supervisor.ts";
@@ -55,6 +56,7 @@ export class App implements ControlTarget {
   #resolveFinished!: () => void;
   #signals: [Deno.Signal, () => void][] = [];
   #pidfile: string | null = null;
+  #memory: MemoryWatch | undefined;
   /** Resolves once the instance has stopped and drained. */
   readonly finished: Promise<void>;
 
@@ -92,6 +94,7 @@ export class App implements ControlTarget {
     // Fair turns for connections while the thread is saturated (see lib/net/turns.ts).
     await openTurns();
     app.#listenSignals();
+    app.#memory = watchMemory();
     const control = app.#control ? `http://${formatAddress(app.#control.addr)}` : "disabled";
     logger.info("ready: {n} listeners, control endpoint {control}", {
       n: app.#supervisor.status().listeners.length,
@@ -159,6 +162,7 @@ export class App implements ControlTarget {
       s: this.#config.shutdown_timeout,
     });
     for (const [sig, fn] of this.#signals) Deno.removeSignalListener(sig, fn);
+    this.#memory?.stop();
     const control = this.#control;
     this.#control = undefined;
     await Promise.all([

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { curl as runCurl, curlResponse as curl } from "../_support/curl.ts";
+import { rssKib } from "../_support/idle.ts";
 import { rawExchange as raw, statusOf } from "../_support/io.ts";
 import { makePki } from "../_support/pki.ts";
 import { freePort, refuses } from "../_support/ports.ts";
@@ -216,11 +217,6 @@ proxy_url = "http://127.0.0.1:${origin.addr.port}"
     await dir.cleanup();
   }
 });
-
-function rssKib(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
-}
 
 Deno.test("wmproxy file-server streams a 200 MiB file with RSS growth under 50 MiB", async () => {
   const dir = await tempDir();

@@ -117,7 +117,7 @@ export async function releaseMemory(): Promise<ReleaseReport> {
   const trim = mallocTrim();
   trim?.();
   const rssAfter = Deno.memoryUsage().rss;
-  logger.debug("released memory: RSS {before} MiB -> {after} MiB (gc {gc}, malloc_trim {trim})", {
+  logger.info("released memory: RSS {before} MiB -> {after} MiB (gc {gc}, malloc_trim {trim})", {
     before: mib(rssBefore),
     after: mib(rssAfter),
     gc: gc !== null,

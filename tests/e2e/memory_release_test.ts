@@ -78,9 +78,12 @@ proxy_url = "http://127.0.0.1:${origin.port}"
         }
         conns.push(...await openKeepAlive(httpPort, CONNECTIONS / 2, EXCHANGE));
         const peak = rssKib(pid);
+        const mark = inst.lines.length;
         conns.forEach(closeQuietly);
         conns = [];
         const closedAt = Date.now();
+        // The release is an event the instance logs: RSS is read after it, not at a guess.
+        await inst.waitFor(/released memory/, mark, DEADLINE_MS);
         let now = peak;
         await eventually(
           () => (now = rssKib(pid)) <= start * RATIO,

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { decoder, encoder } from "../_support/bytes.ts";
+import { rssKiB } from "../_support/idle_memory.ts";
 import { closeQuietly, writeAll } from "../_support/io.ts";
 import { startOrigin } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
-import { type Instance, startInstance } from "../_support/process.ts";
+import { startInstance } from "../_support/process.ts";
 import { tempDir } from "../_support/temp.ts";
 
 /** Idle keep-alive clients opened per test. */
@@ -19,14 +20,6 @@ const WARM_REQUESTS = 200;
  * forward proxy keeps each client's upstream connection open too: two sockets, twice that.
  */
 const MAX_KIB_PER_SOCKET = 16;
-
-/** The child's resident memory in KiB, from /proc. */
-async function rssKiB(inst: Instance): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${inst.process.pid}/status`);
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  assert.ok(m, "VmRSS in /proc/PID/status");
-  return Number(m[1]);
-}
 
 /** Sends `request` on `conn` and reads the whole answer (ending with `body`). */
 async function ask(conn: Deno.Conn, request: string, body: string): Promise<void> {
@@ -84,9 +77,9 @@ async function measure(
     await Promise.all(warm.map(async (c) => {
       for (let i = 0; i < WARM_REQUESTS; i++) await ask(c, request, body);
     }));
-    const before = await rssKiB(inst);
+    const before = rssKiB(inst.process.pid);
     conns.push(...await openIdle(CLIENTS, port, request, body));
-    const after = await rssKiB(inst);
+    const after = rssKiB(inst.process.pid);
     const perClient = (after - before) / CLIENTS;
     assert.ok(
       perClient < bound,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { openMany, rssKiB, smallEcho } from "../_support/idle_memory.ts";
 import { closeQuietly, ping, readExactly, writeAll } from "../_support/io.ts";
 import { startServer } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
@@ -11,36 +12,13 @@ const CONNECTIONS = 1000;
 // buffer per direction (see lib/net/read_buffer.ts).
 const MAX_KIB_PER_CONNECTION = 24;
 
-/** VmRSS of `pid` in KiB. */
-function rssKib(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const m = status.match(/^VmRSS:\s+(\d+) kB$/m);
-  assert.ok(m, "VmRSS in /proc/PID/status");
-  return Number(m[1]);
-}
-
-/** Echoes with a small buffer (the origin side of 1000 connections lives in this process). */
-async function smallEcho(conn: Deno.TcpConn): Promise<void> {
-  const buf = new Uint8Array(4096);
-  while (true) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    await writeAll(conn, buf.subarray(0, n));
-  }
-}
-
 /** Opens `count` connections to `port`, 64 at a time, each checked with a one-byte echo. */
-async function openIdle(port: number, count: number): Promise<Deno.TcpConn[]> {
-  const conns: Deno.TcpConn[] = [];
-  while (conns.length < count) {
-    const batch = Math.min(64, count - conns.length);
-    const opened = await Promise.all(
-      Array.from({ length: batch }, () => Deno.connect({ hostname: "127.0.0.1", port })),
-    );
-    conns.push(...opened);
-    await Promise.all(opened.map((c) => ping(c, "x")));
-  }
-  return conns;
+function openIdle(port: number, count: number): Promise<Deno.TcpConn[]> {
+  return openMany(count, async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await ping(conn, "x");
+    return conn;
+  });
 }
 
 Deno.test({
@@ -69,7 +47,7 @@ proxy_url = "tcp://127.0.0.1:${origin.port}"
         await readExactly(c, bulk.length);
       }));
       warm.forEach(closeQuietly);
-      const before = rssKib(pid);
+      const before = rssKiB(pid);
 
       conns = await openIdle(port, CONNECTIONS);
       // A few of them move bulk data first (the relay borrows big buffers), then go quiet.
@@ -80,7 +58,7 @@ proxy_url = "tcp://127.0.0.1:${origin.port}"
           await ping(c, "y");
         }),
       );
-      const open = rssKib(pid);
+      const open = rssKiB(pid);
       const perConnection = (open - before) / CONNECTIONS;
       assert.ok(
         perConnection < MAX_KIB_PER_CONNECTION,

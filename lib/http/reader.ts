@@ -13,14 +13,13 @@ export interface ByteSource {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Size of the side buffer a {@link HttpReader.watch} read goes into: idle connections stay cheap. */
-const WATCH_SIZE = 4096;
 /**
- * Size of the side buffer a {@link HttpReader.fillParked} read goes into when there is none
- * yet: most request heads fit (nginx's `client_header_buffer_size` is 1k too); a longer one
- * takes one more read, into the pooled buffer.
+ * Size of the side buffer a {@link HttpReader.fillParked} or {@link HttpReader.watch} read goes
+ * into, so an idle connection (a keep-alive client, a pooled upstream) holds 1 KiB, not 64:
+ * most request heads fit (nginx's `client_header_buffer_size` is 1k too); a longer head, or a
+ * response that was watched for while idle, takes one more read, into the pooled buffer.
  */
-const PARKED_SIZE = 1024;
+const SIDE_SIZE = 1024;
 
 /** Which side of an exchange a head comes from: decides the limits and statuses. */
 export type HeadKind = "request" | "response";
@@ -120,7 +119,7 @@ export class HttpReader {
 
   /** One read into the side buffer, its bytes then moved into a buffer from the pool. */
   async #readSide(): Promise<boolean> {
-    const side = this.#side ??= new Uint8Array(PARKED_SIZE);
+    const side = this.#side ??= new Uint8Array(SIDE_SIZE);
     let n: number | null;
     try {
       n = await this.#src.read(this.maxRead < side.length ? side.subarray(0, this.maxRead) : side);
@@ -148,7 +147,7 @@ export class HttpReader {
   watch(onEnd: ((alive: boolean) => void) | null = null): void {
     this.#onEnd = onEnd;
     if (this.#pending !== null) return;
-    const side = this.#side ??= new Uint8Array(WATCH_SIZE);
+    const side = this.#side ??= new Uint8Array(SIDE_SIZE);
     this.#pending = this.#src.read(
       this.maxRead < side.length ? side.subarray(0, this.maxRead) : side,
     ).then(this.#watched, this.#watchFailed);

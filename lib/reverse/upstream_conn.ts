@@ -7,7 +7,7 @@ import type { ReverseUpstreamServer, UpstreamTls } from "./types.ts";
 
 /**
  * One connection to an upstream server. Its reader holds a pooled 64 KiB buffer only while
- * it serves a request: an idle pooled connection holds none, only the 4 KiB of the read
+ * it serves a request: an idle pooled connection holds none, only the 1 KiB of the read
  * that watches it (see {@link UpstreamConn.park}).
  */
 export class UpstreamConn implements LateWatch {

@@ -4,10 +4,11 @@
  * the tools of the slow-reader (backpressure) tests. Also the RSS of a process.
  * @module
  */
-import assert from "node:assert/strict";
 import { acceptLoop } from "./accept.ts";
 import { encoder } from "./bytes.ts";
 import { readHead, writeAll } from "./io.ts";
+
+export { rssKib } from "./idle.ts";
 
 /** Size of each write (or WebSocket message) of a flood. */
 export const FLOOD_CHUNK = 64 * 1024;
@@ -173,14 +174,6 @@ export async function waitForStall(flood: Flood, quietMs = 1500, limitMs = 30_00
     // A deadline for a non-event: sleep until the quiet period would be over.
     await new Promise((r) => setTimeout(r, quietMs - quiet + 1));
   }
-}
-
-/** VmRSS of process `pid` in KiB (Linux). */
-export function rssKib(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const m = status.match(/^VmRSS:\s+(\d+) kB$/m);
-  assert.ok(m, "VmRSS in /proc/PID/status");
-  return Number(m[1]);
 }
 
 /** The request line and Host header of a GET for `target` (origin-form or absolute-form). */

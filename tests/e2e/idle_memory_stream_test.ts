@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openIdle, rssKib, smallEcho } from "../_support/idle.ts";
+import { openMany, rssKib, smallEcho } from "../_support/idle_memory.ts";
 import { closeQuietly, ping, readExactly, writeAll } from "../_support/io.ts";
 import { startServer } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
@@ -11,6 +11,15 @@ const CONNECTIONS = 1000;
 // from the first byte on (about 100 KiB per idle connection); an idle one now waits with a small
 // buffer per direction (see lib/net/read_buffer.ts).
 const MAX_KIB_PER_CONNECTION = 24;
+
+/** Opens `count` connections to `port`, 64 at a time, each checked with a one-byte echo. */
+function openIdle(port: number, count: number): Promise<Deno.TcpConn[]> {
+  return openMany(count, async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await ping(conn, "x");
+    return conn;
+  });
+}
 
 Deno.test({
   name: "stream tcp: 1000 idle relayed connections cost a few KiB of RSS each, not a copy buffer",

@@ -192,6 +192,7 @@ export interface Tlv {
 
 /** Thrown by the reader on bytes that are not well-formed DER of the shapes it knows. */
 export class DerError extends Error {
+  /** Always "DerError". */
   override name = "DerError";
 }
 

@@ -31,7 +31,9 @@ export interface CertificateFields {
   readonly issuerCommonName?: string;
   /** Serial number, big-endian magnitude (positive, at most 20 bytes). */
   readonly serial: Bytes;
+  /** Start of validity. */
   readonly notBefore: Date;
+  /** End of validity. */
   readonly notAfter: Date;
   /** Encoded `Extension` elements (see extensions.ts), in order. */
   readonly extensions: readonly Bytes[];

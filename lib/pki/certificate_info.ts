@@ -9,7 +9,9 @@ import { type Bytes, DerError, oid, readChildren, readTlv, TAG } from "./asn1.ts
 export interface CertificateInfo {
   /** The DER SubjectPublicKeyInfo. */
   readonly spki: Bytes;
+  /** Start of validity. */
   readonly notBefore: Date;
+  /** End of validity. */
   readonly notAfter: Date;
   /** subjectAltName entries: DNS names as written, IP addresses in their usual text form. */
   readonly names: readonly string[];

@@ -22,14 +22,19 @@ export interface EnsureSelfSignedOptions {
 
 /** The pair {@linkcode ensureSelfSigned} found or made. */
 export interface EnsuredPair {
+  /** `<dir>/<baseName>.crt`: what clients copy as their `ca` file. */
   readonly certFile: string;
+  /** `<dir>/<baseName>.key` (mode 0600 when created here). */
   readonly keyFile: string;
+  /** The certificate, PEM. */
   readonly certPem: string;
+  /** The private key, PEM PKCS#8. */
   readonly keyPem: string;
   /** SHA-256 fingerprint of the certificate, `AB:CD:...`. */
   readonly fingerprint: string;
   /** The names the certificate covers (its subjectAltName). */
   readonly names: readonly string[];
+  /** End of the certificate's validity. */
   readonly notAfter: Date;
   /** True when this call made the pair, false when it loaded existing files. */
   readonly created: boolean;

@@ -11,10 +11,14 @@ export type PkiErrorKind = "unreadable" | "invalid" | "mismatch" | "unwritable";
  * to its certificate. `path` names the file at fault.
  */
 export class PkiError extends Error {
+  /** Always "PkiError". */
   override name = "PkiError";
+  /** What went wrong. */
   readonly kind: PkiErrorKind;
+  /** The file (or directory) at fault. */
   readonly path: string;
 
+  /** An error of `kind` about `path`. */
   constructor(kind: PkiErrorKind, path: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.kind = kind;

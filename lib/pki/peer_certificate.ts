@@ -18,7 +18,9 @@ export interface PeerCertificateOptions {
 
 /** The server's leaf certificate and its fingerprint. */
 export interface PeerCertificate {
+  /** The certificate the server presented, PEM. */
   readonly certPem: string;
+  /** Its SHA-256 fingerprint, `AB:CD:...`. */
   readonly fingerprint: string;
 }
 

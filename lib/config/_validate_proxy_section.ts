@@ -61,8 +61,8 @@ function modeOf(
   const serverKey = TUNNEL_SERVER_KEYS.find((k) => set(k) && !PROXY_KEYS.includes(k));
   if (serverKey !== undefined) {
     return c.error(
-      path,
-      `is missing, and ${serverKey} is a tunnel server key`,
+      ["proxy", serverKey],
+      "is a tunnel server key, but mode is not set",
       'mode = "server" (or no tunnel keys for a forward proxy)',
     );
   }

@@ -180,6 +180,8 @@ function validateCommon(c: Checker, raw: Table): TunnelCommon {
       "not supported; ignored (a server uses bind_addr, a client server)",
     );
   }
+  const maxStreams = optInt(c, raw, [...PATH, "max_streams"], 1, 1_000_000) ??
+    DEFAULTS.tunnel_max_streams;
   const intervalSet = positiveDuration(c, raw, "heartbeat_interval");
   const interval = intervalSet ?? DEFAULTS.heartbeat_interval;
   const timeoutSet = positiveDuration(c, raw, "heartbeat_timeout");
@@ -199,8 +201,7 @@ function validateCommon(c: Checker, raw: Table): TunnelCommon {
     username,
     password,
     two_way_tls: twoWay,
-    max_streams: optInt(c, raw, [...PATH, "max_streams"], 1, 1_000_000) ??
-      DEFAULTS.tunnel_max_streams,
+    max_streams: maxStreams,
     heartbeat_interval: interval,
     heartbeat_timeout: timeout,
   };

@@ -3,6 +3,7 @@ import { ConfigErrors } from "../config/errors.ts";
 import { listenerSpecs } from "../config/listeners.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { DEFAULTS } from "../config/schema.ts";
+import { tunnelListeners } from "../config/tunnel_listeners.ts";
 import { validate, type Validated } from "../config/validate.ts";
 import { callControl, ControlClientError, controlUrl } from "../control/client.ts";
 import { log } from "../log/logger.ts";
@@ -87,6 +88,12 @@ async function check(args: CliArgs): Promise<number> {
     const targets = s.settings.upstream.server.map((u) => `${u.addr} (weight ${u.weight})`);
     console.log(
       `  ${s.name}  ${s.settings.bind_mode} ${s.settings.bind_addr} → ${targets.join(", ")}`,
+    );
+  }
+  for (const t of tunnelListeners(loaded.config)) {
+    const detail = t.detail === "" ? "" : ` ${t.detail}`;
+    console.log(
+      `  ${t.name}  ${t.role} ${t.bind_addr}${detail} (tunnel, not running in this version)`,
     );
   }
   console.log(`  control  ${loaded.config.control ?? "disabled"}`);

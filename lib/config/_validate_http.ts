@@ -401,7 +401,7 @@ function inherit(
 }
 
 /** The valid rules of a `headers` list, each as written and parsed. */
-function headerList(
+export function headerList(
   c: Checker,
   t: Table,
   path: KeyPath,

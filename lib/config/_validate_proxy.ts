@@ -1,5 +1,5 @@
 import { isLoopback, parseAddress } from "../net/address.ts";
-import { type Checker, isTable, show, type Table } from "./_checker.ts";
+import { type Checker, show, type Table } from "./_checker.ts";
 import {
   optCidrList,
   optDuration,
@@ -9,6 +9,7 @@ import {
 } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import { DEFAULTS, type ProxyProtocol, type ProxySection } from "./schema.ts";
+import { TUNNEL_KEYS } from "./_tunnel_keys.ts";
 
 /** Keys of `[proxy]`. */
 export const PROXY_KEYS: readonly string[] = [
@@ -26,47 +27,31 @@ export const PROXY_KEYS: readonly string[] = [
   "timeout",
   "max_connections",
 ];
-/** wmproxy's NAT-traversal keys: a [proxy] with any of these is a tunnel end, not supported yet. */
-export const PROXY_TUNNEL_KEYS: readonly string[] = [
-  "mode",
-  "server",
-  "center_addr",
-  "map_http_bind",
-  "map_https_bind",
-  "map_tcp_bind",
-  "map_proxy_bind",
-  "map_cert",
-  "map_key",
-  "mappings",
-  "ts",
-  "tc",
-  "two_way_tls",
-];
 const ALL: readonly ProxyProtocol[] = ["http", "https", "socks5"];
 const BITS: Readonly<Record<ProxyProtocol, number>> = { http: 1, https: 2, socks5: 4 };
 const ADDRESS_EXPECTED = 'host:port such as "127.0.0.1:8090"';
 
-/** Validates `[proxy]`; returns null when absent, or when it configures a tunnel (warned). */
-export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
-  if (raw === undefined) return null;
+/** How {@link validatePlainProxy} reads a `[proxy]` table. */
+export interface PlainProxyOptions {
+  /**
+   * The table is a tunnel client's: its caller warns about keys and checks the credentials
+   * pairing, so this does neither. @default false
+   */
+  readonly tunnelClient?: boolean;
+}
+
+/**
+ * Validates `[proxy]` as a forward proxy (HTTP, CONNECT and SOCKS5 on one port): the plain
+ * section, or a tunnel client's local proxy. Warns about keys it does not take, unless the
+ * table is a tunnel client's.
+ */
+export function validatePlainProxy(
+  c: Checker,
+  raw: Table,
+  options: PlainProxyOptions = {},
+): ProxySection {
   const path: KeyPath = ["proxy"];
-  if (!isTable(raw)) {
-    c.error(path, `${show(raw)} is not a table`, "a [proxy] section");
-    return null;
-  }
-  const tunnel = PROXY_TUNNEL_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== false);
-  if (tunnel.length > 0) {
-    c.warn(
-      [...path, tunnel[0]],
-      `NAT traversal (${tunnel.join(", ")}) is not supported yet; [proxy] section ignored`,
-    );
-    return null;
-  }
-  for (const key of Object.keys(raw)) {
-    if (!PROXY_KEYS.includes(key) && !PROXY_TUNNEL_KEYS.includes(key)) {
-      c.warn([...path, key], "unknown or unsupported key; ignored");
-    }
-  }
+  if (!options.tunnelClient) warnPlainKeys(c, raw, path);
   const bindKey = raw.bind_addr === undefined && raw.bind !== undefined ? "bind" : "bind_addr";
   const bindAddr = optString(c, raw, [...path, bindKey]) ?? DEFAULTS.proxy_bind_addr;
   const bind = parseAddress(bindAddr);
@@ -75,7 +60,7 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
   }
   const username = optString(c, raw, [...path, "username"]) ?? null;
   const password = optString(c, raw, [...path, "password"]) ?? null;
-  if ((username === null) !== (password === null)) {
+  if (!options.tunnelClient && (username === null) !== (password === null)) {
     const missing = username === null ? "username" : "password";
     c.error([...path, missing], "is missing", "username and password set together");
   }
@@ -103,6 +88,17 @@ export function validateProxy(c: Checker, raw: unknown): ProxySection | null {
     );
   }
   return section;
+}
+
+function warnPlainKeys(c: Checker, raw: Table, path: KeyPath): void {
+  for (const [key, value] of Object.entries(raw)) {
+    if (PROXY_KEYS.includes(key)) continue;
+    if (!TUNNEL_KEYS.includes(key)) {
+      c.warn([...path, key], "unknown or unsupported key; ignored");
+    } else if (value !== false) {
+      c.warn([...path, key], 'only applies to a tunnel (mode = "server" or "client"); ignored');
+    }
+  }
 }
 
 function flagOf(c: Checker, t: Table, path: KeyPath): readonly ProxyProtocol[] {

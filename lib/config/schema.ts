@@ -41,6 +41,14 @@ export interface Defaults {
   readonly proxy_bind_addr: string;
   /** Seconds a proxy client has to send its request head or SOCKS5 handshake. @default 10 */
   readonly handshake_timeout: number;
+  /** Tunnel clients (sessions) a tunnel server holds at once. @default 1000 */
+  readonly tunnel_max_sessions: number;
+  /** Streams (proxied connections) open at once in one tunnel session. @default 1024 */
+  readonly tunnel_max_streams: number;
+  /** Seconds between tunnel heartbeats when a session is otherwise silent. @default 10 */
+  readonly heartbeat_interval: number;
+  /** Seconds without any frame from the peer after which a tunnel session is closed. @default 30 */
+  readonly heartbeat_timeout: number;
 }
 
 /** Defaults shared by the loader, the CLI, docs/config/ and config.example.toml. */
@@ -60,6 +68,10 @@ export const DEFAULTS: Defaults = Object.freeze({
   max_connections: 10000,
   proxy_bind_addr: "127.0.0.1:8090",
   handshake_timeout: 10,
+  tunnel_max_sessions: 1000,
+  tunnel_max_streams: 1024,
+  heartbeat_interval: 10,
+  heartbeat_timeout: 30,
 });
 
 /** One server of an upstream. */
@@ -174,6 +186,126 @@ export interface ProxySection {
   /** Client connections held open at most; unset = the top-level one. @default null */
   readonly max_connections?: number | null;
 }
+
+/** What a tunnel mapping publishes: an HTTP or HTTPS virtual host, a TCP port, or a proxy. */
+export type TunnelMappingMode = "http" | "https" | "tcp" | "proxy";
+
+/** A PROXY protocol version sent ahead of a mapped connection's bytes. */
+export type ProxyProtocolVersion = "v1" | "v2";
+
+/** An inclusive range of ports, from `allow_ports = "6000-7000, 8022"`. */
+export interface PortRange {
+  /** First port of the range. */
+  readonly low: number;
+  /** Last port of the range (equal to `low` for a single port). */
+  readonly high: number;
+}
+
+/**
+ * TLS of a tunnel listener: a certificate and key read from files, or `"auto"` for a
+ * self-signed pair the runtime keeps beside the config file.
+ */
+export type TunnelTls = HttpTlsMaterial | "auto";
+
+/** A `[[proxy.mappings]]` of a tunnel client: one service published through the server. */
+export interface TunnelMapping {
+  /** Unique name of the mapping. */
+  readonly name: string;
+  /** What is published. */
+  readonly mode: TunnelMappingMode;
+  /** The local service connections go to, `host:port`; null for `proxy` mappings. */
+  readonly local_addr: string | null;
+  /** http/https: the host name the server routes to this mapping, lower case; else null. */
+  readonly domain: string | null;
+  /** http/https: header rules in wmproxy syntax, as written. @default [] */
+  readonly headers: readonly string[];
+  /** `headers` parsed, in the same order. @default [] */
+  readonly header_rules: readonly HeaderRule[];
+  /**
+   * tcp: the server address the mapping asks the server to listen on (its port must be in the
+   * server's `allow_ports`); null = the server's `map_tcp_bind`. @default null
+   */
+  readonly remote_bind: string | null;
+  /** PROXY protocol header written to the local service first; null = none. @default null */
+  readonly send_proxy_protocol: ProxyProtocolVersion | null;
+}
+
+/** Keys both tunnel ends take. */
+export interface TunnelCommon {
+  /** Tunnel credentials: a server requires them, a client sends them. @default null */
+  readonly username: string | null;
+  /** Set together with `username`. @default null */
+  readonly password: string | null;
+  /** Accepted for wmproxy's files; Deno cannot verify client certificates. @default false */
+  readonly two_way_tls: boolean;
+  /** Streams open at once in one session. @default 1024 */
+  readonly max_streams: number;
+  /** Seconds between heartbeats on a silent session. @default 10 */
+  readonly heartbeat_interval: number;
+  /** Seconds of silence from the peer that close a session. @default 30 */
+  readonly heartbeat_timeout: number;
+}
+
+/** `[proxy] mode = "server"`: the public end of the tunnel (wmproxy's 内网穿透 server). */
+export interface TunnelServer extends TunnelCommon {
+  /** Which end. */
+  readonly mode: "server";
+  /** Where tunnel clients connect. */
+  readonly bind_addr: string;
+  /** Clients connect over TLS. @default false */
+  readonly tc: boolean;
+  /** Certificate file for `tc`, or null for the self-signed pair. @default null */
+  readonly cert: string | null;
+  /** Key file for `tc`. @default null */
+  readonly key: string | null;
+  /** TLS of `bind_addr`: null when `tc` is off. @default null */
+  readonly tls: TunnelTls | null;
+  /** Public HTTP address of the clients' http mappings. @default null */
+  readonly map_http_bind: string | null;
+  /** Public HTTPS address of the clients' https mappings. @default null */
+  readonly map_https_bind: string | null;
+  /** Certificate file for `map_https_bind`, or null for the self-signed pair. @default null */
+  readonly map_cert: string | null;
+  /** Key file for `map_https_bind`. @default null */
+  readonly map_key: string | null;
+  /** TLS of `map_https_bind`: null when it is not set. @default null */
+  readonly map_tls: TunnelTls | null;
+  /** Public TCP address of the client's tcp mapping without `remote_bind`. @default null */
+  readonly map_tcp_bind: string | null;
+  /** Public proxy address whose connections egress at a client's proxy mapping. @default null */
+  readonly map_proxy_bind: string | null;
+  /** Ports a client's `remote_bind` may ask for; empty = none. @default [] */
+  readonly allow_ports: readonly PortRange[];
+  /** Client sessions held at once. @default 1000 */
+  readonly max_sessions: number;
+}
+
+/** `[proxy] mode = "client"`: the private end, which publishes local services. */
+export interface TunnelClient extends TunnelCommon {
+  /** Which end. */
+  readonly mode: "client";
+  /** Tunnel server addresses, `host:port`, tried in order. */
+  readonly server: readonly string[];
+  /** Connect to the server over TLS. @default false */
+  readonly ts: boolean;
+  /** Name the server's certificate is checked against; null = the server address's host. @default null */
+  readonly domain: string | null;
+  /** PEM file of certificates trusted for the server, or null for the system roots. @default null */
+  readonly ca: string | null;
+  /** The text of `ca`, read when the config was validated. @default null */
+  readonly ca_pem: string | null;
+  /**
+   * A local forward proxy whose connections egress at the server (`bind_addr`, `flag` and the
+   * plain proxy's keys; `username`/`password` are required of its clients too); null without
+   * `bind_addr`. @default null
+   */
+  readonly proxy: ProxySection | null;
+  /** Services published through the server. @default [] */
+  readonly mappings: readonly TunnelMapping[];
+}
+
+/** A NAT-traversal tunnel end: `[proxy]` with `mode = "server"` or `"client"`. */
+export type TunnelSection = TunnelServer | TunnelClient;
 
 /** Timeouts of the reverse proxy, in seconds; inherited `[http]` → server → location. */
 export interface HttpTimeouts {
@@ -410,8 +542,13 @@ export interface Config {
    * {@link DEFAULTS}.max_connections. @default null
    */
   readonly max_connections?: number | null;
-  /** The `[proxy]` section, or null when absent. */
+  /** The `[proxy]` section as a plain forward proxy, or null when absent or a tunnel end. */
   readonly proxy: ProxySection | null;
+  /**
+   * The `[proxy]` section as a tunnel end (`mode = "server"` or `"client"`): validated, not
+   * running in this version. @default null
+   */
+  readonly tunnel?: TunnelSection | null;
   /** The `[http]` section, or null when absent. */
   readonly http: HttpSection | null;
   /** The `[stream]` section. */

@@ -11,9 +11,10 @@ import {
   tableList,
 } from "./_fields.ts";
 import { validateHttp } from "./_validate_http.ts";
-import { validateProxy } from "./_validate_proxy.ts";
+import { validateProxy } from "./_validate_proxy_section.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import { ConfigErrors } from "./errors.ts";
+import { tunnelListeners } from "./tunnel_listeners.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import { LOG_LEVELS, type LogLevel } from "../log/level.ts";
 import {
@@ -118,7 +119,8 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
   }
   if (disable) control = "";
 
-  const config: Config = {
+  // Fields in file order, so that errors come in the order of the sections.
+  const top = {
     control: control || null,
     control_token: token,
     shutdown_timeout: optDuration(c, raw, ["shutdown_timeout"]) ?? DEFAULTS.shutdown_timeout,
@@ -128,7 +130,12 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     allow_no_listeners: optBool(c, raw, ["allow_no_listeners"]) ?? false,
     share_ports: options.sharePorts || (optBool(c, raw, ["share_ports"]) ?? false),
     max_connections: optMaxConnections(c, raw, []),
-    proxy: validateProxy(c, raw.proxy),
+  };
+  const proxy = validateProxy(c, raw.proxy);
+  const config: Config = {
+    ...top,
+    proxy: proxy.proxy,
+    tunnel: proxy.tunnel,
     http: validateHttp(c, raw.http),
     stream: validateStream(c, raw.stream),
   };
@@ -395,6 +402,7 @@ function checkAddressClashes(c: Checker, config: Config): void {
     }
   }
   if (config.proxy) claim(config.proxy.bind_addr, "[proxy]", ["proxy", "bind_addr"]);
+  for (const t of tunnelListeners(config)) claim(t.bind_addr, t.name, t.path);
   for (const [i, s] of (config.http?.server ?? []).entries()) {
     for (const a of s.bind_addr) claim(a, "http", ["http", "server", i, "bind_addr"]);
     for (const a of s.bind_ssl) claim(a, "https", ["http", "server", i, "bind_ssl"]);

@@ -378,20 +378,23 @@ Deno.test("validate() without source text reports errors without lines", () => {
   }
 });
 
-Deno.test("loadConfigText() warns once for a NAT-traversal [proxy] section and ignores it", () => {
+Deno.test("loadConfigText() validates a tunnel [proxy] section and says it does not run", () => {
   const { warnings, config } = loadConfigText(toml(
     'control = "127.0.0.1:8837"',
     "[proxy]",
-    'bind_addr = "0.0.0.0:8090"',
+    'server = "127.0.0.1:8091"',
     'username = "u"',
     'password = "p"',
     "[[proxy.mappings]]",
     'name = "web"',
+    'mode = "tcp"',
+    'local_addr = "127.0.0.1:8080"',
   ));
   assert.deepEqual(warnings, [
-    "proxy.mappings: NAT traversal (mappings) is not supported yet; [proxy] section ignored (line 6)",
+    'proxy.server: tunnel client validated (mode = "client" implied by server), but the tunnel is not running in this version: nothing listens for it (line 3)',
   ]);
   assert.equal(config.proxy, null);
+  assert.equal(config.tunnel?.mode, "client");
   assert.equal(config.stream.server.length, 0);
 });
 
@@ -628,17 +631,19 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   ]);
 });
 
-Deno.test("loadConfigFile() loads server.toml and client.toml with one warning each", async () => {
+Deno.test("loadConfigFile() loads server.toml and client.toml as tunnel ends that do not run", async () => {
   const server = await loadConfigFile(new URL("server.toml", REFERENCE).pathname);
   assert.deepEqual(server.warnings, [
-    "proxy.mode: NAT traversal (mode, map_http_bind, map_https_bind, map_tcp_bind, tc, two_way_tls) is not supported yet; [proxy] section ignored (line 23)",
+    "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 19)",
+    "proxy.mode: tunnel server validated, but the tunnel is not running in this version: nothing listens for it (line 23)",
   ]);
   assert.equal(server.config.control, DEFAULTS.control);
   assert.equal(server.config.stream.server.length, 0);
 
   const client = await loadConfigFile(new URL("client.toml", REFERENCE).pathname);
   assert.deepEqual(client.warnings, [
-    "proxy.server: NAT traversal (server, mappings, ts, two_way_tls) is not supported yet; [proxy] section ignored (line 5)",
+    "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 10)",
+    'proxy.server: tunnel client validated (mode = "client" implied by server), but the tunnel is not running in this version: nothing listens for it (line 5)',
   ]);
   assert.equal(client.config.control, "127.0.0.1:8838");
 });

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { runMain } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
+
+const REFERENCE = new URL("../../../shared/reference/wmproxy/", import.meta.url);
+const NOT_RUNNING = "(tunnel, not running in this version)";
+
+Deno.test("wmproxy check lists a tunnel's addresses as not running, for server.toml and client.toml", async () => {
+  const dir = await tempDir();
+  try {
+    for (const name of ["server.toml", "client.toml"]) {
+      await Deno.copyFile(new URL(name, REFERENCE), `${dir.path}/${name}`);
+    }
+    const server = await runMain(["check", "-c", "server.toml"], dir.path);
+    assert.equal(server.code, 0, server.stderr);
+    assert.deepEqual(server.stdout.trim().split("\n"), [
+      "server.toml: ok, 0 listeners",
+      `  proxy.bind_addr  tunnel server 0.0.0.0:8091 (TLS) ${NOT_RUNNING}`,
+      `  proxy.map_http_bind  tunnel http mappings 0.0.0.0:8001 ${NOT_RUNNING}`,
+      `  proxy.map_https_bind  tunnel https mappings 0.0.0.0:8003 (TLS) ${NOT_RUNNING}`,
+      `  proxy.map_tcp_bind  tunnel tcp mapping 0.0.0.0:8002 ${NOT_RUNNING}`,
+      "  control  127.0.0.1:8837",
+    ]);
+    assert.match(server.stderr, /warning: proxy\.mode: tunnel server validated/);
+
+    const client = await runMain(["check", "-c", "client.toml"], dir.path);
+    assert.equal(client.code, 0, client.stderr);
+    assert.deepEqual(client.stdout.trim().split("\n"), [
+      "client.toml: ok, 0 listeners",
+      `  proxy.bind_addr  tunnel client proxy http,https,socks5 0.0.0.0:8090 (auth) → 127.0.0.1:8091 (TLS) ${NOT_RUNNING}`,
+      "  control  127.0.0.1:8838",
+    ]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+Deno.test("wmproxy check of a bad tunnel config exits 2 with the key path and line", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir.path}/bad.toml`,
+      '[proxy]\nmode = "server"\nbind_addr = "0.0.0.0:8091"\nallow_ports = "1-2-3"\n',
+    );
+    const r = await runMain(["check", "-c", "bad.toml"], dir.path);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /proxy\.allow_ports: "1-2-3" is not a port or range, expected .* \(line 4\)/,
+    );
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -77,7 +77,6 @@ export class MuxSession {
   #streams = new Map<number, StreamCore>();
   #backlog: StreamCore[] = [];
   #nextId: number;
-  #lastInboundId = 0;
   #pendingSyn = 0;
   #accepting = new Signal();
   #opening = new Signal();
@@ -295,8 +294,6 @@ export class MuxSession {
       if ((id & 1) === (this.#nextId & 1)) {
         throw this.#protocolError(`stream ${id} has this side's parity`);
       }
-      if (id <= this.#lastInboundId) throw this.#protocolError(`stream id ${id} reused`);
-      this.#lastInboundId = id;
       core = this.#incoming(id);
     }
     if (header.type === FrameType.DATA && length > (core?.receiveWindow ?? this.#window)) {

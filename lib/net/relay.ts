@@ -2,6 +2,12 @@ import { AdaptiveBuffer } from "./read_buffer.ts";
 import { startInterval, stopTimer } from "./timer.ts";
 import { takeTurn } from "./turns.ts";
 
+/**
+ * What {@link relay} copies between: a `Deno.Conn` (TCP, TLS, Unix) or anything with the same
+ * read/write/closeWrite/close, such as a multiplexed tunnel stream.
+ */
+export type Duplex = Pick<Deno.Conn, "read" | "write" | "closeWrite" | "close">;
+
 /** Options for {@link relay}. */
 export interface RelayOptions {
   /** Close both sides after this many milliseconds with no byte in either direction; 0 = never. @default 0 */
@@ -26,8 +32,8 @@ export interface RelayResult {
  * closes both. Both connections are closed when it resolves.
  */
 export async function relay(
-  a: Deno.Conn,
-  b: Deno.Conn,
+  a: Duplex,
+  b: Duplex,
   options: RelayOptions = {},
 ): Promise<RelayResult> {
   const state = new RelayState(a, b);
@@ -47,11 +53,11 @@ class RelayState {
   /** Set by every read; the idle check clears it. */
   active = false;
   reason: RelayResult["reason"] = "eof";
-  #a: Deno.Conn;
-  #b: Deno.Conn;
+  #a: Duplex;
+  #b: Duplex;
   #closed = false;
 
-  constructor(a: Deno.Conn, b: Deno.Conn) {
+  constructor(a: Duplex, b: Duplex) {
     this.#a = a;
     this.#b = b;
   }
@@ -82,7 +88,7 @@ class RelayState {
 }
 
 /** Copies `src` to `dst` until end of stream or an error; resolves to the bytes copied. */
-async function pump(src: Deno.Conn, dst: Deno.Conn, state: RelayState): Promise<number> {
+async function pump(src: Duplex, dst: Duplex, state: RelayState): Promise<number> {
   const read = fastReader(src);
   const buffer = new AdaptiveBuffer();
   let total = 0;
@@ -114,10 +120,10 @@ async function pump(src: Deno.Conn, dst: Deno.Conn, state: RelayState): Promise<
 
 // Connections `safeClose` has closed. Closing one twice makes Deno build a BadResource error
 // with a stack trace (about 20 µs), and relay, handler and listener each close on their way out.
-const closed = new WeakSet<Deno.Conn>();
+const closed = new WeakSet<Duplex>();
 
 /** Closes a connection, ignoring "already closed"; a second call costs nothing. */
-export function safeClose(conn: Deno.Conn): void {
+export function safeClose(conn: Duplex): void {
   if (closed.has(conn)) return;
   closed.add(conn);
   try {
@@ -142,8 +148,11 @@ function findReadOp(): ReadOp | undefined {
   return typeof core?.read === "function" ? core.read : undefined;
 }
 
-/** A read function for `conn` that resolves to 0 at end of stream. */
-export function fastReader(conn: Deno.Conn): (buf: Uint8Array) => Promise<number> {
+/**
+ * A read function for `conn` that resolves to 0 at end of stream; a `Deno.Conn` is read through
+ * the runtime's op directly, anything else through its `read`.
+ */
+export function fastReader(conn: Duplex): (buf: Uint8Array) => Promise<number> {
   if (readOp) {
     ridSymbol ??= Object.getOwnPropertySymbols(conn).find((s) =>
       s.description === "Deno.internal.rid"

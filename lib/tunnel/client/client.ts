@@ -1,0 +1,183 @@
+/**
+ * The tunnel client: inside a private network, it keeps one multiplexed session to each
+ * tunnel server and serves the mappings it announced there, connecting each stream the server
+ * opens for a visitor to the mapping's local address.
+ * @module
+ */
+import type { MappingMode, MappingOffer } from "../protocol/messages.ts";
+import { type LinkHost, type LinkTarget, ServerLink } from "./_link.ts";
+
+/** One service the client exposes through the server. */
+export interface TunnelClientMapping {
+  /** Unique among the client's mappings; the server names it in each stream's `open`. */
+  readonly name: string;
+  readonly mode: MappingMode;
+  /** Host names for `http`/`https` (exact or `*.suffix`; none: every host). */
+  readonly domains: readonly string[];
+  /** For `tcp`: the server address to expose it on; absent: the server's `map_tcp_bind`. */
+  readonly remoteBind?: string;
+  /** Where the service listens, `host:port`, reached from the client. */
+  readonly localAddr: string;
+}
+
+/** A tunnel server to connect to. */
+export interface TunnelServerTarget {
+  /** `host:port`. */
+  readonly address: string;
+  /** TLS: the name to verify (and send as SNI), and extra trusted CAs (PEM); null: plain TCP. */
+  readonly tls: null | { readonly hostname: string; readonly caCerts?: readonly string[] };
+}
+
+/** Settings of a {@link TunnelClient}. */
+export interface TunnelClientOptions {
+  /** One session is kept per server, each on its own. */
+  readonly servers: readonly TunnelServerTarget[];
+  readonly username: string;
+  readonly password: string;
+  readonly mappings: readonly TunnelClientMapping[];
+  /** ms between keepalive pings (0: off). */
+  readonly keepAliveInterval: number;
+  /** ms without an answer after a ping before the server counts as dead. */
+  readonly keepAliveTimeout: number;
+  /** Reconnect delay bounds, ms. @default { minMs: 1000, maxMs: 30000 } */
+  readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+}
+
+/** What {@link TunnelClient.status} reports. */
+export interface TunnelClientStatus {
+  servers: {
+    address: string;
+    state: "connecting" | "connected" | "retrying" | "denied";
+    /** The session id the server gave, while connected. */
+    session: string | null;
+    /** When the next attempt is due (ISO 8601), while waiting. */
+    retry_at: string | null;
+    /** Mappings the server refused, with its reasons. */
+    refused: { name: string; reason: string }[];
+    streams: number;
+    rtt_ms: number | null;
+  }[];
+}
+
+const DEFAULT_BACKOFF = { minMs: 1000, maxMs: 30_000 };
+/** Grace for the streams of a session dropped by a reload (server removed or changed), ms. */
+const RELOAD_GRACE_MS = 30_000;
+
+/** The client side of the NAT traversal tunnel. */
+export class TunnelClient {
+  /** Resolves the first time any server answered `welcome`. */
+  readonly ready: Promise<void>;
+  #options: TunnelClientOptions;
+  #links = new Map<string, ServerLink>();
+  readonly #retiring = new Set<Promise<void>>();
+  readonly #host: LinkHost;
+  #started = false;
+  #stopped = false;
+
+  constructor(options: TunnelClientOptions) {
+    this.#options = options;
+    let resolveReady!: () => void;
+    this.ready = new Promise((resolve) => resolveReady = resolve);
+    this.#host = {
+      offers: () => offersOf(this.#options.mappings),
+      localAddrOf: (name) => this.#options.mappings.find((m) => m.name === name)?.localAddr,
+      keepAlive: () => ({
+        interval: this.#options.keepAliveInterval,
+        timeout: this.#options.keepAliveTimeout,
+      }),
+      onWelcome: () => resolveReady(),
+    };
+  }
+
+  /** Connects to every server (once). */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    this.#sync();
+  }
+
+  /**
+   * Reload: when only the mappings changed, live sessions get a `mappings` message (no
+   * reconnect); a server whose address, TLS or the credentials changed is reconnected;
+   * servers are added and removed.
+   */
+  update(options: TunnelClientOptions): void {
+    this.#options = options;
+    if (this.#started && !this.#stopped) this.#sync();
+  }
+
+  /** Every server's connection right now, in the order of the options. */
+  status(): TunnelClientStatus {
+    const servers: TunnelClientStatus["servers"] = [];
+    for (const target of this.#options.servers) {
+      const link = this.#links.get(keyOf(this.#linkTarget(target)));
+      if (link === undefined) continue;
+      servers.push({
+        address: target.address,
+        state: link.state,
+        session: link.session,
+        retry_at: link.retryAt === null ? null : new Date(link.retryAt).toISOString(),
+        refused: link.refused.map((r) => ({ ...r })),
+        streams: link.streams,
+        rtt_ms: link.rtt,
+      });
+    }
+    return { servers };
+  }
+
+  /** Go-away on every session, up to `graceMs` for open streams, then close; no reconnects. */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    const links = [...this.#links.values()];
+    this.#links.clear();
+    await Promise.all([...links.map((l) => l.stop(graceMs)), ...this.#retiring]);
+  }
+
+  #sync(): void {
+    const wanted = new Map<string, LinkTarget>();
+    for (const server of this.#options.servers) {
+      const target = this.#linkTarget(server);
+      wanted.set(keyOf(target), target);
+    }
+    for (const [key, link] of this.#links) {
+      if (wanted.has(key)) continue;
+      this.#links.delete(key);
+      const done = link.stop(RELOAD_GRACE_MS);
+      this.#retiring.add(done);
+      done.finally(() => this.#retiring.delete(done));
+    }
+    const backoff = this.#options.backoff ?? DEFAULT_BACKOFF;
+    for (const [key, target] of wanted) {
+      const link = this.#links.get(key);
+      if (link !== undefined) {
+        link.announce();
+        continue;
+      }
+      const fresh = new ServerLink(target, this.#host, backoff);
+      this.#links.set(key, fresh);
+      fresh.start();
+    }
+  }
+
+  #linkTarget(server: TunnelServerTarget): LinkTarget {
+    return {
+      address: server.address,
+      tls: server.tls,
+      username: this.#options.username,
+      password: this.#options.password,
+    };
+  }
+}
+
+function offersOf(mappings: readonly TunnelClientMapping[]): MappingOffer[] {
+  return mappings.map((m) => ({
+    name: m.name,
+    mode: m.mode,
+    domains: [...m.domains],
+    ...(m.remoteBind === undefined ? {} : { remoteBind: m.remoteBind }),
+  }));
+}
+
+function keyOf(target: LinkTarget): string {
+  return JSON.stringify([target.address, target.tls, target.username, target.password]);
+}

@@ -1,0 +1,77 @@
+/**
+ * One tunnel client's session as the server keeps it: the mux, the control stream and the
+ * counters its status reports.
+ * @module
+ */
+import type { MuxSession } from "../mux/session.ts";
+import { type MessageReader, TunnelMessageError } from "../protocol/codec.ts";
+import { type HelloMessage, parseMessage, type TunnelMessage } from "../protocol/messages.ts";
+
+/** How long a client has to open its control stream and send `hello`, ms. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/** A connected client, from its first byte to the end of its session. */
+export class ServerSession {
+  /** Mapping names the server took (shown in status). */
+  mappings: string[] = [];
+  /** Bytes relayed from visitors to this client (finished streams). */
+  sent = 0;
+  /** Bytes relayed from this client to visitors (finished streams). */
+  received = 0;
+  /** Set once `welcome` was sent: the session is counted and routed. */
+  registered = false;
+  /** Why the session ended, when the server ended it on its own account (for the log). */
+  endNote: string | null = null;
+  #streams = 0;
+  #drained: (() => void)[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly peer: string,
+    readonly mux: MuxSession,
+  ) {}
+
+  /** Visitor streams open now. */
+  get streams(): number {
+    return this.#streams;
+  }
+
+  /** A visitor stream started. */
+  begin(): void {
+    this.#streams++;
+  }
+
+  /** A visitor stream ended. */
+  end(): void {
+    this.#streams--;
+    if (this.#streams > 0) return;
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  /** Resolves once no visitor stream is open (at once if none is). */
+  drained(): Promise<void> {
+    if (this.#streams === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained.push(resolve));
+  }
+}
+
+/** Reads the next message of the control stream, typed; null at its end. */
+export async function nextMessage(reader: MessageReader): Promise<TunnelMessage | null> {
+  const raw = await reader.next();
+  return raw === null ? null : parseMessage(raw);
+}
+
+/** Throws unless `message` is a `hello`. */
+export function expectHello(message: TunnelMessage | null): HelloMessage {
+  if (message === null) throw new TunnelMessageError("control stream ended before hello");
+  if (message.type !== "hello") {
+    throw new TunnelMessageError(`expected hello, got ${JSON.stringify(message.type)}`);
+  }
+  return message;
+}
+
+/** A short random session id (12 hex digits). */
+export function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

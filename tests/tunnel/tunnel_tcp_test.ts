@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { randomBytes, sha256 } from "../_support/bytes.ts";
-import { roundTrip } from "../_support/io.ts";
-import { startServer } from "../_support/origins.ts";
+import { decoder, randomBytes, sha256 } from "../_support/bytes.ts";
+import { exchange, roundTrip } from "../_support/io.ts";
+import { startServer, tagged } from "../_support/origins.ts";
 import {
   clientOptions,
+  sessionsReach,
   startTunnelClient,
   startTunnelServer,
   tcpMapping,
@@ -31,5 +32,46 @@ Deno.test("TunnelServer carries 16 MiB byte-exact through the tcp front to a cli
     await client.stop(0);
     await tunnel.close();
     await echo.close();
+  }
+});
+
+Deno.test("TunnelServer alternates visitors between two clients serving one route, then uses the one left", async () => {
+  const originA = startServer(tagged("A"));
+  const originB = startServer(tagged("B"));
+  const tunnel = startTunnelServer();
+  const clientA = await startTunnelClient(
+    clientOptions(tunnel.bindPort, [tcpMapping("svc", originA.port)]),
+  );
+  const clientB = await startTunnelClient(
+    clientOptions(tunnel.bindPort, [tcpMapping("svc", originB.port)]),
+  );
+  try {
+    await sessionsReach(tunnel.server, 2);
+    assert.deepEqual(tunnel.server.status().routes, [{ route: "tcp default", sessions: 2 }]);
+    const tags: string[] = [];
+    for (let i = 0; i < 6; i++) tags.push(decoder.decode(await exchange(tunnel.tcpPort, "")));
+    for (let i = 1; i < tags.length; i++) assert.notEqual(tags[i], tags[i - 1], tags.join(","));
+    assert.deepEqual(new Set(tags), new Set(["A", "B"]));
+
+    await clientA.stop(0);
+    await sessionsReach(tunnel.server, 1);
+    for (let i = 0; i < 4; i++) {
+      assert.equal(decoder.decode(await exchange(tunnel.tcpPort, "")), "B");
+    }
+  } finally {
+    await clientA.stop(0);
+    await clientB.stop(0);
+    await tunnel.close();
+    await originA.close();
+    await originB.close();
+  }
+});
+
+Deno.test("TunnelServer closes a tcp visitor at once when no client serves the front", async () => {
+  const tunnel = startTunnelServer();
+  try {
+    assert.equal((await exchange(tunnel.tcpPort, "hello")).length, 0);
+  } finally {
+    await tunnel.close();
   }
 });

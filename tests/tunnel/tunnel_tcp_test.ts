@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { decoder, randomBytes, sha256 } from "../_support/bytes.ts";
+import { acceptLoop } from "../_support/accept.ts";
 import { exchange, roundTrip } from "../_support/io.ts";
+import { freePort } from "../_support/ports.ts";
 import { startServer, tagged } from "../_support/origins.ts";
 import {
   clientOptions,
+  serverOptions,
   sessionsReach,
   startTunnelClient,
   startTunnelServer,
@@ -73,5 +76,42 @@ Deno.test("TunnelServer closes a tcp visitor at once when no client serves the f
     assert.equal((await exchange(tunnel.tcpPort, "hello")).length, 0);
   } finally {
     await tunnel.close();
+  }
+});
+
+Deno.test("TunnelServer exposes a remote_bind inside allow_ports: tcpBinds() and onBindsChanged follow the client", async () => {
+  const echo = startServer();
+  const bindPort = freePort();
+  const bind = `127.0.0.1:${bindPort}`;
+  const tunnel = startTunnelServer(serverOptions({
+    policy: {
+      fronts: { http: false, https: false, tcp: false, proxy: false },
+      allowPorts: [{ low: bindPort, high: bindPort }],
+    },
+  }));
+  let changes = 0;
+  tunnel.server.onBindsChanged = () => changes++;
+  // What the program does on onBindsChanged: listen on the address and feed serveTcp.
+  const front = acceptLoop(
+    Deno.listen({ hostname: "127.0.0.1", port: bindPort }),
+    (conn) => tunnel.server.serveTcp(conn, bind),
+  );
+  const client = await startTunnelClient(clientOptions(tunnel.bindPort, [
+    { ...tcpMapping("echo", echo.port), remoteBind: bind },
+  ]));
+  try {
+    assert.deepEqual(tunnel.server.tcpBinds(), [bind]);
+    assert.equal(changes, 1);
+    const data = randomBytes(300_000);
+    assert.deepEqual(await roundTrip(bindPort, data), data);
+    await client.stop(0);
+    await sessionsReach(tunnel.server, 0);
+    assert.deepEqual(tunnel.server.tcpBinds(), []);
+    assert.equal(changes, 2);
+  } finally {
+    await client.stop(0);
+    await front.close();
+    await tunnel.close();
+    await echo.close();
   }
 });

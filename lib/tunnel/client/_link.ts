@@ -3,6 +3,7 @@
  * and reconnect with backoff whenever the session ends, until stopped.
  * @module
  */
+import { noDelay } from "../../http/no_delay.ts";
 import { errorText, log } from "../../log/logger.ts";
 import { parseAddress } from "../../net/address.ts";
 import { connectTcp } from "../../net/connect.ts";
@@ -253,6 +254,8 @@ export class ServerLink {
       throw new Error(`${JSON.stringify(this.target.address)} is not host:port`);
     }
     const tcp = await connectTcp(addr.hostname, addr.port, { timeout: WELCOME_TIMEOUT_MS });
+    // Frames are small and many: Nagle would hold them for the peer's delayed ACK (40 ms).
+    noDelay(tcp);
     const tls = this.target.tls;
     if (tls === null) return tcp;
     const conn = await Deno.startTls(tcp, {

@@ -5,6 +5,7 @@
  * it (and watches {@link TunnelServer.tcpBinds} for the `remote_bind` addresses to listen on).
  * @module
  */
+import { noDelay } from "../../http/no_delay.ts";
 import { errorText, log } from "../../log/logger.ts";
 import { relay, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
@@ -101,6 +102,8 @@ export class TunnelServer {
   async serveClient(conn: Deno.Conn): Promise<void> {
     const peer = addressOf(conn);
     if (this.#stopping) return safeClose(conn);
+    // Frames are small and many: Nagle would hold them for the peer's delayed ACK (40 ms).
+    noDelay(conn);
     const options = this.#options;
     const mux = new MuxSession(conn, {
       role: "server",

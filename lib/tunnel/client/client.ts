@@ -5,12 +5,15 @@
  * @module
  */
 import type { MappingMode, MappingOffer } from "../protocol/messages.ts";
+
+export type { MappingMode } from "../protocol/messages.ts";
 import { type LinkHost, type LinkTarget, ServerLink } from "./_link.ts";
 
 /** One service the client exposes through the server. */
 export interface TunnelClientMapping {
   /** Unique among the client's mappings; the server names it in each stream's `open`. */
   readonly name: string;
+  /** What the server exposes it on: an http(s) host, a tcp address, the egress proxy. */
   readonly mode: MappingMode;
   /** Host names for `http`/`https` (exact or `*.suffix`; none: every host). */
   readonly domains: readonly string[];
@@ -32,8 +35,11 @@ export interface TunnelServerTarget {
 export interface TunnelClientOptions {
   /** One session is kept per server, each on its own. */
   readonly servers: readonly TunnelServerTarget[];
+  /** Sent in `hello`; the server's `username`. */
   readonly username: string;
+  /** Sent in `hello`; the server's `password`. */
   readonly password: string;
+  /** Announced to every server. */
   readonly mappings: readonly TunnelClientMapping[];
   /** ms between keepalive pings (0: off). */
   readonly keepAliveInterval: number;
@@ -45,6 +51,7 @@ export interface TunnelClientOptions {
 
 /** What {@link TunnelClient.status} reports. */
 export interface TunnelClientStatus {
+  /** One entry per configured server, in order. */
   servers: {
     address: string;
     state: "connecting" | "connected" | "retrying" | "denied";
@@ -74,6 +81,7 @@ export class TunnelClient {
   #started = false;
   #stopped = false;
 
+  /** A client not connected yet; {@link start} connects. */
   constructor(options: TunnelClientOptions) {
     this.#options = options;
     let resolveReady!: () => void;

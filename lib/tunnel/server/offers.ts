@@ -11,7 +11,9 @@ import type { MappingOffer } from "../protocol/messages.ts";
 
 /** An inclusive port range. */
 export interface PortSpan {
+  /** First port of the range. */
   readonly low: number;
+  /** Last port of the range (inclusive). */
   readonly high: number;
 }
 

@@ -23,7 +23,9 @@ export interface Pick<S> {
 
 /** One route in a {@link MappingRegistry.report}. */
 export interface RouteReport {
+  /** `http NAME`, `https NAME`, `tcp ADDR` (`tcp default`: `map_tcp_bind`) or `proxy`. */
   readonly route: string;
+  /** Sessions serving it (round robin). */
   readonly sessions: number;
 }
 

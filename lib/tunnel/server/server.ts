@@ -32,9 +32,13 @@ import {
 } from "./_session.ts";
 
 export type { RouteReport } from "./registry.ts";
+export type { OfferPolicy, PortSpan } from "./offers.ts";
 
 const logger = log("tunnel");
 const encoder = new TextEncoder();
+
+/** How long a visitor of the http front has to send its first request head, ms. */
+export const HEAD_TIMEOUT_MS = 30_000;
 
 /** Settings of a {@link TunnelServer}. */
 export interface TunnelServerOptions {
@@ -43,6 +47,7 @@ export interface TunnelServerOptions {
   /** Password clients must send (with a username). */
   readonly password: string | null;
   /** Which offered mappings the server takes. */
+  /** Which offered mappings the server takes (its fronts, `allow_ports`). */
   readonly policy: OfferPolicy;
   /** Client sessions at most; more are denied ("server full"). */
   readonly maxSessions: number;
@@ -56,22 +61,27 @@ export interface TunnelServerOptions {
 
 /** One client session in {@link TunnelServerStatus}. */
 export interface TunnelSessionReport {
+  /** The session id the client was welcomed with. */
   id: string;
   /** The client's address, `ip:port`. */
   peer: string;
   /** Names of the mappings the server took. */
   mappings: string[];
+  /** Visitor streams open now. */
   streams: number;
   /** Bytes carried from visitors to the client (finished streams). */
   sent: number;
   /** Bytes carried from the client to visitors (finished streams). */
   received: number;
+  /** Round-trip time of the last keepalive ping, ms; null before the first. */
   rtt_ms: number | null;
 }
 
 /** What {@link TunnelServer.status} reports. */
 export interface TunnelServerStatus {
+  /** Welcomed client sessions. */
   sessions: TunnelSessionReport[];
+  /** Every route and how many sessions serve it. */
   routes: RouteReport[];
 }
 
@@ -86,6 +96,7 @@ export class TunnelServer {
   #binds = "";
   #stopping = false;
 
+  /** A server with no sessions yet; feed it with {@link serveClient}. */
   constructor(options: TunnelServerOptions) {
     this.#options = options;
   }
@@ -155,7 +166,9 @@ export class TunnelServer {
   async serveHttp(conn: Deno.Conn, mode: "http" | "https"): Promise<void> {
     const peer = addressOf(conn);
     try {
-      const head = await readRequestHead(conn);
+      // A visitor that never finishes its head is not held forever.
+      const timer = startTimer(() => safeClose(conn), HEAD_TIMEOUT_MS);
+      const head = await readRequestHead(conn).finally(() => stopTimer(timer));
       if (head.kind === "closed") return;
       if (head.kind === "too_large") {
         return await answer(conn, 431, "request head too large");

@@ -21,7 +21,7 @@ import {
 import { AuthThrottle } from "./auth_throttle.ts";
 import { credentialsAccepted } from "./_credentials.ts";
 import { decideOffers, type OfferPolicy } from "./offers.ts";
-import { MappingRegistry, type Pick, type RouteReport } from "./registry.ts";
+import { MappingRegistry, type Pick as RoutePick, type RouteReport } from "./registry.ts";
 import { readRequestHead } from "./_request_head.ts";
 import {
   expectHello,
@@ -343,7 +343,7 @@ export class TunnelServer {
    * tries once more with the next pick. Null: no client serves the route.
    */
   async #openFor(
-    find: () => Pick<ServerSession> | null,
+    find: () => RoutePick<ServerSession> | null,
     peer: string,
   ): Promise<{ stream: MuxStream; session: ServerSession } | null> {
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -83,7 +83,7 @@ export {
   type TcpForwarderOptions,
 } from "./lib/stream/tcp_forwarder.ts";
 export type { FailoverServer } from "./lib/balancer/failover.ts";
-export { relay, type RelayOptions, type RelayResult } from "./lib/net/relay.ts";
+export { type Duplex, relay, type RelayOptions, type RelayResult } from "./lib/net/relay.ts";
 export { type Address, formatAddress, parseAddress } from "./lib/net/address.ts";
 export type { Selector, Weighted } from "./lib/balancer/selector.ts";
 export { RoundRobinSelector } from "./lib/balancer/round_robin.ts";

@@ -64,6 +64,8 @@ export {
   listenerSpecs,
   type ProxyListenerSpec,
   type StreamListenerSpec,
+  type TunnelListenerSpec,
+  type TunnelRole,
 } from "./lib/config/listeners.ts";
 export { App, type AppOptions } from "./lib/server/app.ts";
 export {

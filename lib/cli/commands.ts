@@ -80,6 +80,7 @@ async function check(args: CliArgs): Promise<number> {
       console.log(`  ${s.name}  ${s.settings.flag.join(",")} ${s.bind_addr} (${auth})`);
       continue;
     }
+    if (s.kind === "tunnel") continue; // listed below, with what each address serves
     if (s.kind === "http") {
       const hosts = s.settings.servers.map((v) => v.up_name.join(" ") || "*").join(", ");
       console.log(`  ${s.name}  reverse proxy for ${hosts}`);
@@ -92,9 +93,11 @@ async function check(args: CliArgs): Promise<number> {
   }
   for (const t of tunnelListeners(loaded.config)) {
     const detail = t.detail === "" ? "" : ` ${t.detail}`;
-    console.log(
-      `  ${t.name}  ${t.role} ${t.bind_addr}${detail} (tunnel, not running in this version)`,
-    );
+    // A client's local proxy is validated but not served yet.
+    const note = t.name === "proxy.bind_addr" && t.role.startsWith("tunnel client")
+      ? " (not served in this version)"
+      : "";
+    console.log(`  ${t.name}  ${t.role} ${t.bind_addr}${detail}${note}`);
   }
   console.log(`  control  ${loaded.config.control ?? "disabled"}`);
   return 0;

@@ -9,7 +9,7 @@ import type { ProxySection, TunnelSection } from "./schema.ts";
 export interface ProxyAndTunnel {
   /** The plain forward proxy. */
   readonly proxy: ProxySection | null;
-  /** The tunnel end (server or client), validated but not run in this version. */
+  /** The tunnel end (server or client). */
   readonly tunnel: TunnelSection | null;
 }
 
@@ -36,12 +36,26 @@ export function validateProxy(c: Checker, raw: unknown): ProxyAndTunnel {
     ? validateTunnelServer(c, raw)
     : validateTunnelClient(c, raw);
   const implied = mode.implied ? ` (mode = "client" implied by ${mode.implied})` : "";
-  c.warn(
-    [...path, mode.implied ?? "mode"],
-    `tunnel ${mode.mode} validated${implied}, but the tunnel is not running in this version: ` +
-      "nothing listens for it",
-  );
+  const unserved = tunnel === null ? [] : notServedYet(tunnel);
+  if (unserved.length > 0) {
+    c.warn(
+      [...path, mode.implied ?? "mode"],
+      `tunnel ${mode.mode}${implied}: not served in this version, validated and ignored: ` +
+        unserved.join(", "),
+    );
+  }
   return { proxy: null, tunnel };
+}
+
+/** The parts of a tunnel end this version validates but does not serve yet. */
+function notServedYet(t: TunnelSection): string[] {
+  if (t.mode === "server") return t.map_proxy_bind === null ? [] : ["map_proxy_bind"];
+  const out: string[] = [];
+  if (t.proxy !== null) out.push("the local proxy (bind_addr)");
+  if (t.mappings.some((m) => m.mode === "proxy")) out.push("proxy mappings");
+  if (t.mappings.some((m) => m.headers.length > 0)) out.push("mapping headers");
+  if (t.mappings.some((m) => m.send_proxy_protocol !== null)) out.push("send_proxy_protocol");
+  return out;
 }
 
 /** The tunnel end `raw` is, null for a plain proxy, undefined when that cannot be told. */

@@ -1,6 +1,13 @@
 import { parseAddress } from "../net/address.ts";
 import { DEFAULTS } from "./schema.ts";
-import type { Config, HttpServer, HttpUpstream, ProxySection, StreamServer } from "./schema.ts";
+import type {
+  Config,
+  HttpServer,
+  HttpUpstream,
+  ProxySection,
+  StreamServer,
+  TunnelServer,
+} from "./schema.ts";
 
 /** What every listener spec has, whatever it does with connections. */
 export interface ListenerSpecBase {
@@ -63,8 +70,31 @@ export interface HttpListenerSpec extends ListenerSpecBase {
   readonly settings: HttpListenerSettings;
 }
 
+/** What a tunnel server's address serves. */
+export type TunnelRole = "clients" | "http" | "https" | "tcp";
+
+/**
+ * An address of a tunnel server (`[proxy] mode = "server"`): where tunnel clients connect
+ * (`bind_addr`), or a public front of their mappings (`map_http_bind`, `map_https_bind`,
+ * `map_tcp_bind`). All of them hand connections to the one tunnel server of the process.
+ */
+export interface TunnelListenerSpec extends ListenerSpecBase {
+  /** What the listener does with connections. */
+  readonly kind: "tunnel";
+  /** Which of the server's addresses this is. */
+  readonly role: TunnelRole;
+  /** Whether clients speak TLS to it (`bind_addr` with `tc`, and `map_https_bind`). */
+  readonly tls: boolean;
+  /** The tunnel server section. */
+  readonly settings: TunnelServer;
+}
+
 /** One listener a config asks for, keyed by transport and bind address. */
-export type ListenerSpec = StreamListenerSpec | ProxyListenerSpec | HttpListenerSpec;
+export type ListenerSpec =
+  | StreamListenerSpec
+  | ProxyListenerSpec
+  | HttpListenerSpec
+  | TunnelListenerSpec;
 
 /** The listeners a config defines: `[proxy]`, then `[http]` addresses, then `[[stream.server]]`. */
 export function listenerSpecs(config: Config): ListenerSpec[] {
@@ -118,6 +148,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       }
     }
   }
+  if (config.tunnel?.mode === "server") specs.push(...tunnelSpecs(config.tunnel, limit(null)));
   config.stream.server.forEach((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
     // The WebSocket bridges listen on TCP too: one TCP listener per address, whatever its mode.
@@ -138,8 +169,42 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
   return specs;
 }
 
+/** The listeners of a tunnel server: its `bind_addr` and each `map_*_bind` it sets. */
+function tunnelSpecs(
+  t: TunnelServer,
+  limit: { max_connections: number; max_connections_set: boolean },
+): TunnelListenerSpec[] {
+  const roles: [TunnelRole, string | null, boolean, string][] = [
+    ["clients", t.bind_addr, t.tc, "bind_addr"],
+    ["http", t.map_http_bind, false, "map_http_bind"],
+    ["https", t.map_https_bind, true, "map_https_bind"],
+    ["tcp", t.map_tcp_bind, false, "map_tcp_bind"],
+  ];
+  const out: TunnelListenerSpec[] = [];
+  for (const [role, bind, tls, key] of roles) {
+    if (bind === null) continue;
+    const addr = parseAddress(bind)!;
+    out.push({
+      key: `${tls ? "tls" : "tcp"} ${bind}`,
+      name: `proxy.${key}`,
+      transport: "tcp",
+      bind_addr: bind,
+      hostname: addr.hostname,
+      port: addr.port,
+      kind: "tunnel",
+      role,
+      tls,
+      settings: t,
+      ...limit,
+      fingerprint: JSON.stringify(["tunnel", role, t]),
+    });
+  }
+  return out;
+}
+
 /** A short label of what a listener does: `stream/tcp`, `stream/udp`, `proxy`. */
 export function listenerKind(spec: ListenerSpec): string {
+  if (spec.kind === "tunnel") return `tunnel/${spec.role}`;
   if (spec.kind === "http" && spec.tls) return "https";
   return spec.kind === "stream" ? `stream/${spec.settings.bind_mode}` : spec.kind;
 }

@@ -1,7 +1,7 @@
 import type { KeyPath } from "./locate.ts";
 import type { Config } from "./schema.ts";
 
-/** An address a tunnel end would listen on; nothing listens on it in this version. */
+/** An address a tunnel end listens on. */
 export interface TunnelListener {
   /** The key it comes from: `proxy.bind_addr`, `proxy.map_http_bind`. */
   readonly name: string;

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { ConfigErrors } from "../config/errors.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { listenerSpecs } from "../config/listeners.ts";
@@ -64,6 +65,7 @@ export class App implements ControlTarget {
     this.#config = config;
     this.#options = options;
     this.#supervisor = new Supervisor({
+      configDir: options.configFile ? dirname(options.configFile) : undefined,
       fileServer: options.fileServer,
       ownPorts: this.#ownPorts,
     });

@@ -6,6 +6,8 @@ import { ProxyListener } from "./proxy_listener.ts";
 import { ReverseListener } from "./reverse_listener.ts";
 import { createStreamListener } from "./stream_listeners.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
+import type { TunnelHub } from "./tunnel_hub.ts";
+import { TunnelListener } from "./tunnel_listener.ts";
 
 /** What the supervisor shares with every listener it builds. */
 export interface ListenerEnv {
@@ -13,6 +15,8 @@ export interface ListenerEnv {
   readonly health: HealthRegistry;
   /** This process's ports, for the forward proxy's target policy. */
   readonly ownPorts: OwnPorts;
+  /** The tunnel server or client of the process, kept across reloads. */
+  readonly tunnels: TunnelHub;
 }
 
 /**
@@ -29,6 +33,8 @@ export function createListener(
       return new ProxyListener(spec, env.ownPorts, slot);
     case "http":
       return new ReverseListener(spec, env.health, slot);
+    case "tunnel":
+      return new TunnelListener(spec, env.tunnels, slot);
     default:
       return createStreamListener(spec, env.health, slot);
   }

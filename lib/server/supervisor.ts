@@ -15,6 +15,7 @@ import type { Listener } from "./listener.ts";
 import { createListener, type ListenerEnv } from "./create_listener.ts";
 import { OwnPorts } from "./own_ports.ts";
 import { createFileServerListener } from "./static_listener.ts";
+import { TunnelHub } from "./tunnel_hub.ts";
 
 interface Entry {
   spec: ListenerSpec;
@@ -54,6 +55,8 @@ export interface SupervisorOptions {
    * them as targets). @default a registry of the supervisor's own
    */
   readonly ownPorts?: OwnPorts;
+  /** Where a tunnel server keeps the self-signed certificates it makes. @default the cwd */
+  readonly configDir?: string;
 }
 
 /**
@@ -75,7 +78,11 @@ export class Supervisor {
    */
   constructor(options: SupervisorOptions = {}) {
     this.#create = options.fileServer ? createFileServerListener : createListener;
-    this.#env = { health: new HealthRegistry(), ownPorts: options.ownPorts ?? new OwnPorts() };
+    this.#env = {
+      health: new HealthRegistry(),
+      ownPorts: options.ownPorts ?? new OwnPorts(),
+      tunnels: new TunnelHub(options.configDir ?? Deno.cwd()),
+    };
   }
 
   /** Number of the running generation; 0 before the first apply. */
@@ -97,6 +104,8 @@ export class Supervisor {
   async apply(config: Config): Promise<ListenerDiff> {
     const specs = listenerSpecs(config);
     const diff = this.diff(config);
+    // The tunnel ends first: new tunnel listeners hand connections to them.
+    await this.#env.tunnels.apply(config);
     const byKey = new Map(specs.map((s) => [s.key, s]));
     const fresh: Entry[] = [];
     const held = this.#heldPorts();
@@ -208,11 +217,17 @@ export class Supervisor {
     await Promise.all([
       ...entries.map((e) => this.#retire(e.listener, timeoutMs).drained),
       ...[...this.#draining].map((l) => l.drain(timeoutMs)),
+      this.#env.tunnels.stop(timeoutMs),
     ]);
   }
 
   /** Listeners, open connections and upstream health. */
-  status(): { listeners: ListenerStatus[]; open_connections: number; draining: number } {
+  status(): {
+    listeners: ListenerStatus[];
+    open_connections: number;
+    draining: number;
+    tunnel?: Record<string, unknown>;
+  } {
     const listeners = [...this.#pool.values()].map((e) => ({
       name: e.spec.name,
       key: e.spec.key,
@@ -222,7 +237,8 @@ export class Supervisor {
     let draining = 0;
     for (const l of this.#draining) draining += l.open;
     const open = listeners.reduce((n, l) => n + l.open, 0) + draining;
-    return { listeners, open_connections: open, draining };
+    const tunnel = this.#env.tunnels.status();
+    return { listeners, open_connections: open, draining, ...(tunnel ? { tunnel } : {}) };
   }
 
   /**

@@ -31,7 +31,7 @@ export function errors(...lines: string[]): string[] {
   assert.fail("the config was accepted");
 }
 
-/** The warnings of a valid config text, without the tunnel's "not running" line. */
+/** The warnings of a valid config text, without the tunnel's "not served in this version" line. */
 export function warnings(...lines: string[]): string[] {
-  return load(...lines).warnings.filter((w) => !w.includes("not running in this version"));
+  return load(...lines).warnings.filter((w) => !w.includes("not served in this version"));
 }

@@ -378,7 +378,7 @@ Deno.test("validate() without source text reports errors without lines", () => {
   }
 });
 
-Deno.test("loadConfigText() validates a tunnel [proxy] section and says it does not run", () => {
+Deno.test("loadConfigText() validates a tunnel [proxy] section", () => {
   const { warnings, config } = loadConfigText(toml(
     'control = "127.0.0.1:8837"',
     "[proxy]",
@@ -390,9 +390,7 @@ Deno.test("loadConfigText() validates a tunnel [proxy] section and says it does 
     'mode = "tcp"',
     'local_addr = "127.0.0.1:8080"',
   ));
-  assert.deepEqual(warnings, [
-    'proxy.server: tunnel client validated (mode = "client" implied by server), but the tunnel is not running in this version: nothing listens for it (line 3)',
-  ]);
+  assert.deepEqual(warnings, []);
   assert.equal(config.proxy, null);
   assert.equal(config.tunnel?.mode, "client");
   assert.equal(config.stream.server.length, 0);
@@ -631,11 +629,10 @@ Deno.test("loadConfigFile() loads reverse.toml with one warning per unsupported 
   ]);
 });
 
-Deno.test("loadConfigFile() loads server.toml and client.toml as tunnel ends that do not run", async () => {
+Deno.test("loadConfigFile() loads server.toml and client.toml as tunnel ends", async () => {
   const server = await loadConfigFile(new URL("server.toml", REFERENCE).pathname);
   assert.deepEqual(server.warnings, [
     "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 19)",
-    "proxy.mode: tunnel server validated, but the tunnel is not running in this version: nothing listens for it (line 23)",
   ]);
   assert.equal(server.config.control, DEFAULTS.control);
   assert.equal(server.config.stream.server.length, 0);
@@ -643,7 +640,7 @@ Deno.test("loadConfigFile() loads server.toml and client.toml as tunnel ends tha
   const client = await loadConfigFile(new URL("client.toml", REFERENCE).pathname);
   assert.deepEqual(client.warnings, [
     "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 10)",
-    'proxy.server: tunnel client validated (mode = "client" implied by server), but the tunnel is not running in this version: nothing listens for it (line 5)',
+    'proxy.server: tunnel client (mode = "client" implied by server): not served in this version, validated and ignored: the local proxy (bind_addr), mapping headers (line 5)',
   ]);
   assert.equal(client.config.control, "127.0.0.1:8838");
 });

@@ -1,0 +1,200 @@
+import type { Config, TunnelTls } from "../config/schema.ts";
+import { log } from "../log/logger.ts";
+import { parseAddress } from "../net/address.ts";
+import { ConnTracker } from "../net/conn_tracker.ts";
+import { safeClose } from "../net/relay.ts";
+import type { CertKeyPem, CertResolver } from "../net/tls_listen.ts";
+import type { TunnelClient } from "../tunnel/client/client.ts";
+import type { TunnelServer } from "../tunnel/server/server.ts";
+import { TcpSlot } from "./tcp_slot.ts";
+import { tunnelClientOptions, tunnelServerOptions } from "./tunnel_options.ts";
+
+const logger = log("server", "tunnel");
+
+/** Files of the self-signed pairs made for `tc` and `map_https_bind` without `cert`/`key`. */
+const AUTO_NAMES = { clients: "wmproxy-tunnel", https: "wmproxy-tunnel-https" } as const;
+
+/**
+ * The process's tunnel ends, which outlive reloads: the tunnel server (sessions of connected
+ * clients, their routes) or the tunnel client (its sessions to servers). Config generations
+ * update them in place; a generation without a tunnel stops them. Also holds the TCP sockets a
+ * server opens for clients' `remote_bind` mappings, which come and go with the sessions rather
+ * than with the config.
+ */
+export class TunnelHub {
+  #server: TunnelServer | null = null;
+  #client: TunnelClient | null = null;
+  readonly #configDir: string;
+  readonly #pem: { clients: CertKeyPem | null; https: CertKeyPem | null } = {
+    clients: null,
+    https: null,
+  };
+  readonly #remote = new Map<string, TcpSlot>();
+  readonly #remoteConns = new ConnTracker();
+  #grace = 10_000;
+
+  /** @param configDir where self-signed pairs are kept (beside the config file) */
+  constructor(configDir: string) {
+    this.#configDir = configDir;
+  }
+
+  /** The running tunnel server, or null. */
+  get server(): TunnelServer | null {
+    return this.#server;
+  }
+
+  /** Certificates of a TLS tunnel address, looked up per handshake (reloads swap them). */
+  certs(role: "clients" | "https" | "http" | "tcp"): CertResolver {
+    const which = role === "clients" ? "clients" : "https";
+    return {
+      certFor: () => {
+        const pem = this.#pem[which];
+        if (pem === null) throw new Error(`no certificate for the tunnel's ${which} address`);
+        return pem;
+      },
+    };
+  }
+
+  /**
+   * Makes `config`'s tunnel end the running one: creates, updates or stops the server and
+   * the client. Reads or creates certificate files; throws when they cannot be had.
+   */
+  async apply(config: Config): Promise<void> {
+    this.#grace = config.shutdown_timeout * 1000;
+    const t = config.tunnel;
+    if (t?.mode === "server") {
+      this.#pem.clients = t.tc && t.tls
+        ? await this.#material(t.tls, "clients", t.bind_addr)
+        : null;
+      this.#pem.https = t.map_https_bind && t.map_tls
+        ? await this.#material(t.map_tls, "https", t.map_https_bind)
+        : null;
+      const options = tunnelServerOptions(t);
+      if (this.#server === null) {
+        // Loaded on first use: a process without a tunnel does not carry its code.
+        const { TunnelServer } = await import("../tunnel/server/server.ts");
+        this.#server = new TunnelServer(options);
+        this.#server.onBindsChanged = () => this.#syncRemote();
+      } else {
+        this.#server.update(options);
+      }
+    } else if (this.#server !== null) {
+      await this.#stopServer(this.#grace);
+    }
+    if (t?.mode === "client") {
+      const options = tunnelClientOptions(t);
+      if (this.#client === null) {
+        const { TunnelClient } = await import("../tunnel/client/client.ts");
+        this.#client = new TunnelClient(options);
+        this.#client.start();
+      } else {
+        this.#client.update(options);
+      }
+    } else if (this.#client !== null) {
+      const client = this.#client;
+      this.#client = null;
+      await client.stop(this.#grace);
+    }
+  }
+
+  /** Stops both ends, letting open streams finish for up to `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    const client = this.#client;
+    this.#client = null;
+    await Promise.all([
+      this.#server ? this.#stopServer(timeoutMs) : undefined,
+      client?.stop(timeoutMs),
+    ]);
+  }
+
+  /** What `/status` shows under `tunnel`; null without a tunnel. */
+  status(): Record<string, unknown> | null {
+    if (this.#server) {
+      return {
+        mode: "server",
+        ...this.#server.status(),
+        remote_binds: [...this.#remote.keys()],
+      };
+    }
+    if (this.#client) return { mode: "client", ...this.#client.status() };
+    return null;
+  }
+
+  async #stopServer(timeoutMs: number): Promise<void> {
+    const server = this.#server!;
+    this.#server = null;
+    for (const slot of this.#remote.values()) await slot.close();
+    this.#remote.clear();
+    await server.stop(timeoutMs);
+    this.#remoteConns.closeAll();
+  }
+
+  /** Binds a socket for each `remote_bind` a session asked for; closes those none asks for. */
+  #syncRemote(): void {
+    const server = this.#server;
+    if (server === null) return;
+    const wanted = new Set(server.tcpBinds());
+    for (const [bind, slot] of this.#remote) {
+      if (wanted.has(bind)) continue;
+      this.#remote.delete(bind);
+      void slot.close();
+      logger.info("remote_bind {bind} closed: no client serves it now", { bind });
+    }
+    for (const bind of wanted) {
+      if (this.#remote.has(bind)) continue;
+      const addr = parseAddress(bind);
+      if (addr === undefined) continue;
+      const slot = new TcpSlot(addr.hostname, addr.port, {
+        handle: async (conn) => {
+          const current = this.#server;
+          if (current === null) return safeClose(conn);
+          this.#remoteConns.add(conn);
+          try {
+            await current.serveTcp(conn, bind);
+          } finally {
+            this.#remoteConns.delete(conn);
+            safeClose(conn);
+          }
+        },
+      });
+      try {
+        slot.bind();
+      } catch (e) {
+        logger.warn("remote_bind {bind}: cannot listen: {error}", {
+          bind,
+          error: (e as Error).message,
+        });
+        continue;
+      }
+      slot.start();
+      this.#remote.set(bind, slot);
+      logger.info("remote_bind {bind} listening for a client's tcp mapping", { bind });
+    }
+  }
+
+  /** The PEM of a `TunnelTls`: read from files by the config, or the self-signed pair. */
+  async #material(
+    tls: TunnelTls,
+    role: "clients" | "https",
+    bind: string,
+  ): Promise<CertKeyPem> {
+    if (tls !== "auto") return { cert: tls.cert_pem, key: tls.key_pem };
+    const host = parseAddress(bind)?.hostname ?? "localhost";
+    const unspecified = host === "0.0.0.0" || host === "::";
+    const names = unspecified ? ["localhost", "127.0.0.1"] : [host, "localhost"];
+    const { ensureSelfSigned } = await import("../pki/ensure.ts");
+    const pair = await ensureSelfSigned(this.#configDir, { baseName: AUTO_NAMES[role], names });
+    if (pair.created) {
+      logger.warn(
+        "created a self-signed certificate for the tunnel's {role} address: {file} " +
+          '(sha256 {fingerprint}); tunnel clients trust it with ca = "<a copy of that file>"',
+        {
+          role: role === "clients" ? "bind_addr" : "map_https_bind",
+          file: pair.certFile,
+          fingerprint: pair.fingerprint,
+        },
+      );
+    }
+    return { cert: pair.certPem, key: pair.keyPem };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns a tunnel section of the config into the options of the tunnel engines
+ * (lib/tunnel/server, lib/tunnel/client), which know nothing of the config.
+ * @module
+ */
+
+import type { TunnelClient, TunnelServer } from "../config/schema.ts";
+import { parseAddress } from "../net/address.ts";
+import type { TunnelClientMapping, TunnelClientOptions } from "../tunnel/client/client.ts";
+import type { TunnelServerOptions } from "../tunnel/server/server.ts";
+
+/** A tunnel server's engine options. */
+export function tunnelServerOptions(t: TunnelServer): TunnelServerOptions {
+  return {
+    username: t.username,
+    password: t.password,
+    policy: {
+      fronts: {
+        http: t.map_http_bind !== null,
+        https: t.map_https_bind !== null,
+        tcp: t.map_tcp_bind !== null,
+        // map_proxy_bind is validated but not served yet: proxy mappings are refused.
+        proxy: false,
+      },
+      allowPorts: t.allow_ports,
+    },
+    maxSessions: t.max_sessions,
+    maxStreams: t.max_streams,
+    keepAliveInterval: t.heartbeat_interval * 1000,
+    keepAliveTimeout: t.heartbeat_timeout * 1000,
+  };
+}
+
+/** A tunnel client's engine options. */
+export function tunnelClientOptions(t: TunnelClient): TunnelClientOptions {
+  const mappings: TunnelClientMapping[] = [];
+  for (const m of t.mappings) {
+    if (m.mode === "proxy" || m.local_addr === null) continue;
+    mappings.push({
+      name: m.name,
+      mode: m.mode,
+      domains: m.domain === null || m.domain === "" ? [] : [m.domain],
+      ...(m.remote_bind === null ? {} : { remoteBind: m.remote_bind }),
+      localAddr: m.local_addr,
+    });
+  }
+  return {
+    servers: t.server.map((address) => ({
+      address,
+      tls: t.ts
+        ? {
+          hostname: t.domain ?? parseAddress(address)?.hostname ?? address,
+          ...(t.ca_pem === null ? {} : { caCerts: [t.ca_pem] }),
+        }
+        : null,
+    })),
+    username: t.username ?? "",
+    password: t.password ?? "",
+    mappings,
+    keepAliveInterval: t.heartbeat_interval * 1000,
+    keepAliveTimeout: t.heartbeat_timeout * 1000,
+  };
+}

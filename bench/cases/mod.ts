@@ -10,6 +10,7 @@ import { REVERSE_CASE } from "./reverse.ts";
 import { SOCKS5_CASE } from "./socks5.ts";
 import { STATIC_CASE } from "./static.ts";
 import { TCP_CASE } from "./tcp.ts";
+import { TUNNEL_CASE } from "./tunnel.ts";
 import { UDP_CASE } from "./udp.ts";
 import { WS_CASE } from "./ws.ts";
 
@@ -23,4 +24,5 @@ export const CASES: readonly BenchCase[] = [
   STATIC_CASE,
   WS_CASE,
   IDLE_CASE,
+  TUNNEL_CASE,
 ];

@@ -12,6 +12,11 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 export interface IdleOptions {
   /** Bytes sent once on each connection; the answer is read in full before it counts as idle. */
   request?: string;
+  /**
+   * Send one byte and wait for it to come back (an echo server behind the listener) before the
+   * connection counts as open, so the whole path is up; instead of `request`. @default false
+   */
+  echoByte?: boolean;
   /** Connections opened at the same time (kept low so no listen backlog overflows). @default 64 */
   concurrency?: number;
 }
@@ -58,6 +63,7 @@ export async function openIdleConnections(
       const conn = await Deno.connect({ hostname: LOOPBACK, port });
       conns.push(conn);
       if (request !== undefined) await exchange(conn, request);
+      else if (options.echoByte) await echoOne(conn);
     }
   }
   const workers = Math.max(1, Math.min(options.concurrency ?? 64, count));
@@ -68,6 +74,15 @@ export async function openIdleConnections(
     throw error;
   }
   return { count: conns.length, close };
+}
+
+const ECHO_BYTE = 0x2a;
+
+async function echoOne(conn: Deno.TcpConn): Promise<void> {
+  await conn.write(new Uint8Array([ECHO_BYTE]));
+  const got = new Uint8Array(1);
+  const n = await conn.read(got);
+  if (n !== 1 || got[0] !== ECHO_BYTE) throw new Error("the echo byte did not come back");
 }
 
 async function exchange(conn: Deno.TcpConn, request: Uint8Array): Promise<void> {

@@ -38,14 +38,17 @@ export async function probeHttpProxy(
  * @param port the loopback port
  * @param path the request target, e.g. `/`
  * @param signal aborts the probe (closing its connection)
+ * @param host the Host header @default `127.0.0.1:<port>`
  * @throws Error with the status line (or what went wrong) when the answer is not a 200
  */
-export async function probeHttp(port: number, path: string, signal?: AbortSignal): Promise<void> {
+export async function probeHttp(
+  port: number,
+  path: string,
+  signal?: AbortSignal,
+  host = `${LOOPBACK}:${port}`,
+): Promise<void> {
   await withConnection(port, signal, async (conn, reader) => {
-    await writeAll(
-      conn,
-      `GET ${path} HTTP/1.1\r\nHost: ${LOOPBACK}:${port}\r\nConnection: close\r\n\r\n`,
-    );
+    await writeAll(conn, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     expectOk(await reader.line(), `HTTP server on port ${port} (${path})`);
   });
 }

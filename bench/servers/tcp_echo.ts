@@ -19,6 +19,29 @@ export async function startTcpEcho(port: number): Promise<ManagedProcess> {
   );
 }
 
+/**
+ * Sends one byte to `port` and waits for it to come back: the echo (or a tunnel in front of it)
+ * is ready.
+ * @param port the loopback port
+ * @param signal aborts the probe (closing its connection)
+ * @throws Error when the connection fails or the byte does not come back
+ */
+export async function probeEcho(port: number, signal?: AbortSignal): Promise<void> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const abort = () => conn.close();
+  signal?.addEventListener("abort", abort, { once: true });
+  try {
+    await conn.write(new Uint8Array([1]));
+    const got = new Uint8Array(1);
+    if (await conn.read(got) !== 1 || got[0] !== 1) {
+      throw new Error(`nothing echoed through port ${port}`);
+    }
+  } finally {
+    signal?.removeEventListener("abort", abort);
+    if (!signal?.aborted) conn.close();
+  }
+}
+
 async function echo(conn: Deno.TcpConn): Promise<void> {
   const buf = new Uint8Array(65536);
   try {

@@ -129,7 +129,17 @@ file_server = { root = ${JSON.stringify(root)} }
   return await startWmproxy(dir, toml, { tcp: [port] });
 }
 
-async function startWmproxy(
+/**
+ * Writes `<dir>/wmproxy.toml` with `toml` and runs it like `startWmproxyStream`: ready once
+ * every TCP port accepts, every UDP port echoes and the probe passed.
+ * @param dir a private temp directory
+ * @param toml the configuration
+ * @param ports TCP ports it listens on, UDP ports that must echo
+ * @param probe a last check, such as a request through it
+ * @returns the ready process
+ * @throws Error when main.ts is missing or the process never gets ready
+ */
+export async function startWmproxy(
   dir: string,
   toml: string,
   ports: { tcp?: number[]; udp?: number[] },

@@ -49,10 +49,8 @@ export function validateProxy(c: Checker, raw: unknown): ProxyAndTunnel {
 
 /** The parts of a tunnel end this version validates but does not serve yet. */
 function notServedYet(t: TunnelSection): string[] {
-  if (t.mode === "server") return t.map_proxy_bind === null ? [] : ["map_proxy_bind"];
+  if (t.mode === "server") return [];
   const out: string[] = [];
-  if (t.proxy !== null) out.push("the local proxy (bind_addr)");
-  if (t.mappings.some((m) => m.mode === "proxy")) out.push("proxy mappings");
   if (t.mappings.some((m) => m.headers.length > 0)) out.push("mapping headers");
   if (t.mappings.some((m) => m.send_proxy_protocol !== null)) out.push("send_proxy_protocol");
   return out;

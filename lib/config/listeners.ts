@@ -6,6 +6,8 @@ import type {
   HttpUpstream,
   ProxySection,
   StreamServer,
+  TunnelClient,
+  TunnelSection,
   TunnelServer,
 } from "./schema.ts";
 
@@ -70,13 +72,18 @@ export interface HttpListenerSpec extends ListenerSpecBase {
   readonly settings: HttpListenerSettings;
 }
 
-/** What a tunnel server's address serves. */
-export type TunnelRole = "clients" | "http" | "https" | "tcp";
+/**
+ * What a tunnel address serves: a server's `clients` (`bind_addr`), `http`, `https`, `tcp`
+ * and `proxy` fronts, or a client's local `egress` proxy (its `bind_addr`).
+ */
+export type TunnelRole = "clients" | "http" | "https" | "tcp" | "proxy" | "egress";
 
 /**
- * An address of a tunnel server (`[proxy] mode = "server"`): where tunnel clients connect
- * (`bind_addr`), or a public front of their mappings (`map_http_bind`, `map_https_bind`,
- * `map_tcp_bind`). All of them hand connections to the one tunnel server of the process.
+ * An address of a tunnel end. A server (`[proxy] mode = "server"`): where tunnel clients
+ * connect (`bind_addr`), or a public front of their mappings (`map_http_bind`,
+ * `map_https_bind`, `map_tcp_bind`, `map_proxy_bind`), all handing connections to the one
+ * tunnel server of the process. A client: its local proxy (`bind_addr`), whose connections
+ * egress at a server.
  */
 export interface TunnelListenerSpec extends ListenerSpecBase {
   /** What the listener does with connections. */
@@ -85,8 +92,8 @@ export interface TunnelListenerSpec extends ListenerSpecBase {
   readonly role: TunnelRole;
   /** Whether clients speak TLS to it (`bind_addr` with `tc`, and `map_https_bind`). */
   readonly tls: boolean;
-  /** The tunnel server section. */
-  readonly settings: TunnelServer;
+  /** The tunnel section (a server's for its roles, a client's for `egress`). */
+  readonly settings: TunnelSection;
 }
 
 /** One listener a config asks for, keyed by transport and bind address. */
@@ -149,6 +156,9 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
     }
   }
   if (config.tunnel?.mode === "server") specs.push(...tunnelSpecs(config.tunnel, limit(null)));
+  if (config.tunnel?.mode === "client" && config.tunnel.proxy !== null) {
+    specs.push(egressSpec(config.tunnel, limit(config.tunnel.proxy.max_connections)));
+  }
   config.stream.server.forEach((s, i) => {
     const addr = parseAddress(s.bind_addr)!;
     // The WebSocket bridges listen on TCP too: one TCP listener per address, whatever its mode.
@@ -179,6 +189,7 @@ function tunnelSpecs(
     ["http", t.map_http_bind, false, "map_http_bind"],
     ["https", t.map_https_bind, true, "map_https_bind"],
     ["tcp", t.map_tcp_bind, false, "map_tcp_bind"],
+    ["proxy", t.map_proxy_bind, false, "map_proxy_bind"],
   ];
   const out: TunnelListenerSpec[] = [];
   for (const [role, bind, tls, key] of roles) {
@@ -200,6 +211,29 @@ function tunnelSpecs(
     });
   }
   return out;
+}
+
+/** A tunnel client's local proxy: connections egress at the first connected server. */
+function egressSpec(
+  t: TunnelClient,
+  limit: { max_connections: number; max_connections_set: boolean },
+): TunnelListenerSpec {
+  const p = t.proxy!;
+  const addr = parseAddress(p.bind_addr)!;
+  return {
+    key: `tcp ${p.bind_addr}`,
+    name: "proxy.bind_addr",
+    transport: "tcp",
+    bind_addr: p.bind_addr,
+    hostname: addr.hostname,
+    port: addr.port,
+    kind: "tunnel",
+    role: "egress",
+    tls: false,
+    settings: t,
+    ...limit,
+    fingerprint: JSON.stringify(["tunnel", "egress", p]),
+  };
 }
 
 /** A short label of what a listener does: `stream/tcp`, `stream/udp`, `proxy`. */

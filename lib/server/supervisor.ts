@@ -78,10 +78,11 @@ export class Supervisor {
    */
   constructor(options: SupervisorOptions = {}) {
     this.#create = options.fileServer ? createFileServerListener : createListener;
+    const ownPorts = options.ownPorts ?? new OwnPorts();
     this.#env = {
       health: new HealthRegistry(),
-      ownPorts: options.ownPorts ?? new OwnPorts(),
-      tunnels: new TunnelHub(options.configDir ?? Deno.cwd()),
+      ownPorts,
+      tunnels: new TunnelHub(options.configDir ?? Deno.cwd(), ownPorts),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { TunnelRole } from "../config/listeners.ts";
 import type { Config, TunnelTls } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
 import { parseAddress } from "../net/address.ts";
@@ -6,6 +7,7 @@ import { safeClose } from "../net/relay.ts";
 import type { CertKeyPem, CertResolver } from "../net/tls_listen.ts";
 import type { TunnelClient } from "../tunnel/client/client.ts";
 import type { TunnelServer } from "../tunnel/server/server.ts";
+import { OwnPorts } from "./own_ports.ts";
 import { TcpSlot } from "./tcp_slot.ts";
 import { tunnelClientOptions, tunnelServerOptions } from "./tunnel_options.ts";
 
@@ -31,11 +33,16 @@ export class TunnelHub {
   };
   readonly #remote = new Map<string, TcpSlot>();
   readonly #remoteConns = new ConnTracker();
+  readonly #ownPorts: OwnPorts;
   #grace = 10_000;
 
-  /** @param configDir where self-signed pairs are kept (beside the config file) */
-  constructor(configDir: string) {
+  /**
+   * @param configDir where self-signed pairs are kept (beside the config file)
+   * @param ownPorts this process's ports, which the tunnel's forward proxies refuse as targets
+   */
+  constructor(configDir: string, ownPorts: OwnPorts = new OwnPorts()) {
     this.#configDir = configDir;
+    this.#ownPorts = ownPorts;
   }
 
   /** The running tunnel server, or null. */
@@ -43,8 +50,13 @@ export class TunnelHub {
     return this.#server;
   }
 
+  /** The running tunnel client, or null. */
+  get client(): TunnelClient | null {
+    return this.#client;
+  }
+
   /** Certificates of a TLS tunnel address, looked up per handshake (reloads swap them). */
-  certs(role: "clients" | "https" | "http" | "tcp"): CertResolver {
+  certs(role: TunnelRole): CertResolver {
     const which = role === "clients" ? "clients" : "https";
     return {
       certFor: () => {
@@ -69,9 +81,10 @@ export class TunnelHub {
       this.#pem.https = t.map_https_bind && t.map_tls
         ? await this.#material(t.map_tls, "https", t.map_https_bind)
         : null;
-      const options = tunnelServerOptions(t);
+      // Loaded on first use: a process without a tunnel does not carry its code.
+      const { egressHandler } = await import("./tunnel_proxies.ts");
+      const options = tunnelServerOptions(t, egressHandler(this.#ownPorts));
       if (this.#server === null) {
-        // Loaded on first use: a process without a tunnel does not carry its code.
         const { TunnelServer } = await import("../tunnel/server/server.ts");
         this.#server = new TunnelServer(options);
         this.#server.onBindsChanged = () => this.#syncRemote();
@@ -82,7 +95,8 @@ export class TunnelHub {
       await this.#stopServer(this.#grace);
     }
     if (t?.mode === "client") {
-      const options = tunnelClientOptions(t);
+      const { clientStreamHandler } = await import("./tunnel_proxies.ts");
+      const options = tunnelClientOptions(t, clientStreamHandler(t, this.#ownPorts));
       if (this.#client === null) {
         const { TunnelClient } = await import("../tunnel/client/client.ts");
         this.#client = new TunnelClient(options);

@@ -1,39 +1,53 @@
-import type { ListenerSpec, TunnelListenerSpec, TunnelRole } from "../config/listeners.ts";
+import type { ListenerSpec, TunnelListenerSpec } from "../config/listeners.ts";
+import { errorText, log } from "../log/logger.ts";
+import { formatAddress } from "../net/address.ts";
+import { CidrSet, ipAllowed } from "../net/cidr.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
-import { safeClose } from "../net/relay.ts";
+import { relay, safeClose } from "../net/relay.ts";
 import { TcpListener, type TrackingHandler } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
 import type { TunnelHub } from "./tunnel_hub.ts";
 
-/** Hands each connection on one tunnel server address to the process's tunnel server. */
+const logger = log("server", "tunnel");
+
+/** Hands each connection on one tunnel address to the process's tunnel server or client. */
 class TunnelHandler implements TrackingHandler {
   readonly tracker = new ConnTracker();
   readonly #hub: TunnelHub;
-  readonly #role: TunnelRole;
+  /** The listener's spec, kept current by {@link TunnelListener.update}. */
+  spec: TunnelListenerSpec;
+  #clients: { of: unknown; allow: CidrSet | null; deny: CidrSet | null } | null = null;
 
-  constructor(hub: TunnelHub, role: TunnelRole) {
+  constructor(hub: TunnelHub, spec: TunnelListenerSpec) {
     this.#hub = hub;
-    this.#role = role;
+    this.spec = spec;
   }
 
   async handle(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
+    const role = this.spec.role;
     const server = this.#hub.server;
-    if (server === null) {
+    if (role === "egress" ? this.#hub.client === null : server === null) {
       safeClose(conn);
       return;
     }
     this.tracker.add(conn);
     try {
-      switch (this.#role) {
+      switch (role) {
         case "clients":
-          await server.serveClient(conn);
+          await server!.serveClient(conn);
           break;
         case "http":
         case "https":
-          await server.serveHttp(conn, this.#role);
+          await server!.serveHttp(conn, role);
           break;
         case "tcp":
-          await server.serveTcp(conn, "default");
+          await server!.serveTcp(conn, "default");
+          break;
+        case "proxy":
+          await server!.serveProxy(conn);
+          break;
+        case "egress":
+          await this.#egress(conn);
           break;
       }
     } finally {
@@ -41,26 +55,63 @@ class TunnelHandler implements TrackingHandler {
       safeClose(conn);
     }
   }
+
+  /**
+   * The client's local proxy: users outside `allow_ip` (or inside `deny_ip`) are closed; the
+   * others' bytes go down an egress stream to the first connected server, which runs the
+   * forward proxy (flags, credentials, targets) on them.
+   */
+  async #egress(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
+    const client = this.#hub.client;
+    const settings = this.spec.settings;
+    if (client === null || settings.mode !== "client" || settings.proxy === null) return;
+    const peer = conn.remoteAddr as Deno.NetAddr;
+    const p = settings.proxy;
+    if (this.#clients?.of !== p) {
+      const set = (list: readonly string[]) => {
+        const parsed = list.length === 0 ? null : CidrSet.parse(list);
+        return parsed instanceof CidrSet ? parsed : null; // validated already
+      };
+      this.#clients = { of: p, allow: set(p.allow_ip), deny: set(p.deny_ip) };
+    }
+    if (!ipAllowed(peer.hostname, this.#clients.allow, this.#clients.deny)) {
+      logger.warn("tunnel egress proxy: {peer} is not allowed (allow_ip/deny_ip)", {
+        peer: formatAddress(peer),
+      });
+      return;
+    }
+    let stream;
+    try {
+      stream = await client.openEgress(formatAddress(peer));
+    } catch (error) {
+      logger.warn("tunnel egress proxy: {peer}: {error}", {
+        peer: formatAddress(peer),
+        error: errorText(error),
+      });
+      return;
+    }
+    try {
+      await relay(conn, stream);
+    } catch {
+      stream.close();
+    }
+  }
 }
 
 /**
- * One address of a tunnel server (`bind_addr`, `map_http_bind`, `map_https_bind`,
- * `map_tcp_bind`): a TCP (or TLS) slot whose connections go to the tunnel server the
- * {@link TunnelHub} holds, which outlives reloads.
+ * One address of a tunnel end: a server's `bind_addr`, `map_http_bind`, `map_https_bind`,
+ * `map_tcp_bind` or `map_proxy_bind`, or a client's local proxy (`bind_addr`). A TCP (or TLS)
+ * slot whose connections go to the tunnel server or client the {@link TunnelHub} holds, which
+ * outlives reloads.
  */
 export class TunnelListener extends TcpListener<TunnelListenerSpec, TunnelHandler> {
   /**
    * @param spec the address and its role
-   * @param hub where the tunnel server lives (and the certificates of TLS addresses)
+   * @param hub where the tunnel ends live (and the certificates of TLS addresses)
    * @param slot a socket already bound for this address by a predecessor, if any
    */
   constructor(spec: TunnelListenerSpec, hub: TunnelHub, slot?: TcpSlot) {
-    super(
-      spec,
-      new TunnelHandler(hub, spec.role),
-      slot,
-      spec.tls ? hub.certs(spec.role) : undefined,
-    );
+    super(spec, new TunnelHandler(hub, spec), slot, spec.tls ? hub.certs(spec.role) : undefined);
   }
 
   update(spec: ListenerSpec): boolean {
@@ -68,6 +119,7 @@ export class TunnelListener extends TcpListener<TunnelListenerSpec, TunnelHandle
       return false;
     }
     this.spec = spec;
+    this.handler.spec = spec;
     return true;
   }
 

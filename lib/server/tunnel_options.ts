@@ -6,11 +6,21 @@
 
 import type { TunnelClient, TunnelServer } from "../config/schema.ts";
 import { parseAddress } from "../net/address.ts";
-import type { TunnelClientMapping, TunnelClientOptions } from "../tunnel/client/client.ts";
-import type { TunnelServerOptions } from "../tunnel/server/server.ts";
+import type {
+  StreamHandler,
+  TunnelClientMapping,
+  TunnelClientOptions,
+} from "../tunnel/client/client.ts";
+import type { EgressHandler, TunnelServerOptions } from "../tunnel/server/server.ts";
 
-/** A tunnel server's engine options. */
-export function tunnelServerOptions(t: TunnelServer): TunnelServerOptions {
+/**
+ * A tunnel server's engine options.
+ * @param serveEgress serves the clients' egress streams (absent: they are reset)
+ */
+export function tunnelServerOptions(
+  t: TunnelServer,
+  serveEgress?: EgressHandler,
+): TunnelServerOptions {
   return {
     username: t.username,
     password: t.password,
@@ -19,8 +29,7 @@ export function tunnelServerOptions(t: TunnelServer): TunnelServerOptions {
         http: t.map_http_bind !== null,
         https: t.map_https_bind !== null,
         tcp: t.map_tcp_bind !== null,
-        // map_proxy_bind is validated but not served yet: proxy mappings are refused.
-        proxy: false,
+        proxy: t.map_proxy_bind !== null,
       },
       allowPorts: t.allow_ports,
     },
@@ -28,22 +37,31 @@ export function tunnelServerOptions(t: TunnelServer): TunnelServerOptions {
     maxStreams: t.max_streams,
     keepAliveInterval: t.heartbeat_interval * 1000,
     keepAliveTimeout: t.heartbeat_timeout * 1000,
+    ...(serveEgress === undefined ? {} : { serveEgress }),
   };
 }
 
-/** A tunnel client's engine options. */
-export function tunnelClientOptions(t: TunnelClient): TunnelClientOptions {
+/**
+ * A tunnel client's engine options.
+ * @param serveStream serves visitor streams (`proxy` mappings); absent: the engine's default
+ */
+export function tunnelClientOptions(
+  t: TunnelClient,
+  serveStream?: StreamHandler,
+): TunnelClientOptions {
   const mappings: TunnelClientMapping[] = [];
   for (const m of t.mappings) {
-    if (m.mode === "proxy" || m.local_addr === null) continue;
+    if (m.mode !== "proxy" && m.local_addr === null) continue;
     mappings.push({
       name: m.name,
       mode: m.mode,
       domains: m.domain === null || m.domain === "" ? [] : [m.domain],
       ...(m.remote_bind === null ? {} : { remoteBind: m.remote_bind }),
-      localAddr: m.local_addr,
+      localAddr: m.local_addr ?? "",
+      ...(m.send_proxy_protocol === null ? {} : { sendProxyProtocol: m.send_proxy_protocol }),
     });
   }
+  const p = t.proxy;
   return {
     servers: t.server.map((address) => ({
       address,
@@ -59,5 +77,14 @@ export function tunnelClientOptions(t: TunnelClient): TunnelClientOptions {
     mappings,
     keepAliveInterval: t.heartbeat_interval * 1000,
     keepAliveTimeout: t.heartbeat_timeout * 1000,
+    ...(serveStream === undefined ? {} : { serveStream }),
+    // The client's local proxy policy, applied by the server that runs its egress proxy.
+    ...(p === null ? {} : {
+      egress: {
+        flags: [...p.flag],
+        targetAllow: [...p.target_allow],
+        targetDeny: [...p.target_deny],
+      },
+    }),
   };
 }

@@ -25,7 +25,7 @@ Deno.test("wmproxy check lists a tunnel's addresses, for server.toml and client.
     const client = await runMain(["check", "-c", "client.toml"], dir.path);
     assert.equal(client.code, 0, client.stderr);
     assert.deepEqual(client.stdout.trim().split("\n"), [
-      "client.toml: ok, 0 listeners",
+      "client.toml: ok, 1 listener",
       `  proxy.bind_addr  tunnel client proxy http,https,socks5 0.0.0.0:8090 (auth) → 127.0.0.1:8091 (TLS) (not served in this version)`,
       "  control  127.0.0.1:8838",
     ]);

@@ -21,7 +21,7 @@ Deno.test("tunnel client: wmproxy's client.toml loads as it is (no mode: server 
     const { config, warnings } = await loadConfigFile(file);
     assert.deepEqual(warnings, [
       "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 10)",
-      'proxy.server: tunnel client (mode = "client" implied by server): not served in this version, validated and ignored: the local proxy (bind_addr), mapping headers (line 5)',
+      'proxy.server: tunnel client (mode = "client" implied by server): not served in this version, validated and ignored: mapping headers (line 5)',
     ]);
     assert.equal(config.control, "127.0.0.1:8838");
     assert.equal(config.proxy, null);

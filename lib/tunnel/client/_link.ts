@@ -14,12 +14,14 @@ import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader, writeMessage } from "../protocol/codec.ts";
 import {
   type MappingOffer,
+  type OpenMessage,
   parseMessage,
   TUNNEL_VERSION,
   type TunnelMessage,
   type WelcomeMessage,
 } from "../protocol/messages.ts";
 import { Backoff, HEALTHY_SESSION_MS } from "./_backoff.ts";
+import type { StreamHandler, TunnelClientMapping } from "./client.ts";
 import { serveVisitor } from "./_visitor_stream.ts";
 
 const logger = log("tunnel");
@@ -38,7 +40,9 @@ export interface LinkTarget {
 /** What a link asks its client for each time (so a reload takes effect at once). */
 export interface LinkHost {
   offers(): MappingOffer[];
-  localAddrOf(mapping: string): string | undefined;
+  mappingOf(name: string): TunnelClientMapping | undefined;
+  /** How a visitor stream is served (the client's handler, or the default). */
+  serve: StreamHandler;
   keepAlive(): { interval: number; timeout: number };
   onWelcome(): void;
 }
@@ -97,6 +101,25 @@ export class ServerLink {
     } catch {
       // the session is ending; the next hello carries the new mappings
     }
+  }
+
+  /**
+   * Opens a stream to this server and sends `open` (egress: no mapping).
+   * @throws Error when the session is not up, or the stream cannot be opened
+   */
+  async openStream(message: OpenMessage): Promise<MuxStream> {
+    const mux = this.#mux;
+    if (mux === null || this.#control === null || this.state !== "connected" || mux.isClosed) {
+      throw new Error(`tunnel server ${this.target.address} is not connected`);
+    }
+    const stream = await mux.open();
+    try {
+      await writeMessage(stream, message);
+    } catch (error) {
+      stream.close();
+      throw error;
+    }
+    return stream;
   }
 
   /** Go-away, up to `graceMs` for open streams, then close; no reconnect. */
@@ -241,7 +264,7 @@ export class ServerLink {
       const stream = await mux.accept();
       if (stream === null) return;
       this.#streams++;
-      serveVisitor(stream, (name) => this.#host.localAddrOf(name)).finally(() => {
+      serveVisitor(stream, (name) => this.#host.mappingOf(name), this.#host.serve).finally(() => {
         this.#streams--;
         if (this.#streams === 0) { for (const resolve of this.#drained.splice(0)) resolve(); }
       });

@@ -1,6 +1,6 @@
 /**
- * A stream the server opened for a visitor: its `open` message names the mapping; the client
- * connects that mapping's local address and relays.
+ * A stream the server opened for a visitor: its `open` message names the mapping; the
+ * client's stream handler serves it (by default: connect the mapping's local address, relay).
  * @module
  */
 import { errorText, log } from "../../log/logger.ts";
@@ -11,6 +11,7 @@ import { startTimer, stopTimer } from "../../net/timer.ts";
 import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader } from "../protocol/codec.ts";
 import { parseMessage } from "../protocol/messages.ts";
+import type { StreamHandler, TunnelClientMapping, VisitorOpen } from "./client.ts";
 
 const logger = log("tunnel");
 
@@ -21,22 +22,23 @@ export const OPEN_TIMEOUT_MS = 5_000;
 export const LOCAL_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * Serves one stream: reads `open`, finds the mapping's local address with `localAddrOf`,
- * connects and relays. Any failure closes the stream (one log line). Never throws.
+ * Serves one stream: reads `open`, finds the mapping with `mappingOf` and hands the stream to
+ * `serve`. Any failure closes the stream (one log line). Never throws.
  */
 export async function serveVisitor(
   stream: MuxStream,
-  localAddrOf: (mapping: string) => string | undefined,
+  mappingOf: (name: string) => TunnelClientMapping | undefined,
+  serve: StreamHandler,
 ): Promise<void> {
   const reader = new MessageReader(stream);
   const timer = startTimer(() => stream.close(), OPEN_TIMEOUT_MS);
-  let mapping: string | undefined;
+  let name: string | undefined;
   let peer: string | undefined;
   try {
     const raw = await reader.next();
     const open = raw === null ? null : parseMessage(raw);
     if (open?.type !== "open") throw new Error("stream does not start with open");
-    mapping = open.mapping;
+    name = open.mapping;
     peer = open.peer;
   } catch (error) {
     stopTimer(timer);
@@ -45,14 +47,40 @@ export async function serveVisitor(
     return;
   }
   stopTimer(timer);
-  const localAddr = mapping === undefined ? undefined : localAddrOf(mapping);
-  const addr = localAddr === undefined ? undefined : parseAddress(localAddr, false);
-  if (addr === undefined) {
+  const mapping = name === undefined ? undefined : mappingOf(name);
+  if (mapping === undefined) {
     stream.close();
     logger.warn("tunnel stream {id} from {peer}: no mapping {mapping}", {
       id: stream.id,
       peer: peer ?? "?",
-      mapping: JSON.stringify(mapping ?? null),
+      mapping: JSON.stringify(name ?? null),
+    });
+    return;
+  }
+  try {
+    await serve(stream, { mapping, peer: peer ?? null, first: reader.rest() });
+  } catch (error) {
+    stream.close();
+    logger.warn("tunnel mapping {mapping} ({peer}): {error}", {
+      mapping: mapping.name,
+      peer: peer ?? "?",
+      error: errorText(error),
+    });
+  }
+}
+
+/**
+ * The default stream handler: connects the mapping's `localAddr` and relays (the bytes that
+ * came with `open` first). Failures close the stream with one log line; never throws.
+ */
+export async function serveLocal(stream: MuxStream, open: VisitorOpen): Promise<void> {
+  const { mapping, peer } = open;
+  const addr = parseAddress(mapping.localAddr, false);
+  if (addr === undefined) {
+    stream.close();
+    logger.warn("tunnel mapping {mapping} ({peer}): no local address to connect", {
+      mapping: mapping.name,
+      peer: peer ?? "?",
     });
     return;
   }
@@ -62,14 +90,20 @@ export async function serveVisitor(
   } catch (error) {
     stream.close();
     logger.warn("tunnel mapping {mapping} ({peer}): {error}", {
-      mapping,
+      mapping: mapping.name,
       peer: peer ?? "?",
       error: errorText(error),
     });
     return;
   }
   try {
-    const first = reader.rest();
+    if (mapping.sendProxyProtocol !== undefined) {
+      // TODO(proxy_protocol): write `encodeProxyHeader(mapping.sendProxyProtocol, source,
+      // destination)` from lib/net/proxy_protocol.ts here (source: `peer`, destination: the
+      // mapping's public address) once that file lands; until then no header is sent and the
+      // config keeps warning that send_proxy_protocol is not served.
+    }
+    const first = open.first;
     let off = 0;
     while (off < first.length) off += await local.write(first.subarray(off));
     await relay(stream, local);

@@ -1,13 +1,41 @@
 /**
  * The tunnel client: inside a private network, it keeps one multiplexed session to each
  * tunnel server and serves the mappings it announced there, connecting each stream the server
- * opens for a visitor to the mapping's local address.
+ * opens for a visitor to the mapping's local address (or handing it to the caller's
+ * {@link StreamHandler}). Its egress streams ({@link TunnelClient.openEgress}) go the other
+ * way: to the first connected server, which serves them.
  * @module
  */
-import type { MappingMode, MappingOffer } from "../protocol/messages.ts";
+import type { MuxStream } from "../mux/stream.ts";
+import type { EgressPolicy, MappingMode, MappingOffer } from "../protocol/messages.ts";
 
-export type { MappingMode } from "../protocol/messages.ts";
+export type { EgressPolicy, MappingMode } from "../protocol/messages.ts";
+export type { MuxStream } from "../mux/stream.ts";
 import { type LinkHost, type LinkTarget, ServerLink } from "./_link.ts";
+import { serveLocal } from "./_visitor_stream.ts";
+
+export { serveLocal } from "./_visitor_stream.ts";
+
+/** What a {@link StreamHandler} learns from the server's `open`. */
+export interface VisitorOpen {
+  /** The mapping the visitor reached. */
+  readonly mapping: TunnelClientMapping;
+  /** The visitor's address at the server, `ip:port`, when the server sent it. */
+  readonly peer: string | null;
+  /** Bytes of the visitor that arrived with `open` (to be handled before reading on). */
+  readonly first: Uint8Array;
+}
+
+/**
+ * Serves one visitor stream on the client; closes the stream on failure. The default,
+ * {@link serveLocal}, connects the mapping's `localAddr` and relays.
+ */
+export type StreamHandler = (stream: MuxStream, open: VisitorOpen) => Promise<void>;
+
+/** No tunnel server is connected: an egress stream cannot be opened now. */
+export class TunnelUnavailableError extends Error {
+  override name = "TunnelUnavailableError";
+}
 
 /** One service the client exposes through the server. */
 export interface TunnelClientMapping {
@@ -19,8 +47,13 @@ export interface TunnelClientMapping {
   readonly domains: readonly string[];
   /** For `tcp`: the server address to expose it on; absent: the server's `map_tcp_bind`. */
   readonly remoteBind?: string;
-  /** Where the service listens, `host:port`, reached from the client. */
+  /**
+   * Where the service listens, `host:port`, reached from the client; empty for `proxy`
+   * mappings (served by the {@link StreamHandler}).
+   */
   readonly localAddr: string;
+  /** A PROXY protocol header (`v1`/`v2`) written to the local service first; absent: none. */
+  readonly sendProxyProtocol?: "v1" | "v2";
 }
 
 /** A tunnel server to connect to. */
@@ -47,6 +80,10 @@ export interface TunnelClientOptions {
   readonly keepAliveTimeout: number;
   /** Reconnect delay bounds, ms. @default { minMs: 1000, maxMs: 30000 } */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
+  /** Serves each visitor stream. @default {@link serveLocal} */
+  readonly serveStream?: StreamHandler;
+  /** Sent with each egress `open`: what the server's forward proxy allows its users. */
+  readonly egress?: EgressPolicy;
 }
 
 /** What {@link TunnelClient.status} reports. */
@@ -88,7 +125,8 @@ export class TunnelClient {
     this.ready = new Promise((resolve) => resolveReady = resolve);
     this.#host = {
       offers: () => offersOf(this.#options.mappings),
-      localAddrOf: (name) => this.#options.mappings.find((m) => m.name === name)?.localAddr,
+      mappingOf: (name) => this.#options.mappings.find((m) => m.name === name),
+      serve: (stream, open) => (this.#options.serveStream ?? serveLocal)(stream, open),
       keepAlive: () => ({
         interval: this.#options.keepAliveInterval,
         timeout: this.#options.keepAliveTimeout,
@@ -131,6 +169,32 @@ export class TunnelClient {
       });
     }
     return { servers };
+  }
+
+  /**
+   * Opens an egress stream: on the first server (in the order of the options) whose session
+   * is up, the next one when that fails. The server runs its forward proxy on the stream's
+   * bytes.
+   * @param peer the local user's address, `ip:port` (for the server's logs)
+   * @throws {TunnelUnavailableError} when no server is connected
+   */
+  async openEgress(peer?: string): Promise<MuxStream> {
+    const egress = this.#options.egress;
+    const message = {
+      type: "open" as const,
+      ...(peer === undefined ? {} : { peer }),
+      ...(egress === undefined ? {} : { egress }),
+    };
+    for (const target of this.#options.servers) {
+      const link = this.#links.get(keyOf(this.#linkTarget(target)));
+      if (link === undefined || link.state !== "connected") continue;
+      try {
+        return await link.openStream(message);
+      } catch {
+        // that session is ending: the next server
+      }
+    }
+    throw new TunnelUnavailableError("no tunnel server is connected");
   }
 
   /** Go-away on every session, up to `graceMs` for open streams, then close; no reconnects. */

@@ -61,13 +61,31 @@ export interface DeniedMessage {
   readonly reason: string;
 }
 
+/**
+ * What the client's local proxy lets its users do, sent with each egress `open`: the server
+ * runs the forward proxy for them and applies it (on top of its own rules).
+ */
+export interface EgressPolicy {
+  /** Proxy protocols allowed: `http`, `https` (CONNECT), `socks5`. */
+  readonly flags: readonly string[];
+  /** Targets let through what the defaults refuse (`target_allow` entries). */
+  readonly targetAllow: readonly string[];
+  /** Targets refused (`target_deny` entries). */
+  readonly targetDeny: readonly string[];
+}
+
 /** Either way, the first message of a data stream. */
 export interface OpenMessage {
   readonly type: "open";
   /** The mapping a visitor reached (server → client); absent for egress (client → server). */
   readonly mapping?: string;
-  /** The visitor's address at the server, `ip:port` (for logs and PROXY protocol). */
+  /**
+   * The visitor's address, `ip:port` (for logs and PROXY protocol): at the server for a
+   * mapping, at the client's local proxy for egress.
+   */
   readonly peer?: string;
+  /** Egress only: the client's local proxy policy; absent: the server's defaults. */
+  readonly egress?: EgressPolicy;
 }
 
 /** Any session message. */
@@ -108,8 +126,15 @@ export function parseMessage(raw: Raw): TunnelMessage {
       };
     case "denied":
       return { type: "denied", reason: str(raw, "reason") };
-    case "open":
-      return { type: "open", mapping: optStr(raw, "mapping"), peer: optStr(raw, "peer") };
+    case "open": {
+      const egress = raw.egress === undefined ? undefined : egressPolicy(raw.egress);
+      return {
+        type: "open",
+        mapping: optStr(raw, "mapping"),
+        peer: optStr(raw, "peer"),
+        ...(egress === undefined ? {} : { egress }),
+      };
+    }
     default:
       throw new TunnelMessageError(`unknown message type ${JSON.stringify(raw.type)}`);
   }
@@ -134,6 +159,20 @@ function offers(raw: Record<string, unknown>): MappingOffer[] {
       ...(remoteBind === undefined ? {} : { remoteBind }),
     };
   });
+}
+
+function egressPolicy(v: unknown): EgressPolicy {
+  const o = obj(v, "egress");
+  const strings = (key: string) =>
+    list(o, key).map((x, i) => {
+      if (typeof x !== "string") throw new TunnelMessageError(`egress.${key}[${i}]`);
+      return x;
+    });
+  return {
+    flags: strings("flags"),
+    targetAllow: strings("targetAllow"),
+    targetDeny: strings("targetDeny"),
+  };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {

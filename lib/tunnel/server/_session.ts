@@ -22,6 +22,8 @@ export class ServerSession {
   registered = false;
   /** Why the session ended, when the server ended it on its own account (for the log). */
   endNote: string | null = null;
+  /** The username and password of the client's `hello` (its local proxy's credentials too). */
+  credentials: { username: string; password: string } | null = null;
   #streams = 0;
   #drained: (() => void)[] = [];
 

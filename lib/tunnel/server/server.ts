@@ -1,7 +1,8 @@
 /**
  * The tunnel server: tunnel clients connect and announce mappings; visitors arriving on the
- * public fronts (`serveTcp`, `serveHttp`) are carried to a client over a new stream of its
- * session. It accepts connections others listen for, so it owns no listener: the caller feeds
+ * public fronts (`serveTcp`, `serveHttp`, `serveProxy`) are carried to a client over a new
+ * stream of its session. Streams a client opens (its local proxy's egress) go to the caller's
+ * {@link EgressHandler}. It accepts connections others listen for, so it owns no listener: the caller feeds
  * it (and watches {@link TunnelServer.tcpBinds} for the `remote_bind` addresses to listen on).
  * @module
  */
@@ -14,7 +15,9 @@ import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader, writeMessage } from "../protocol/codec.ts";
 import {
   type DeniedMessage,
+  type EgressPolicy,
   type MappingOffer,
+  parseMessage,
   TUNNEL_VERSION,
   type WelcomeMessage,
 } from "../protocol/messages.ts";
@@ -32,6 +35,8 @@ import {
 } from "./_session.ts";
 
 export type { RouteReport } from "./registry.ts";
+export type { EgressPolicy } from "../protocol/messages.ts";
+export type { MuxStream } from "../mux/stream.ts";
 export type { OfferPolicy, PortSpan } from "./offers.ts";
 
 const logger = log("tunnel");
@@ -40,13 +45,34 @@ const encoder = new TextEncoder();
 /** How long a visitor of the http front has to send its first request head, ms. */
 export const HEAD_TIMEOUT_MS = 30_000;
 
+/** How long a client has to send `open` on an egress stream, ms. */
+export const EGRESS_OPEN_TIMEOUT_MS = 5_000;
+
+/** What an {@link EgressHandler} learns of an egress stream. */
+export interface EgressOpen {
+  /** The client's session id. */
+  readonly session: string;
+  /** The tunnel client's address, `ip:port`. */
+  readonly client: string;
+  /** The local user's address at the client, when the client sent it. */
+  readonly peer: string | null;
+  /** The credentials the client's `hello` carried; null when it sent none. */
+  readonly credentials: { readonly username: string; readonly password: string } | null;
+  /** The client's local proxy policy; null: none sent. */
+  readonly policy: EgressPolicy | null;
+  /** Bytes that arrived with `open` (the start of the user's traffic). */
+  readonly first: Uint8Array;
+}
+
+/** Serves one egress stream (a forward proxy on its bytes); closes it on failure. */
+export type EgressHandler = (stream: MuxStream, open: EgressOpen) => Promise<void>;
+
 /** Settings of a {@link TunnelServer}. */
 export interface TunnelServerOptions {
   /** Username clients must send; null: no credentials required. */
   readonly username: string | null;
   /** Password clients must send (with a username). */
   readonly password: string | null;
-  /** Which offered mappings the server takes. */
   /** Which offered mappings the server takes (its fronts, `allow_ports`). */
   readonly policy: OfferPolicy;
   /** Client sessions at most; more are denied ("server full"). */
@@ -57,6 +83,8 @@ export interface TunnelServerOptions {
   readonly keepAliveInterval: number;
   /** ms without an answer after a ping before a client counts as dead. */
   readonly keepAliveTimeout: number;
+  /** Serves the streams clients open (their local proxy); absent: each is reset. */
+  readonly serveEgress?: EgressHandler;
 }
 
 /** One client session in {@link TunnelServerStatus}. */
@@ -185,6 +213,17 @@ export class TunnelServer {
     }
   }
 
+  /**
+   * Carries a visitor of `map_proxy_bind` to a client's `proxy` mapping (the client serves
+   * it with its forward proxy). With no client serving one the visitor is closed at once.
+   */
+  async serveProxy(conn: Deno.Conn): Promise<void> {
+    const peer = addressOf(conn);
+    const opened = await this.#openFor(() => this.#registry.forProxy(), peer);
+    if (opened === null) return safeClose(conn);
+    await this.#relay(conn, opened.stream, opened.session, new Uint8Array(0));
+  }
+
   /** The `remote_bind` addresses clients ask for now (the caller listens on them). */
   tcpBinds(): string[] {
     return this.#registry.tcpBinds().filter((b) => b !== "default").sort();
@@ -259,6 +298,9 @@ export class TunnelServer {
       return await this.#deny(session, control, "bad credentials");
     }
     this.#throttle.succeeded(ip);
+    session.credentials = hello.username === "" && hello.password === ""
+      ? null
+      : { username: hello.username, password: hello.password };
     const live = [...this.#sessions].filter((s) => s.registered).length;
     if (this.#stopping) return await this.#deny(session, control, "server stopping");
     if (live >= options.maxSessions) return await this.#deny(session, control, "server full");
@@ -272,7 +314,7 @@ export class TunnelServer {
       refused: refused.length,
     });
     await this.#welcome(session, control, refused);
-    this.#refuseEgress(mux);
+    this.#acceptEgress(session);
     while (true) {
       const message = await nextMessage(reader);
       if (message === null) break;
@@ -329,12 +371,58 @@ export class TunnelServer {
     session.mux.close();
   }
 
-  /** Streams the client opens (egress) are not served yet: each is reset. */
-  async #refuseEgress(mux: MuxSession): Promise<void> {
+  /** Streams the client opens (its local proxy's egress) go to `serveEgress`, if any. */
+  async #acceptEgress(session: ServerSession): Promise<void> {
     while (true) {
-      const stream = await mux.accept();
+      const stream = await session.mux.accept();
       if (stream === null) return;
+      if (this.#options.serveEgress === undefined) {
+        stream.close();
+        continue;
+      }
+      session.begin();
+      this.#serveEgress(session, stream).finally(() => session.end());
+    }
+  }
+
+  async #serveEgress(session: ServerSession, stream: MuxStream): Promise<void> {
+    const reader = new MessageReader(stream);
+    const timer = startTimer(() => stream.close(), EGRESS_OPEN_TIMEOUT_MS);
+    let open;
+    try {
+      const raw = await reader.next();
+      open = raw === null ? null : parseMessage(raw);
+      if (open?.type !== "open" || open.mapping !== undefined) {
+        throw new Error("egress stream does not start with open (without a mapping)");
+      }
+    } catch (error) {
       stream.close();
+      logger.warn("tunnel session {id}: egress stream {stream}: {error}", {
+        id: session.id,
+        stream: stream.id,
+        error: errorText(error),
+      });
+      return;
+    } finally {
+      stopTimer(timer);
+    }
+    const handler = this.#options.serveEgress;
+    if (handler === undefined) return stream.close();
+    try {
+      await handler(stream, {
+        session: session.id,
+        client: session.peer,
+        peer: open.peer ?? null,
+        credentials: session.credentials,
+        policy: open.egress ?? null,
+        first: reader.rest(),
+      });
+    } catch (error) {
+      stream.close();
+      logger.warn("tunnel session {id}: egress: {error}", {
+        id: session.id,
+        error: errorText(error),
+      });
     }
   }
 

@@ -93,11 +93,7 @@ async function check(args: CliArgs): Promise<number> {
   }
   for (const t of tunnelListeners(loaded.config)) {
     const detail = t.detail === "" ? "" : ` ${t.detail}`;
-    // A client's local proxy is validated but not served yet.
-    const note = t.name === "proxy.bind_addr" && t.role.startsWith("tunnel client")
-      ? " (not served in this version)"
-      : "";
-    console.log(`  ${t.name}  ${t.role} ${t.bind_addr}${detail}${note}`);
+    console.log(`  ${t.name}  ${t.role} ${t.bind_addr}${detail}`);
   }
   console.log(`  control  ${loaded.config.control ?? "disabled"}`);
   return 0;

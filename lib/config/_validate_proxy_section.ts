@@ -52,7 +52,6 @@ function notServedYet(t: TunnelSection): string[] {
   if (t.mode === "server") return [];
   const out: string[] = [];
   if (t.mappings.some((m) => m.headers.length > 0)) out.push("mapping headers");
-  if (t.mappings.some((m) => m.send_proxy_protocol !== null)) out.push("send_proxy_protocol");
   return out;
 }
 

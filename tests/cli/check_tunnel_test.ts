@@ -26,7 +26,7 @@ Deno.test("wmproxy check lists a tunnel's addresses, for server.toml and client.
     assert.equal(client.code, 0, client.stderr);
     assert.deepEqual(client.stdout.trim().split("\n"), [
       "client.toml: ok, 1 listener",
-      `  proxy.bind_addr  tunnel client proxy http,https,socks5 0.0.0.0:8090 (auth) → 127.0.0.1:8091 (TLS) (not served in this version)`,
+      `  proxy.bind_addr  tunnel client proxy http,https,socks5 0.0.0.0:8090 (auth) → 127.0.0.1:8091 (TLS)`,
       "  control  127.0.0.1:8838",
     ]);
   } finally {

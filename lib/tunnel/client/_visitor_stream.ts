@@ -5,6 +5,7 @@
  */
 import { errorText, log } from "../../log/logger.ts";
 import { parseAddress } from "../../net/address.ts";
+import { encodeProxyHeader } from "../../net/proxy_protocol.ts";
 import { connectTcp } from "../../net/connect.ts";
 import { relay, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
@@ -98,10 +99,12 @@ export async function serveLocal(stream: MuxStream, open: VisitorOpen): Promise<
   }
   try {
     if (mapping.sendProxyProtocol !== undefined) {
-      // TODO(proxy_protocol): write `encodeProxyHeader(mapping.sendProxyProtocol, source,
-      // destination)` from lib/net/proxy_protocol.ts here (source: `peer`, destination: the
-      // mapping's public address) once that file lands; until then no header is sent and the
-      // config keeps warning that send_proxy_protocol is not served.
+      // The visitor's address at the server; the destination is the local service (the
+      // client does not learn which public address the visitor used). No peer: UNKNOWN.
+      const source = (peer ? parseAddress(peer) : undefined) ?? { hostname: "", port: 0 };
+      const header = encodeProxyHeader(mapping.sendProxyProtocol, source, addr);
+      let sent = 0;
+      while (sent < header.length) sent += await local.write(header.subarray(sent));
     }
     const first = open.first;
     let off = 0;

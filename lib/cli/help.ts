@@ -28,7 +28,7 @@ Commands:
                      make a running instance stop accepting, drain and exit
   proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
                      run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file;
-                     with -S ADDR a tunnel client, with --tc or --map-*-bind a tunnel server
+                     with -S ADDR a tunnel client, with --tc or --map-tcp-bind a tunnel server
   reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--ws] [--access-log FILE]
                      run a reverse proxy from FROM to TO without a config file
   file-server [-r ROOT] [-l ADDR]... [-b]
@@ -82,8 +82,9 @@ ${SHARED}`,
 
 Runs a forward proxy speaking HTTP, HTTPS (CONNECT) and SOCKS5 on one port, without a config
 file. Binding a non-loopback address without credentials makes an open proxy: it warns loudly.
-With -S it is a tunnel client instead; with --tc, --cert, --key or a --map-* flag a tunnel
-server, whose -b is where tunnel clients connect (see docs/tunnel.md).
+With -S it is a tunnel client instead; with --tc, --cert, --key, --map-http-bind,
+--map-https-bind or --map-tcp-bind a tunnel server, whose -b is where tunnel clients connect
+(see docs/tunnel.md).
 
   -b, --bind ADDR       address to listen on (default ${DEFAULTS.proxy_bind_addr})
   --user U, --pass P    require these credentials (HTTP Basic / SOCKS5 username+password;

@@ -56,6 +56,40 @@ export interface CliArgs {
   readonly domain?: string;
   /** `file-server`: its flags (set for that verb only). */
   readonly fileServer?: FileServerFlags;
+  /** `proxy`: the tunnel flags (set for that verb only, when one of them is given). */
+  readonly tunnel?: TunnelFlags;
+}
+
+/**
+ * The tunnel flags of `wmproxy proxy` (wmproxy's names): `-S` makes a tunnel client, the server
+ * flags (`--tc`, `--cert`, `--key`, `--map-*`) a tunnel server whose `-b` is where clients
+ * connect.
+ */
+export interface TunnelFlags {
+  /** `-S`, `--server`: tunnel servers to connect to, repeatable. @default [] */
+  readonly server: readonly string[];
+  /** `--ts`: connect to the server over TLS. @default false */
+  readonly ts: boolean;
+  /** `--domain`: the name the server's certificate is checked against. @default the host of -S */
+  readonly domain?: string;
+  /** `--ca`: a CA or the server's own certificate to trust (PEM file). @default system roots */
+  readonly ca?: string;
+  /** `--tc`: accept tunnel clients over TLS. @default false */
+  readonly tc: boolean;
+  /** `--cert`: the server's certificate file (with `--tc`). @default a self-signed pair */
+  readonly cert?: string;
+  /** `--key`: its key file. @default a self-signed pair */
+  readonly key?: string;
+  /** `--map-http-bind`: the clients' http mappings, by Host. @default none */
+  readonly mapHttpBind?: string;
+  /** `--map-https-bind`: the clients' https mappings, by SNI. @default none */
+  readonly mapHttpsBind?: string;
+  /** `--map-tcp-bind`: the clients' tcp mapping. @default none */
+  readonly mapTcpBind?: string;
+  /** `--map-cert`: the certificate of `--map-https-bind`. @default a self-signed pair */
+  readonly mapCert?: string;
+  /** `--map-key`: its key. @default a self-signed pair */
+  readonly mapKey?: string;
 }
 
 /** The flags of `wmproxy file-server` (wmproxy's names); `-H` and `--access-log` are shared. */
@@ -105,6 +139,18 @@ const BY_VERB = {
     user: { type: "string" },
     pass: { type: "string" },
     flag: { type: "string" },
+    server: { type: "string", short: "S", multiple: true },
+    ts: { type: "boolean" },
+    domain: { type: "string" },
+    ca: { type: "string" },
+    tc: { type: "boolean" },
+    cert: { type: "string" },
+    key: { type: "string" },
+    "map-http-bind": { type: "string" },
+    "map-https-bind": { type: "string" },
+    "map-tcp-bind": { type: "string" },
+    "map-cert": { type: "string" },
+    "map-key": { type: "string" },
   },
   "reverse-proxy": {
     from: { type: "string", short: "f" },
@@ -200,6 +246,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
     tls: values.tls as boolean | undefined,
     accessLog: values["access-log"] as string | undefined,
     ...(verb === "file-server" ? { fileServer: fileServerFlags(values) } : {}),
+    ...(verb === "proxy" && TUNNEL_FLAGS.some((f) => values[f] !== undefined)
+      ? { tunnel: tunnelFlags(values) }
+      : {}),
     ws: values.ws as boolean | undefined,
     mode: values.mode as string | undefined,
     domain: values.domain as string | undefined,
@@ -217,6 +266,40 @@ export function parseCli(argv: readonly string[]): CliArgs {
     if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);
   }
   return args;
+}
+
+/** The `proxy` flags of {@link TunnelFlags}. */
+const TUNNEL_FLAGS = [
+  "server",
+  "ts",
+  "domain",
+  "ca",
+  "tc",
+  "cert",
+  "key",
+  "map-http-bind",
+  "map-https-bind",
+  "map-tcp-bind",
+  "map-cert",
+  "map-key",
+] as const;
+
+function tunnelFlags(v: Record<string, string | boolean | string[] | undefined>): TunnelFlags {
+  const text = (k: string) => v[k] as string | undefined;
+  return {
+    server: (v.server as string[] | undefined) ?? [],
+    ts: v.ts === true,
+    domain: text("domain"),
+    ca: text("ca"),
+    tc: v.tc === true,
+    cert: text("cert"),
+    key: text("key"),
+    mapHttpBind: text("map-http-bind"),
+    mapHttpsBind: text("map-https-bind"),
+    mapTcpBind: text("map-tcp-bind"),
+    mapCert: text("map-cert"),
+    mapKey: text("map-key"),
+  };
 }
 
 function fileServerFlags(

@@ -15,6 +15,7 @@ import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
 import { helpText } from "./help.ts";
+import { PROXY_FLAG_KEYS, proxySection } from "./proxy_config.ts";
 
 /** The program's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -105,13 +106,16 @@ async function run(args: CliArgs): Promise<number> {
   return await serve(loaded, args.config!, args);
 }
 
-/** `wmproxy proxy`: a forward proxy from command-line flags alone, as wmproxy's verb. */
+/**
+ * `wmproxy proxy`: a forward proxy, or one end of a tunnel, from command-line flags alone, as
+ * wmproxy's verb.
+ */
 async function proxy(args: CliArgs): Promise<number> {
-  const section: Record<string, unknown> = {};
-  if (args.bind !== undefined) section.bind_addr = args.bind;
-  if (args.user !== undefined) section.username = args.user;
-  if (args.pass !== undefined) section.password = args.pass;
-  if (args.flag !== undefined) section.flag = args.flag;
+  const section = proxySection(args);
+  if (typeof section === "string") {
+    console.error(`wmproxy proxy: ${section}`);
+    return 2;
+  }
   let loaded: Validated;
   try {
     loaded = validate({ proxy: section }, "", overrides(args));
@@ -119,8 +123,7 @@ async function proxy(args: CliArgs): Promise<number> {
     if (!(e instanceof ConfigErrors)) throw e;
     console.error(
       e.message.replace(/^config:/, "wmproxy proxy:")
-        .replace(/proxy\.bind_addr/g, "-b").replace(/proxy\.username/g, "--user")
-        .replace(/proxy\.password/g, "--pass").replace(/proxy\.flag/g, "--flag"),
+        .replace(/proxy\.([a-z_]+)/g, (all, key: string) => PROXY_FLAG_KEYS[key] ?? all),
     );
     return 2;
   }

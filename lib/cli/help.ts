@@ -27,7 +27,8 @@ Commands:
   stop [-c FILE | -u URL]
                      make a running instance stop accepting, drain and exit
   proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"]
-                     run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file
+                     run a forward proxy (HTTP, CONNECT, SOCKS5) without a config file;
+                     with -S ADDR a tunnel client, with --tc or --map-tcp-bind a tunnel server
   reverse-proxy -f FROM -t TO [-H RULE]... [--tls] [--ws] [--access-log FILE]
                      run a reverse proxy from FROM to TO without a config file
   file-server [-r ROOT] [-l ADDR]... [-b]
@@ -76,13 +77,33 @@ and exit (POST /stop).
 
 ${SHARED}`,
   proxy: `Usage: wmproxy proxy [-b ADDR] [--user U --pass P] [--flag "http https socks5"] [flags]
+       wmproxy proxy -S ADDR [--ts [--domain D] [--ca FILE]] [--user U --pass P] [flags]
+       wmproxy proxy -b ADDR [--tc [--cert F --key F]] [--map-tcp-bind ADDR] ... [flags]
 
 Runs a forward proxy speaking HTTP, HTTPS (CONNECT) and SOCKS5 on one port, without a config
 file. Binding a non-loopback address without credentials makes an open proxy: it warns loudly.
+With -S it is a tunnel client instead; with --tc, --cert, --key, --map-http-bind,
+--map-https-bind or --map-tcp-bind a tunnel server, whose -b is where tunnel clients connect
+(see docs/tunnel.md).
 
   -b, --bind ADDR       address to listen on (default ${DEFAULTS.proxy_bind_addr})
-  --user U, --pass P    require these credentials (HTTP Basic / SOCKS5 username+password)
+  --user U, --pass P    require these credentials (HTTP Basic / SOCKS5 username+password;
+                        a tunnel's credentials)
   --flag "..."          protocols: any of http, https, socks5 (default all three)
+
+Tunnel client:
+  -S, --server ADDR     the tunnel server to connect to (repeatable: one session to each)
+  --ts                  connect over TLS
+  --domain NAME         the name the server's certificate must carry (default: the host of -S)
+  --ca FILE             trust this CA or the server's own certificate (PEM)
+
+Tunnel server:
+  --tc                  accept tunnel clients over TLS
+  --cert F, --key F     its certificate and key (PEM; default: a self-signed pair kept in the
+                        working directory)
+  --map-http-bind ADDR  the clients' http mappings, by Host
+  --map-https-bind ADDR the clients' https mappings, by SNI (with --map-cert F --map-key F)
+  --map-tcp-bind ADDR   the clients' tcp mapping
 
 ${SHARED}`,
   "reverse-proxy": `Usage: wmproxy reverse-proxy -f FROM -t TO [-H RULE]... [flags]

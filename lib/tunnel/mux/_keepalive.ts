@@ -22,6 +22,7 @@ export class Keepalive {
   #nextValue = 0;
   #pending = new Map<number, { sentAt: number; resolve: (rtt: number) => void }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #deadlines = new Set<ReturnType<typeof setTimeout>>();
   #stopped = false;
   #rtt: number | null = null;
 
@@ -64,19 +65,29 @@ export class Keepalive {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    for (const deadline of this.#deadlines) clearTimeout(deadline);
+    this.#deadlines.clear();
     this.#pending.clear();
   }
 
+  /**
+   * A ping every `interval` ms, each with its own deadline, so a peer silent for `timeout` is
+   * seen at most `interval` later (not only after the previous deadline, up to 2 × timeout).
+   */
   #probe(): void {
     const sentAt = performance.now();
     const value = this.#nextValue;
     let answered = false;
     this.ping().then(() => answered = true);
-    this.#schedule(this.#timeout, () => {
+    const deadline = setTimeout(() => {
+      this.#deadlines.delete(deadline);
       this.#pending.delete(value);
-      if (!answered && this.#host.lastFrameAt() < sentAt) return this.#host.onDead();
-      this.#schedule(Math.max(0, this.#interval - this.#timeout), () => this.#probe());
-    });
+      if (this.#stopped || answered || this.#host.lastFrameAt() >= sentAt) return;
+      this.stop();
+      this.#host.onDead();
+    }, this.#timeout);
+    this.#deadlines.add(deadline);
+    this.#schedule(this.#interval, () => this.#probe());
   }
 
   #schedule(ms: number, run: () => void): void {

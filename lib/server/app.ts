@@ -246,7 +246,10 @@ export class App implements ControlTarget {
       if (!(e instanceof ConfigErrors)) throw e;
       return refused(e.errors.map((x) => `${e.file}: ${x.message}`));
     }
-    if (!loaded.config.allow_no_listeners && listenerSpecs(loaded.config).length === 0) {
+    // A tunnel client serves through its sessions: it may have no listener of its own.
+    const serves = listenerSpecs(loaded.config).length > 0 ||
+      (loaded.config.tunnel ?? null) !== null;
+    if (!loaded.config.allow_no_listeners && !serves) {
       // Most often a file read while an editor or cp was writing it.
       return refused([
         `${file}: the new config has no listeners (an empty or truncated file?); set ` +

@@ -42,11 +42,10 @@ Deno.test({
       stream = await EchoStream.open(ports.tcp);
       assert.ok(await stream.echo("before"));
 
-      // A client has no listeners of its own: without allow_no_listeners the supervisor's
-      // empty-file guard (lib/server/app.ts) refuses the reload as "no listeners".
+      // A client has no listeners of its own; its reload is not taken for an empty file.
       await Deno.writeTextFile(
         client.configPath,
-        "allow_no_listeners = true\n" + clientToml({
+        clientToml({
           servers: [ports.bind],
           control: ctl,
           mappings: [stay, { name: "new", mode: "tcp", port: newOrigin.port, remoteBind: newPort }],

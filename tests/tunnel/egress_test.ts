@@ -187,7 +187,6 @@ Deno.test("The default stream handler relays to localAddr, the bytes that came w
       mode: "tcp",
       domains: [],
       localAddr: `127.0.0.1:${origin.port}`,
-      sendProxyProtocol: "v1",
     }]),
   );
   try {

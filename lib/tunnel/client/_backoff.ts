@@ -32,6 +32,19 @@ export class Backoff {
     return this.#jitter(base);
   }
 
+  /**
+   * The delay after another failure to even connect (the server is down or restarting): as
+   * {@link next} but at most `capMs`, so a server that comes back is found within about `capMs`
+   * however long it was away. Attempts that connect and then fail back off up to `maxMs`.
+   */
+  nextProbe(capMs: number): number {
+    const { minMs, maxMs } = this.#options;
+    const cap = Math.max(minMs, Math.min(capMs, maxMs));
+    const base = Math.min(cap, minMs * 2 ** Math.min(this.#failures, 30));
+    this.#failures++;
+    return Math.round(Math.max(minMs, Math.min(cap, base * (0.8 + 0.4 * this.#random()))));
+  }
+
   /** The longest delay (after a refusal that retrying soon would not change), with jitter. */
   longest(): number {
     this.#failures++;

@@ -20,7 +20,14 @@ import {
   type TunnelMessage,
   type WelcomeMessage,
 } from "../protocol/messages.ts";
+import { verifyFailure } from "../../pki/verify_failure.ts";
 import { Backoff, HEALTHY_SESSION_MS } from "./_backoff.ts";
+
+/**
+ * Longest wait between attempts while the server cannot even be connected to: a server that
+ * restarts is found again within about this long (±20 %), however long it was down.
+ */
+export const PROBE_CAP_MS = 4_000;
 import type { StreamHandler, TunnelClientMapping } from "./client.ts";
 import { serveVisitor } from "./_visitor_stream.ts";
 
@@ -149,7 +156,11 @@ export class ServerLink {
       this.#control = null;
       this.session = null;
       if (this.#stopped) break;
-      const delay = outcome === "denied" ? this.#backoff.longest() : this.#backoff.next();
+      const delay = outcome === "denied"
+        ? this.#backoff.longest()
+        : outcome === "unreachable"
+        ? this.#backoff.nextProbe(PROBE_CAP_MS)
+        : this.#backoff.next();
       this.state = outcome === "denied" ? "denied" : "retrying";
       this.retryAt = Date.now() + delay;
       await this.#sleep(delay);
@@ -158,13 +169,17 @@ export class ServerLink {
   }
 
   /** One connection, from connect to the end of its session. */
-  async #attempt(): Promise<"denied" | "failed"> {
+  async #attempt(): Promise<"denied" | "failed" | "unreachable"> {
     let conn: Deno.Conn;
     try {
       conn = await this.#connect();
     } catch (error) {
+      if (error instanceof TlsSetupError) {
+        this.#problem(tlsProblem(error.cause));
+        return "failed";
+      }
       this.#problem(`cannot connect: ${errorText(error)}`);
-      return "failed";
+      return "unreachable";
     }
     if (this.#stopped) {
       safeClose(conn);
@@ -281,10 +296,16 @@ export class ServerLink {
     noDelay(tcp);
     const tls = this.target.tls;
     if (tls === null) return tcp;
-    const conn = await Deno.startTls(tcp, {
-      hostname: tls.hostname,
-      ...(tls.caCerts ? { caCerts: [...tls.caCerts] } : {}),
-    });
+    let conn: Deno.TlsConn;
+    try {
+      conn = await Deno.startTls(tcp, {
+        hostname: tls.hostname,
+        ...(tls.caCerts ? { caCerts: [...tls.caCerts] } : {}),
+      });
+    } catch (error) {
+      safeClose(tcp);
+      throw new TlsSetupError(error);
+    }
     let timer: Timer;
     try {
       const expired = new Promise<"timeout">((resolve) => {
@@ -296,7 +317,7 @@ export class ServerLink {
       return conn;
     } catch (error) {
       safeClose(conn);
-      throw error;
+      throw new TlsSetupError(error);
     } finally {
       stopTimer(timer);
     }
@@ -328,4 +349,29 @@ export class ServerLink {
 async function next(reader: MessageReader): Promise<TunnelMessage | null> {
   const raw = await reader.next();
   return raw === null ? null : parseMessage(raw);
+}
+
+/** TLS to the server failed after the TCP connection was made (not a server that is down). */
+class TlsSetupError extends Error {
+  constructor(cause: unknown) {
+    super(errorText(cause), { cause });
+  }
+}
+
+/** One line saying what is wrong with the server's certificate and what to do about it. */
+function tlsProblem(cause: unknown): string {
+  const text = errorText(cause);
+  switch (verifyFailure(cause)) {
+    case "untrusted":
+      return `cannot verify the server's certificate (${text}): copy the server's certificate ` +
+        "(wmproxy-tunnel.crt beside its config, when it made its own) to this machine and name " +
+        "that file in ca";
+    case "name":
+      return `the server's certificate does not cover the name checked (${text}): set domain ` +
+        "to a name the certificate covers";
+    case "expired":
+      return `the server's certificate has expired (${text})`;
+    default:
+      return `TLS to the server failed: ${text}`;
+  }
 }

@@ -51,7 +51,10 @@ export function validateProxy(c: Checker, raw: unknown): ProxyAndTunnel {
 function notServedYet(t: TunnelSection): string[] {
   if (t.mode === "server") return [];
   const out: string[] = [];
-  if (t.mappings.some((m) => m.headers.length > 0)) out.push("mapping headers");
+  // The reverse proxy that applies a mapping's headers does not write a PROXY header.
+  if (t.mappings.some((m) => m.headers.length > 0 && m.send_proxy_protocol !== null)) {
+    out.push("mapping headers together with send_proxy_protocol");
+  }
   return out;
 }
 

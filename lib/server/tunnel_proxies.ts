@@ -2,7 +2,9 @@
  * The forward proxies of the tunnel, run on multiplexed streams rather than sockets: the
  * server's, for the egress streams of a client's local proxy (users egress at the server), and
  * the client's, for the visitors of its `proxy` mappings (visitors of `map_proxy_bind` egress
- * inside the client's network). Loaded with the tunnel engines, on first use.
+ * inside the client's network). Also the client's reverse proxies, for its `http`/`https`
+ * mappings with `headers` (lib/server/tunnel_http.ts). Loaded with the tunnel engines, on first
+ * use.
  * @module
  */
 import type { ProxySection, TunnelClient as TunnelClientSection } from "../config/schema.ts";
@@ -17,6 +19,7 @@ import type { ForwardProxyOptions } from "../proxy/types.ts";
 import { type MuxStream, serveLocal, type StreamHandler } from "../tunnel/client/client.ts";
 import type { EgressHandler } from "../tunnel/server/server.ts";
 import type { OwnPorts } from "./own_ports.ts";
+import { mappingReverseProxies } from "./tunnel_http.ts";
 
 const HANDLERS = { http: handleHttpProxy, socks5: handleSocks5 };
 const ALL_FLAGS = ["http", "https", "socks5"];
@@ -46,7 +49,9 @@ export function egressHandler(ownPorts: OwnPorts): EgressHandler {
 /**
  * The tunnel client's stream handler: `proxy` mappings are served by a forward proxy (the
  * flags and target rules of the client's local proxy, when it has one; visitors give the
- * tunnel username/password when set); the others connect their `local_addr`.
+ * tunnel username/password when set); `http`/`https` mappings with `headers` by a reverse
+ * proxy to their `local_addr` applying them, the visitor being the client; the others connect
+ * their `local_addr` and relay.
  */
 export function clientStreamHandler(t: TunnelClientSection, ownPorts: OwnPorts): StreamHandler {
   const local: ProxySection | null = t.proxy;
@@ -60,8 +65,13 @@ export function clientStreamHandler(t: TunnelClientSection, ownPorts: OwnPorts):
     ownPorts,
     section: local,
   });
+  const reverse = mappingReverseProxies(t.mappings);
   return async (stream, open) => {
-    if (open.mapping.mode !== "proxy") return await serveLocal(stream, open);
+    if (open.mapping.mode !== "proxy") {
+      const proxy = reverse.get(open.mapping.name);
+      if (proxy === undefined) return await serveLocal(stream, open);
+      return await proxy.handle(streamConn(stream, open.first, open.peer));
+    }
     const proxy = new ForwardProxy(`tunnel mapping ${open.mapping.name}`, options, HANDLERS);
     await proxy.handle(streamConn(stream, open.first, open.peer));
   };
@@ -110,8 +120,9 @@ function rules(list: readonly string[], deny: boolean): TargetRules | null {
 }
 
 /**
- * A stream as the connection the forward proxy handlers take: the bytes that came with
- * `open` first, then the stream's; `remoteAddr` is the user's address (for logs);
+ * A stream as the connection the forward and reverse proxies take: the bytes that came with
+ * `open` first, then the stream's; `remoteAddr` is the user's address (for logs, and the
+ * reverse proxy's `{client_ip}`);
  * `localAddr` is loopback, so a SOCKS5 UDP association (which cannot cross the tunnel) binds
  * nothing reachable from outside.
  */

@@ -21,7 +21,6 @@ Deno.test("tunnel client: wmproxy's client.toml loads as it is (no mode: server 
     const { config, warnings } = await loadConfigFile(file);
     assert.deepEqual(warnings, [
       "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 10)",
-      'proxy.server: tunnel client (mode = "client" implied by server): not served in this version, validated and ignored: mapping headers (line 5)',
     ]);
     assert.equal(config.control, "127.0.0.1:8838");
     assert.equal(config.proxy, null);
@@ -149,6 +148,23 @@ Deno.test("tunnel client: mappings are checked alone and against each other", ()
       'proxy.mappings[9].remote_bind: "0.0.0.0" is not a valid address, expected the server address to listen on, such as "0.0.0.0:6001" (line 48)',
     ],
   );
+});
+
+Deno.test("tunnel client: mapping headers are served, but not with send_proxy_protocol", () => {
+  const site = (...extra: string[]) => [
+    ...BASE,
+    "[[proxy.mappings]]",
+    'name = "site"',
+    'mode = "http"',
+    'local_addr = "127.0.0.1:8080"',
+    'domain = "app.test"',
+    'headers = ["- etag"]',
+    ...extra,
+  ];
+  assert.deepEqual(load(...site()).warnings, []);
+  assert.deepEqual(load(...site('send_proxy_protocol = "v1"')).warnings, [
+    "proxy.mode: tunnel client: not served in this version, validated and ignored: mapping headers together with send_proxy_protocol (line 2)",
+  ]);
 });
 
 Deno.test("tunnel client: ts reads domain and ca; TLS off towards a remote server warns", async () => {

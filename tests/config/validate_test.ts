@@ -640,7 +640,6 @@ Deno.test("loadConfigFile() loads server.toml and client.toml as tunnel ends", a
   const client = await loadConfigFile(new URL("client.toml", REFERENCE).pathname);
   assert.deepEqual(client.warnings, [
     "proxy.two_way_tls: accepted but not applied: Deno cannot verify client certificates; the client is authenticated by its username/password over TLS instead (line 10)",
-    'proxy.server: tunnel client (mode = "client" implied by server): not served in this version, validated and ignored: mapping headers (line 5)',
   ]);
   assert.equal(client.config.control, "127.0.0.1:8838");
 });

@@ -4,8 +4,14 @@
  * @module
  */
 import type { MuxSession } from "../mux/session.ts";
+import type { MuxStream } from "../mux/stream.ts";
 import { type MessageReader, TunnelMessageError } from "../protocol/codec.ts";
-import { type HelloMessage, parseMessage, type TunnelMessage } from "../protocol/messages.ts";
+import {
+  type HelloMessage,
+  type MappingOffer,
+  parseMessage,
+  type TunnelMessage,
+} from "../protocol/messages.ts";
 
 /** How long a client has to open its control stream and send `hello`, ms. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -22,6 +28,12 @@ export class ServerSession {
   registered = false;
   /** Why the session ended, when the server ended it on its own account (for the log). */
   endNote: string | null = null;
+  /** What the client offered last (`hello` or `mappings`), re-decided when the server reloads. */
+  offers: readonly MappingOffer[] = [];
+  /** The control stream, once the client opened it. */
+  control: MuxStream | null = null;
+  /** Writes on the control stream, one after the other (a reload may answer meanwhile). */
+  controlWrites: Promise<void> = Promise.resolve();
   /** The username and password of the client's `hello` (its local proxy's credentials too). */
   credentials: { username: string; password: string } | null = null;
   #streams = 0;

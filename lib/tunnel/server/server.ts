@@ -129,9 +129,24 @@ export class TunnelServer {
     this.#options = options;
   }
 
-  /** Reload: new credentials, policy and limits apply to new sessions; live ones keep their routes. */
+  /**
+   * Reload: new credentials and limits apply to new sessions; the new policy (fronts,
+   * `allow_ports`) re-decides what every live session offered, and each client is told its
+   * mappings' fate again (a `welcome` on its control stream). No session is dropped.
+   */
   update(options: TunnelServerOptions): void {
+    const before = JSON.stringify(this.#options.policy);
     this.#options = options;
+    if (JSON.stringify(options.policy) === before) return;
+    for (const session of this.#sessions) {
+      const control = session.control;
+      if (!session.registered || control === null) continue;
+      const refused = this.#offer(session, session.offers);
+      this.#welcome(session, control, refused).catch(() => {
+        // the session is ending; its end is logged where it is served
+      });
+    }
+    this.#bindsMaybeChanged();
   }
 
   /**
@@ -275,6 +290,7 @@ export class TunnelServer {
     }, HELLO_TIMEOUT_MS);
     const control = await mux.accept();
     if (control === null) return stopTimer(timer);
+    session.control = control;
     const reader = new MessageReader(control);
     let hello;
     try {
@@ -333,6 +349,7 @@ export class TunnelServer {
     offers: readonly MappingOffer[],
   ): { name: string; reason: string }[] {
     const { accepted, refused } = decideOffers(offers, this.#options.policy);
+    session.offers = offers;
     this.#registry.set(session, accepted);
     session.mappings = accepted.map((o) => o.name);
     return refused;
@@ -349,7 +366,9 @@ export class TunnelServer {
       session: session.id,
       refused,
     };
-    await writeMessage(control, welcome);
+    const write = session.controlWrites.then(() => writeMessage(control, welcome));
+    session.controlWrites = write.catch(() => {});
+    await write;
   }
 
   async #deny(session: ServerSession, control: MuxStream, reason: string): Promise<void> {

@@ -19,7 +19,8 @@ Deno.test("MuxSession keepalive closes the session when the peer stops answering
   const reason = await session.closed;
   const elapsed = performance.now() - started;
   assert.ok(reason instanceof MuxError && reason.kind === "keepalive_timeout", String(reason));
-  assert.ok(elapsed >= 350 && elapsed < 2000, `closed after ${elapsed} ms`);
+  // Dead once silent for the timeout (nothing ever came), not an interval later.
+  assert.ok(elapsed >= 295 && elapsed < 2000, `closed after ${elapsed} ms`);
   silent.close();
   await drain;
 });

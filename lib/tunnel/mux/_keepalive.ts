@@ -1,6 +1,6 @@
 /**
- * Pings and the keepalive schedule of one session: a ping every `interval` ms; when neither
- * its reply nor any other frame arrived within `timeout` ms, the peer counts as dead.
+ * Pings and the keepalive schedule of one session: a ping every `interval` ms; a peer from
+ * which no frame of any kind arrived for `timeout` ms counts as dead.
  * @module
  */
 
@@ -71,23 +71,35 @@ export class Keepalive {
   }
 
   /**
-   * A ping every `interval` ms, each with its own deadline, so a peer silent for `timeout` is
-   * seen at most `interval` later (not only after the previous deadline, up to 2 × timeout).
+   * A ping every `interval` ms (answered pings keep a live peer's frames coming), and a check
+   * that the peer was heard from within `timeout`: a peer silent since its last frame is dead
+   * exactly `timeout` after that frame, not up to an interval later.
    */
   #probe(): void {
-    const sentAt = performance.now();
-    const value = this.#nextValue;
-    let answered = false;
-    this.ping().then(() => answered = true);
-    const deadline = setTimeout(() => {
-      this.#deadlines.delete(deadline);
-      this.#pending.delete(value);
-      if (this.#stopped || answered || this.#host.lastFrameAt() >= sentAt) return;
-      this.stop();
-      this.#host.onDead();
-    }, this.#timeout);
-    this.#deadlines.add(deadline);
+    const now = performance.now();
+    for (const [value, entry] of this.#pending) {
+      if (now - entry.sentAt > this.#timeout) this.#pending.delete(value);
+    }
+    void this.ping();
+    if (this.#expired()) return;
+    const wait = this.#host.lastFrameAt() + this.#timeout - now;
+    if (wait < this.#interval) {
+      const deadline = setTimeout(() => {
+        this.#deadlines.delete(deadline);
+        this.#expired();
+      }, Math.max(0, wait));
+      this.#deadlines.add(deadline);
+    }
     this.#schedule(this.#interval, () => this.#probe());
+  }
+
+  /** Whether the peer has been silent for `timeout`; if so, stops and reports it dead. */
+  #expired(): boolean {
+    if (this.#stopped) return true;
+    if (performance.now() - this.#host.lastFrameAt() < this.#timeout) return false;
+    this.stop();
+    this.#host.onDead();
+    return true;
   }
 
   #schedule(ms: number, run: () => void): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { INITIAL_STREAM_WINDOW } from "../../lib/tunnel/mux/frame.ts";
-import { countStream, muxPair } from "../_support/mux.ts";
+import { countStream, muxPair, readStream } from "../_support/mux.ts";
 
 Deno.test("MuxSession flow control: a stalled stream holds one window while another moves 64 MiB", async () => {
   const pair = await muxPair();
@@ -43,6 +43,57 @@ Deno.test("MuxSession flow control: a stalled stream holds one window while anot
     assert.ok(read >= INITIAL_STREAM_WINDOW / 2);
     stalled.close();
     await stalledWriter;
+  } finally {
+    await pair.close();
+  }
+});
+
+Deno.test("MuxStream writes not awaited, then closeWrite: bytes arrive in order before the EOF", async () => {
+  const pair = await muxPair();
+  try {
+    const stream = await pair.client.open();
+    await stream.write(new Uint8Array([1]));
+    const peer = (await pair.server.accept())!;
+    const reading = readStream(peer);
+    // Small writes queue behind large ones that wait for window.
+    const sizes: number[] = [];
+    const writes: Promise<number>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const size = i % 10 === 0 ? 300 * 1024 : 1 + (i * 37) % 1500;
+      sizes.push(size);
+      writes.push(stream.write(new Uint8Array(size).fill(i)));
+      if (i % 10 === 0) await writes.at(-1);
+    }
+    const closing = stream.closeWrite();
+    const received = await reading;
+    await Promise.all([...writes, closing]);
+    const expected = new Uint8Array(1 + sizes.reduce((a, b) => a + b));
+    expected[0] = 1;
+    let at = 1;
+    sizes.forEach((size, i) => expected.fill(i, at, at += size));
+    assert.equal(received.length, expected.length);
+    assert.ok(received.every((byte, i) => byte === expected[i]), "bytes out of order");
+  } finally {
+    await pair.close();
+  }
+});
+
+Deno.test("MuxStream reads smaller than the frames get every byte across reads", async () => {
+  const pair = await muxPair();
+  try {
+    const stream = await pair.client.open();
+    const data = new Uint8Array(100_000).map((_, i) => i * 7);
+    await stream.write(data);
+    await stream.closeWrite();
+    const peer = (await pair.server.accept())!;
+    const got: number[] = [];
+    const small = new Uint8Array(333);
+    while (true) {
+      const n = await peer.read(small);
+      if (n === null) break;
+      got.push(...small.subarray(0, n));
+    }
+    assert.deepEqual(new Uint8Array(got), data);
   } finally {
     await pair.close();
   }

@@ -1,6 +1,7 @@
 /**
- * Reads frames off the session's connection: headers from a reused buffer, payloads straight
- * into the caller's array (a large payload skips the buffer entirely).
+ * Reads frames off the session's connection into one reused buffer. Headers and payload pieces
+ * are handed out as views into it (valid until the next read), synchronously while the bytes
+ * are buffered already, so one socket read carrying many frames is dispatched in one go.
  * @module
  */
 import type { ErrorSource } from "../../net/protocol_error.ts";
@@ -16,7 +17,7 @@ export interface ByteSource {
   read(p: Uint8Array): Promise<number | null>;
 }
 
-const BUFFER_SIZE = 64 * 1024;
+const BUFFER_SIZE = 128 * 1024;
 
 /** Frame-by-frame reader over one connection. */
 export class FrameReader {
@@ -31,14 +32,9 @@ export class FrameReader {
     this.#source = source;
   }
 
-  /** The next header; null at a clean end of stream (between frames). */
-  async readHeader(): Promise<FrameHeader | null> {
-    while (this.#end - this.#start < FRAME_HEADER_SIZE) {
-      if (!(await this.#fill())) {
-        if (this.#end === this.#start) return null;
-        throw this.#truncated();
-      }
-    }
+  /** The next header when all of it is buffered already, else undefined (then {@link readHeader}). */
+  bufferedHeader(): FrameHeader | undefined {
+    if (this.#end - this.#start < FRAME_HEADER_SIZE) return undefined;
     const header = decodeFrameHeader(
       this.#buf.subarray(this.#start, this.#start + FRAME_HEADER_SIZE),
       this.#source,
@@ -47,24 +43,28 @@ export class FrameReader {
     return header;
   }
 
-  /** Reads the `length` payload bytes into `into` (its whole length), or skips them when null. */
-  async readPayload(length: number, into: Uint8Array | null): Promise<void> {
-    let got = Math.min(length, this.#end - this.#start);
-    if (into) into.set(this.#buf.subarray(this.#start, this.#start + got));
-    this.#start += got;
-    while (got < length) {
-      if (into && length - got >= BUFFER_SIZE / 2) {
-        const n = await this.#conn.read(into.subarray(got));
-        if (n === null) throw this.#truncated();
-        got += n;
-        continue;
+  /** The next header; null at a clean end of stream (between frames). */
+  async readHeader(): Promise<FrameHeader | null> {
+    while (this.#end - this.#start < FRAME_HEADER_SIZE) {
+      if (!(await this.#fill())) {
+        if (this.#end === this.#start) return null;
+        throw this.#truncated();
       }
-      if (!(await this.#fill())) throw this.#truncated();
-      const n = Math.min(length - got, this.#end - this.#start);
-      if (into) into.set(this.#buf.subarray(this.#start, this.#start + n), got);
-      this.#start += n;
-      got += n;
     }
+    return this.bufferedHeader()!;
+  }
+
+  /** Up to `max` buffered bytes, consumed (a view valid until the next read; maybe empty). */
+  take(max: number): Uint8Array {
+    const n = Math.min(max, this.#end - this.#start);
+    const piece = this.#buf.subarray(this.#start, this.#start + n);
+    this.#start += n;
+    return piece;
+  }
+
+  /** Reads more bytes from the connection (inside a frame: the end is an error). */
+  async more(): Promise<void> {
+    if (!(await this.#fill())) throw this.#truncated();
   }
 
   async #fill(): Promise<boolean> {

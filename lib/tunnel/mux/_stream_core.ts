@@ -18,8 +18,12 @@ export interface StreamHost {
   readonly maxDataFrame: number;
   /** Who the peer is, for protocol errors. */
   readonly peer: ErrorSource;
-  /** Queues a data frame and resolves once written. */
-  sendData(frame: OutFrame): Promise<void>;
+  /** Queues a data frame (its payload is copied); check `canSendData` first. */
+  sendData(frame: OutFrame): void;
+  /** True while the session's pending output is below its high-water mark. */
+  canSendData(): boolean;
+  /** Resolves once `canSendData` may be true again. */
+  waitForSendRoom(): Promise<void>;
   /** Queues a control frame without waiting. */
   sendControl(frame: OutFrame): void;
   /** Queues a control frame and resolves once written. */
@@ -52,6 +56,10 @@ export class StreamCore {
   #readable = new Signal();
   #writable = new Signal();
   #writeChain: Promise<unknown> = Promise.resolve();
+  /** Writes (and closeWrite) started and not finished: later ones queue behind them. */
+  #writesPending = 0;
+  /** A reader waiting with its buffer: data is copied straight into it. */
+  #direct: { into: Uint8Array; got: number } | null = null;
   #localFin = false;
   #remoteFin = false;
   #reset: MuxError | null = null;
@@ -96,17 +104,31 @@ export class StreamCore {
 
   // ---- frames from the peer (called by the session's read loop) ----
 
-  /** Payload of a data frame (length already checked against the window). */
-  onData(chunk: Uint8Array): void {
+  /**
+   * Payload bytes of a data frame (the frame's length was checked against the window; a frame
+   * may arrive in several pieces). `piece` is only valid during the call: it is copied into a
+   * waiting reader's buffer, and what does not fit is copied into the queue.
+   */
+  onData(piece: Uint8Array): void {
     if (this.#remoteFin) {
       throw new MuxProtocolError(`data after FIN on stream ${this.id}`, {
         source: this.#host.peer,
       });
     }
-    this.#recvWindow -= chunk.length;
+    this.#recvWindow -= piece.length;
     if (this.#reset || this.#userClosed) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    let taken = 0;
+    const direct = this.#direct;
+    if (direct && this.#buffered === 0) {
+      taken = Math.min(direct.into.length - direct.got, piece.length);
+      direct.into.set(taken === piece.length ? piece : piece.subarray(0, taken), direct.got);
+      direct.got += taken;
+      if (direct.got === direct.into.length) this.#direct = null;
+    }
+    if (taken < piece.length) {
+      this.#chunks.push(piece.slice(taken));
+      this.#buffered += piece.length - taken;
+    }
     this.#readable.notify();
   }
 
@@ -145,16 +167,29 @@ export class StreamCore {
   // ---- the user's side (called through MuxStream) ----
 
   async read(into: Uint8Array): Promise<number | null> {
+    let n = 0;
     while (true) {
       this.#checkOpen();
       if (this.#buffered > 0) break;
       if (this.#remoteFin) return null;
       const failure = this.#host.failure();
       if (failure) throw failure;
-      await this.#readable.wait();
+      if (into.length === 0 || this.#direct) {
+        await this.#readable.wait();
+        continue;
+      }
+      const direct = { into, got: 0 };
+      this.#direct = direct;
+      try {
+        await this.#readable.wait();
+      } finally {
+        if (this.#direct === direct) this.#direct = null;
+      }
+      n = direct.got;
+      if (n > 0) break;
     }
     if (into.length === 0) return 0;
-    const n = this.#copyOut(into);
+    if (n < into.length) n += this.#copyOut(n === 0 ? into : into.subarray(n));
     if (!this.#remoteFin) {
       const delta = this.takeWindowDelta(false);
       if (delta > 0) {
@@ -170,13 +205,26 @@ export class StreamCore {
   }
 
   write(bytes: Uint8Array): Promise<number> {
-    const run = this.#writeChain.then(() => this.#writeAll(bytes));
-    this.#writeChain = run.catch(() => {});
-    return run;
+    let off = 0;
+    if (this.#writesPending === 0) {
+      // Fast path: the window and the session's output have room for everything now.
+      try {
+        off = this.#sendNow(bytes, 0);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (off === bytes.length) return Promise.resolve(bytes.length);
+    }
+    return this.#queueWrite(() => this.#writeAll(bytes, off));
   }
 
   closeWrite(): Promise<void> {
-    const run = this.#writeChain.then(() => this.#sendFin());
+    return this.#queueWrite(() => this.#sendFin());
+  }
+
+  #queueWrite<T>(task: () => Promise<T>): Promise<T> {
+    this.#writesPending++;
+    const run = this.#writeChain.then(task).finally(() => this.#writesPending--);
     this.#writeChain = run.catch(() => {});
     return run;
   }
@@ -209,8 +257,21 @@ export class StreamCore {
     if (this.#reset) throw this.#reset;
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<number> {
-    let off = 0;
+  async #writeAll(bytes: Uint8Array, from: number): Promise<number> {
+    let off = from;
+    while (true) {
+      off = this.#sendNow(bytes, off);
+      if (off === bytes.length) return bytes.length;
+      if (this.#sendWindow === 0) await this.#writable.wait();
+      else await this.#host.waitForSendRoom();
+    }
+  }
+
+  /**
+   * Sends `bytes` from `off` while the window and the session's output allow, without waiting.
+   * @returns the offset reached
+   */
+  #sendNow(bytes: Uint8Array, off: number): number {
     while (off < bytes.length) {
       this.#checkOpen();
       if (this.#localFin) {
@@ -218,22 +279,19 @@ export class StreamCore {
       }
       const failure = this.#host.failure();
       if (failure) throw failure;
-      if (this.#sendWindow === 0) {
-        await this.#writable.wait();
-        continue;
-      }
+      if (this.#sendWindow === 0 || !this.#host.canSendData()) return off;
       const n = Math.min(this.#sendWindow, bytes.length - off, this.#host.maxDataFrame);
       this.#sendWindow -= n;
-      await this.#host.sendData({
+      this.#host.sendData({
         type: FrameType.DATA,
         flags: 0,
         streamId: this.id,
         length: n,
-        payload: bytes.subarray(off, off + n),
+        payload: n === bytes.length ? bytes : bytes.subarray(off, off + n),
       });
       off += n;
     }
-    return bytes.length;
+    return off;
   }
 
   async #sendFin(): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * The session's single write loop: every frame goes through it, so frames never interleave on
- * the wire. Control frames (window updates, SYN/ACK/FIN/RST, pings, go-away) go before data.
- * Small frames are batched into one reused buffer per socket write; a large data payload is
- * written straight from the caller's array, which is why a data sender waits until its frame
- * is written (it may reuse its buffer afterwards) — so at most one data frame per stream is
- * ever queued, and the data queue is bounded besides.
+ * The session's writer: every frame is encoded (header and payload) into one pending buffer in
+ * the order it was sent, so frames never interleave on the wire and a stream's FIN always
+ * follows its data. The buffer is written with one socket write once the current burst of work
+ * is done (a `setImmediate` hop, so frames queued together — e.g. by many streams woken by
+ * one read — leave together), and again at once whenever more piled up during a write. A data
+ * sender never waits for the socket unless the pending bytes passed a high-water mark; control
+ * frames never wait (their number is bounded by the callers).
  * @module
  */
+import { setImmediate } from "node:timers";
 import { encodeFrameHeader, FRAME_HEADER_SIZE, type FrameHeader } from "./frame.ts";
 import { Signal } from "./_signal.ts";
 
@@ -15,150 +17,177 @@ export interface ByteSink {
   write(p: Uint8Array): Promise<number>;
 }
 
-/** A frame waiting in the queue. */
+/** A frame to send. */
 export interface OutFrame extends FrameHeader {
   /** Data payload (exactly `length` bytes); absent for control frames. */
   readonly payload?: Uint8Array;
-  /** Called once the frame is written, or with the error that stopped the writer. */
-  done?: (error?: Error) => void;
 }
 
-/** Data frames queued at most; further senders wait for room. */
-const DATA_QUEUE_LIMIT = 64;
-const BATCH_SIZE = 128 * 1024;
-/** Payloads up to this size are copied into the batch; larger ones are written directly. */
-const COPY_LIMIT = 16 * 1024;
+/** Data senders wait while this many bytes are pending. */
+const HIGH_WATER = 256 * 1024;
+const INITIAL_SIZE = 64 * 1024;
 
-/** The write loop of one session. */
+interface Flushed {
+  /** Resolved once this many bytes (counted since the start) were written. */
+  readonly at: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** The write side of one session. */
 export class FrameWriter {
   #conn: ByteSink;
   #onError: (error: Error) => void;
-  #control: OutFrame[] = [];
-  #data: OutFrame[] = [];
-  #wake = new Signal();
+  #pending = new Uint8Array(INITIAL_SIZE);
+  #spare = new Uint8Array(INITIAL_SIZE);
+  #used = 0;
+  #controls = 0;
+  /** Bytes ever queued / ever written, for {@link controlFlushed}. */
+  #queuedTotal = 0;
+  #writtenTotal = 0;
+  #flushed: Flushed[] = [];
+  #writing = false;
+  #scheduled = false;
   #room = new Signal();
   #stopped: Error | null = null;
-  #batch = new Uint8Array(BATCH_SIZE);
 
   /**
-   * Starts the loop.
    * @param onError called once if a socket write fails
    */
   constructor(conn: ByteSink, onError: (error: Error) => void) {
     this.#conn = conn;
     this.#onError = onError;
-    this.#loop();
   }
 
-  /** Control frames waiting. */
+  /** Control frames pending (not handed to the socket yet). */
   get controlQueued(): number {
-    return this.#control.length;
+    return this.#controls;
+  }
+
+  /** True when a data frame may be queued now without passing the high-water mark. */
+  get hasRoom(): boolean {
+    return this.#used < HIGH_WATER || this.#stopped !== null;
   }
 
   /** Queues a control frame without waiting (callers bound how many they create). */
-  control(frame: OutFrame): void {
-    if (this.#stopped) return frame.done?.(this.#stopped);
-    this.#control.push(frame);
-    this.#wake.notify();
+  control(frame: FrameHeader): void {
+    if (this.#stopped) return;
+    this.#append(frame, undefined);
   }
 
   /** Queues a control frame and resolves once it is written. */
   controlFlushed(header: FrameHeader): Promise<void> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    this.#append(header, undefined);
     return new Promise((resolve, reject) => {
-      this.control({ ...header, done: (error) => error ? reject(error) : resolve() });
-    });
-  }
-
-  /** Queues a data frame (waiting for room) and resolves once it is written. */
-  async data(frame: OutFrame): Promise<void> {
-    while (this.#data.length >= DATA_QUEUE_LIMIT && !this.#stopped) await this.#room.wait();
-    if (this.#stopped) throw this.#stopped;
-    return new Promise((resolve, reject) => {
-      frame.done = (error) => error ? reject(error) : resolve();
-      this.#data.push(frame);
-      this.#wake.notify();
+      this.#flushed.push({ at: this.#queuedTotal, resolve, reject });
     });
   }
 
   /**
-   * Drops queued data, writes `last` after whatever is being written now, then stops. Resolves
-   * when it is written or the writer failed.
+   * Queues a data frame; the payload is copied, so the caller may reuse it at once. Check
+   * {@link hasRoom} first (or wait with {@link waitForRoom}).
+   * @throws the error that stopped the writer
+   */
+  data(frame: OutFrame): void {
+    if (this.#stopped) throw this.#stopped;
+    this.#append(frame, frame.payload);
+  }
+
+  /** Resolves once {@link hasRoom} may be true (re-check it). */
+  waitForRoom(): Promise<void> {
+    return this.#room.wait();
+  }
+
+  /**
+   * Drops frames not handed to the socket yet, writes `last` after whatever is being written
+   * now, then stops. Resolves when it is written or the writer failed.
    */
   finish(last: FrameHeader): Promise<void> {
-    this.#failAll(this.#data, new Error("the session is closing"));
+    if (this.#stopped) return Promise.resolve();
+    this.#queuedTotal -= this.#used;
+    this.#used = 0;
+    this.#controls = 0;
+    const dropped = new Error("the session is closing");
+    const flushed = this.#flushed.filter((entry) => entry.at > this.#queuedTotal);
+    this.#flushed = this.#flushed.filter((entry) => entry.at <= this.#queuedTotal);
+    for (const entry of flushed) entry.reject(dropped);
     return this.controlFlushed(last).catch(() => {});
   }
 
-  /** Stops the loop; everything queued fails with `error`. */
+  /** Stops writing; whatever is pending is dropped and waiters fail with `error`. */
   stop(error: Error): void {
     if (this.#stopped) return;
     this.#stopped = error;
-    this.#failAll(this.#control, error);
-    this.#failAll(this.#data, error);
-    this.#wake.notify();
+    this.#used = 0;
+    this.#controls = 0;
+    const flushed = this.#flushed.splice(0);
+    for (const entry of flushed) entry.reject(error);
     this.#room.notify();
   }
 
-  #failAll(queue: OutFrame[], error: Error): void {
-    const frames = queue.splice(0);
-    for (const frame of frames) frame.done?.(error);
-  }
-
-  async #loop(): Promise<void> {
-    const batch = this.#batch;
-    const written: OutFrame[] = [];
-    try {
-      while (true) {
-        while (this.#control.length === 0 && this.#data.length === 0) {
-          if (this.#stopped) return;
-          await this.#wake.wait();
-        }
-        if (this.#stopped) return;
-        let used = 0;
-        while (this.#control.length > 0 && used + FRAME_HEADER_SIZE <= batch.length) {
-          const frame = this.#control.shift()!;
-          encodeFrameHeader(frame, batch.subarray(used));
-          used += FRAME_HEADER_SIZE;
-          written.push(frame);
-        }
-        while (this.#data.length > 0 && used + FRAME_HEADER_SIZE <= batch.length) {
-          const frame = this.#data[0];
-          const payload = frame.payload!;
-          if (payload.length <= COPY_LIMIT) {
-            if (used + FRAME_HEADER_SIZE + payload.length > batch.length) break;
-            this.#data.shift();
-            encodeFrameHeader(frame, batch.subarray(used));
-            batch.set(payload, used + FRAME_HEADER_SIZE);
-            used += FRAME_HEADER_SIZE + payload.length;
-            written.push(frame);
-            continue;
-          }
-          this.#data.shift();
-          encodeFrameHeader(frame, batch.subarray(used));
-          used += FRAME_HEADER_SIZE;
-          written.push(frame);
-          // Header and the small frames before it in one write, then the payload itself.
-          await this.#writeAll(batch.subarray(0, used));
-          used = 0;
-          await this.#writeAll(payload);
-          break;
-        }
-        if (used > 0) await this.#writeAll(batch.subarray(0, used));
-        for (const frame of written) frame.done?.();
-        written.length = 0;
-        this.#room.notify();
-      }
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const frame of written) frame.done?.(failure);
-      if (this.#stopped) return;
-      this.stop(failure);
-      this.#onError(failure);
+  #append(header: FrameHeader, payload: Uint8Array | undefined): void {
+    const size = FRAME_HEADER_SIZE + (payload?.length ?? 0);
+    if (this.#used + size > this.#pending.length) this.#grow(this.#used + size);
+    const buf = this.#pending;
+    encodeFrameHeader(header, buf.subarray(this.#used));
+    if (payload) buf.set(payload, this.#used + FRAME_HEADER_SIZE);
+    this.#used += size;
+    this.#queuedTotal += size;
+    if (!payload) this.#controls++;
+    if (!this.#writing && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
     }
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+  #grow(need: number): void {
+    let size = this.#pending.length * 2;
+    while (size < need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.#pending.subarray(0, this.#used));
+    this.#pending = bigger;
   }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    if (this.#writing) return;
+    this.#writing = true;
+    try {
+      while (this.#used > 0 && !this.#stopped) {
+        const out = this.#pending;
+        const length = this.#used;
+        // Frames sent during the write go to the other buffer.
+        this.#pending = this.#spare;
+        this.#spare = out;
+        this.#used = 0;
+        this.#controls = 0;
+        this.#room.notify();
+        let off = 0;
+        while (off < length) off += await this.#conn.write(out.subarray(off, length));
+        this.#writtenTotal += length;
+        this.#spare = shrink(out);
+        this.#settle();
+      }
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      if (this.#stopped) return;
+      this.stop(failure);
+      this.#onError(failure);
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  #settle(): void {
+    let done = 0;
+    while (done < this.#flushed.length && this.#flushed[done].at <= this.#writtenTotal) done++;
+    if (done === 0) return;
+    for (const entry of this.#flushed.splice(0, done)) entry.resolve();
+  }
+}
+
+/** A buffer that grew for one large burst goes back to the usual size. */
+function shrink(buf: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  return buf.length > 4 * HIGH_WATER ? new Uint8Array(INITIAL_SIZE) : buf;
 }

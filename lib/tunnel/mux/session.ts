@@ -217,6 +217,8 @@ export class MuxSession {
       maxDataFrame,
       peer: this.#peer,
       sendData: (frame: OutFrame) => writer().data(frame),
+      canSendData: () => writer().hasRoom,
+      waitForSendRoom: () => writer().waitForRoom(),
       sendControl: (frame: OutFrame) => writer().control(frame),
       sendControlFlushed: (frame: OutFrame) => writer().controlFlushed(frame),
       release: (core: StreamCore) => this.#release(core),
@@ -246,13 +248,20 @@ export class MuxSession {
   async #readLoop(): Promise<void> {
     try {
       while (this.#ended === undefined) {
-        const header = await this.#reader.readHeader();
-        if (this.#ended !== undefined) return;
-        if (header === null) return this.#end(null);
+        let header = this.#reader.bufferedHeader();
+        if (header === undefined) {
+          const next = await this.#reader.readHeader();
+          if (this.#ended !== undefined) return;
+          if (next === null) return this.#end(null);
+          header = next;
+        }
         this.#lastFrameAt = performance.now();
         if (header.type === FrameType.PING) this.#onPing(header);
         else if (header.type === FrameType.GO_AWAY) this.#onGoAway(header);
-        else await this.#onStreamFrame(header);
+        else {
+          const more = this.#onStreamFrame(header);
+          if (more) await more;
+        }
         if (this.#writer.controlQueued > this.#maxStreams * 2 + 1024) {
           throw this.#protocolError("the peer sends frames faster than it reads the answers");
         }
@@ -286,7 +295,8 @@ export class MuxSession {
     this.#end(new MuxError("remote_error", `the peer went away with code ${header.length}`));
   }
 
-  async #onStreamFrame(header: FrameHeader): Promise<void> {
+  /** Handles a stream frame; returns a promise only when its payload is not all buffered yet. */
+  #onStreamFrame(header: FrameHeader): Promise<void> | undefined {
     const { streamId: id, flags, length } = header;
     let core = this.#streams.get(id);
     if (flags & FrameFlag.SYN) {
@@ -303,21 +313,33 @@ export class MuxSession {
         }`,
       );
     }
-    if (!core) {
-      // A stream already reset or refused: its frames in flight are skipped.
-      if (header.type === FrameType.DATA) await this.#reader.readPayload(length, null);
-      return;
-    }
-    if (flags & FrameFlag.ACK) this.#settleSyn(core);
+    // A stream already reset or refused: its frames in flight are skipped.
+    if (core && flags & FrameFlag.ACK) this.#settleSyn(core);
     if (header.type === FrameType.DATA) {
-      if (length > 0) {
-        const chunk = new Uint8Array(length);
-        await this.#reader.readPayload(length, chunk);
-        core.onData(chunk);
-      }
-    } else if (length > 0) {
+      const left = this.#payload(core, length);
+      if (left > 0) return this.#restOfPayload(core, left, flags);
+    } else if (core && length > 0) {
       core.onWindowUpdate(length);
     }
+    if (core) this.#onFlags(core, flags);
+  }
+
+  /** Hands the buffered part of a payload to `core` (or skips it); returns the bytes left. */
+  #payload(core: StreamCore | undefined, length: number): number {
+    const piece = this.#reader.take(length);
+    if (core && piece.length > 0) core.onData(piece);
+    return length - piece.length;
+  }
+
+  async #restOfPayload(core: StreamCore | undefined, left: number, flags: number): Promise<void> {
+    while (left > 0) {
+      await this.#reader.more();
+      left = this.#payload(core, left);
+    }
+    if (core) this.#onFlags(core, flags);
+  }
+
+  #onFlags(core: StreamCore, flags: number): void {
     if (flags & FrameFlag.FIN) core.onFin();
     if (flags & FrameFlag.RST) {
       this.#settleSyn(core);

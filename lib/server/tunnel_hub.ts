@@ -6,6 +6,7 @@ import { ConnTracker } from "../net/conn_tracker.ts";
 import { safeClose } from "../net/relay.ts";
 import type { CertKeyPem, CertResolver } from "../net/tls_listen.ts";
 import type { TunnelClient } from "../tunnel/client/client.ts";
+import type { ClientStreamHandler } from "./tunnel_proxies.ts";
 import type { TunnelServer } from "../tunnel/server/server.ts";
 import { OwnPorts } from "./own_ports.ts";
 import { TcpSlot } from "./tcp_slot.ts";
@@ -26,6 +27,8 @@ const AUTO_NAMES = { clients: "wmproxy-tunnel", https: "wmproxy-tunnel-https" } 
 export class TunnelHub {
   #server: TunnelServer | null = null;
   #client: TunnelClient | null = null;
+  /** The client's stream handler of the running generation (reverse proxies to close). */
+  #handler: ClientStreamHandler | null = null;
   readonly #configDir: string;
   readonly #pem: { clients: CertKeyPem | null; https: CertKeyPem | null } = {
     clients: null,
@@ -96,7 +99,8 @@ export class TunnelHub {
     }
     if (t?.mode === "client") {
       const { clientStreamHandler } = await import("./tunnel_proxies.ts");
-      const options = tunnelClientOptions(t, clientStreamHandler(t, this.#ownPorts));
+      const handler = clientStreamHandler(t, this.#ownPorts);
+      const options = tunnelClientOptions(t, handler.handle);
       if (this.#client === null) {
         const { TunnelClient } = await import("../tunnel/client/client.ts");
         this.#client = new TunnelClient(options);
@@ -104,11 +108,21 @@ export class TunnelHub {
       } else {
         this.#client.update(options);
       }
+      const previous = this.#handler;
+      this.#handler = handler;
+      await previous?.close();
     } else if (this.#client !== null) {
       const client = this.#client;
       this.#client = null;
       await client.stop(this.#grace);
+      await this.#closeHandler();
     }
+  }
+
+  async #closeHandler(): Promise<void> {
+    const handler = this.#handler;
+    this.#handler = null;
+    await handler?.close();
   }
 
   /** Stops both ends, letting open streams finish for up to `timeoutMs`. */
@@ -119,6 +133,7 @@ export class TunnelHub {
       this.#server ? this.#stopServer(timeoutMs) : undefined,
       client?.stop(timeoutMs),
     ]);
+    await this.#closeHandler();
   }
 
   /** What `/status` shows under `tunnel`; null without a tunnel. */

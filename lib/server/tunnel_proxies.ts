@@ -53,7 +53,10 @@ export function egressHandler(ownPorts: OwnPorts): EgressHandler {
  * proxy to their `local_addr` applying them, the visitor being the client; the others connect
  * their `local_addr` and relay.
  */
-export function clientStreamHandler(t: TunnelClientSection, ownPorts: OwnPorts): StreamHandler {
+export function clientStreamHandler(
+  t: TunnelClientSection,
+  ownPorts: OwnPorts,
+): ClientStreamHandler {
   const local: ProxySection | null = t.proxy;
   const options = streamProxyOptions({
     flags: local?.flag ?? ALL_FLAGS,
@@ -65,16 +68,32 @@ export function clientStreamHandler(t: TunnelClientSection, ownPorts: OwnPorts):
     ownPorts,
     section: local,
   });
+  // Built once per config generation, not per stream.
+  const forward = new ForwardProxy("tunnel proxy mappings", options, HANDLERS);
   const reverse = mappingReverseProxies(t.mappings);
-  return async (stream, open) => {
-    if (open.mapping.mode !== "proxy") {
+  return {
+    handle: async (stream, open) => {
+      const conn = () => streamConn(stream, open.first, open.peer);
+      if (open.mapping.mode === "proxy") return await forward.handle(conn());
       const proxy = reverse.get(open.mapping.name);
       if (proxy === undefined) return await serveLocal(stream, open);
-      return await proxy.handle(streamConn(stream, open.first, open.peer));
-    }
-    const proxy = new ForwardProxy(`tunnel mapping ${open.mapping.name}`, options, HANDLERS);
-    await proxy.handle(streamConn(stream, open.first, open.peer));
+      await proxy.handle(conn());
+    },
+    close: async () => {
+      await Promise.all([...reverse.values()].map((r) => r.close()));
+    },
   };
+}
+
+/** The client's stream handler of one config generation, and what it holds open. */
+export interface ClientStreamHandler {
+  /** Serves one visitor stream. */
+  readonly handle: StreamHandler;
+  /**
+   * Lets go of the generation's reverse proxies (their idle upstream connections) once a newer
+   * one serves; streams still open keep working.
+   */
+  close(): Promise<void>;
 }
 
 function streamProxyOptions(o: {

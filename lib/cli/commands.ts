@@ -9,7 +9,7 @@ import { callControl, ControlClientError, controlUrl } from "../control/client.t
 import { log } from "../log/logger.ts";
 import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
-import { BindError, ControlBusyError } from "../server/errors.ts";
+import { BindError, ControlBusyError, TunnelSetupError } from "../server/errors.ts";
 import { readOpenFileLimit, readTcpMigrateReq } from "../server/sysctl.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
@@ -317,9 +317,11 @@ async function serve(
   } catch (e) {
     if (
       !(e instanceof BindError) && !(e instanceof ControlBusyError) &&
+      !(e instanceof TunnelSetupError) &&
       !(e instanceof Deno.errors.AddrInUse)
     ) throw e;
-    const message = e instanceof BindError || e instanceof ControlBusyError
+    const message = e instanceof BindError || e instanceof ControlBusyError ||
+        e instanceof TunnelSetupError
       ? e.message
       : `control: ${(e as Error).message}`;
     logger.fatal("cannot start: {message}", { message });

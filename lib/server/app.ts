@@ -12,7 +12,7 @@ import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
 import { formatAddress, parseAddress } from "../net/address.ts";
 import { closeTurns, openTurns } from "../net/turns.ts";
-import { BindError, ControlBusyError } from "./errors.ts";
+import { BindError, ControlBusyError, TunnelSetupError } from "./errors.ts";
 import { type MemoryWatch, watchMemory } from "./memory_release.ts";
 import { OwnPorts } from "./own_ports.ts";
 
@@ -219,10 +219,14 @@ export class App implements ControlTarget {
       if (e instanceof LogFileError) {
         return { status: 400, body: { message: `${e.message}; the running config is unchanged` } };
       }
-      if (!(e instanceof BindError) && !(e instanceof ControlBusyError) && !isBindFailure(e)) {
+      if (
+        !(e instanceof BindError) && !(e instanceof ControlBusyError) &&
+        !(e instanceof TunnelSetupError) && !isBindFailure(e)
+      ) {
         throw e;
       }
-      const message = e instanceof BindError || e instanceof ControlBusyError
+      const message = e instanceof BindError || e instanceof ControlBusyError ||
+          e instanceof TunnelSetupError
         ? e.message
         : `control: ${(e as Error).message}`;
       logger.error("reload failed, rolled back: {message}", { message });

@@ -37,3 +37,12 @@ export class ControlBusyError extends Error {
     this.address = address;
   }
 }
+
+/** A tunnel end could not be set up (its certificate pair could not be read or made). */
+export class TunnelSetupError extends Error {
+  /** Creates an error that says what of the tunnel failed and why. */
+  constructor(what: string, cause: unknown) {
+    super(`tunnel ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "TunnelSetupError";
+  }
+}

@@ -9,6 +9,7 @@ import type { TunnelClient } from "../tunnel/client/client.ts";
 import type { ClientStreamHandler } from "./tunnel_proxies.ts";
 import type { TunnelServer } from "../tunnel/server/server.ts";
 import { OwnPorts } from "./own_ports.ts";
+import { TunnelSetupError } from "./errors.ts";
 import { TcpSlot } from "./tcp_slot.ts";
 import { tunnelClientOptions, tunnelServerOptions } from "./tunnel_options.ts";
 
@@ -72,18 +73,20 @@ export class TunnelHub {
 
   /**
    * Makes `config`'s tunnel end the running one: creates, updates or stops the server and
-   * the client. Reads or creates certificate files; throws when they cannot be had.
+   * the client. Reads or creates certificate files; throws {@link TunnelSetupError} when they
+   * cannot be had (nothing changes then).
    */
   async apply(config: Config): Promise<void> {
     this.#grace = config.shutdown_timeout * 1000;
     const t = config.tunnel;
     if (t?.mode === "server") {
-      this.#pem.clients = t.tc && t.tls
-        ? await this.#material(t.tls, "clients", t.bind_addr)
-        : null;
-      this.#pem.https = t.map_https_bind && t.map_tls
+      // Both pairs first: a failure leaves the running ones as they are.
+      const clients = t.tc && t.tls ? await this.#material(t.tls, "clients", t.bind_addr) : null;
+      const https = t.map_https_bind && t.map_tls
         ? await this.#material(t.map_tls, "https", t.map_https_bind)
         : null;
+      this.#pem.clients = clients;
+      this.#pem.https = https;
       // Loaded on first use: a process without a tunnel does not carry its code.
       const { egressHandler } = await import("./tunnel_proxies.ts");
       const options = tunnelServerOptions(t, egressHandler(this.#ownPorts));
@@ -212,7 +215,15 @@ export class TunnelHub {
     const unspecified = host === "0.0.0.0" || host === "::";
     const names = unspecified ? ["localhost", "127.0.0.1"] : [host, "localhost"];
     const { ensureSelfSigned } = await import("../pki/ensure.ts");
-    const pair = await ensureSelfSigned(this.#configDir, { baseName: AUTO_NAMES[role], names });
+    let pair;
+    try {
+      pair = await ensureSelfSigned(this.#configDir, { baseName: AUTO_NAMES[role], names });
+    } catch (e) {
+      throw new TunnelSetupError(
+        `${role === "clients" ? "bind_addr" : "map_https_bind"} certificate`,
+        e,
+      );
+    }
     if (pair.created) {
       logger.warn(
         "created a self-signed certificate for the tunnel's {role} address: {file} " +

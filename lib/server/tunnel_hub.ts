@@ -1,5 +1,5 @@
 import type { TunnelRole } from "../config/listeners.ts";
-import type { Config, TunnelTls } from "../config/schema.ts";
+import { type Config, DEFAULTS, type TunnelTls } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
 import { parseAddress } from "../net/address.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
@@ -39,6 +39,8 @@ export class TunnelHub {
   readonly #remoteConns = new ConnTracker();
   readonly #ownPorts: OwnPorts;
   #grace = 10_000;
+  /** The top-level `max_connections`, applied to each `remote_bind` socket. */
+  #maxConnections: number = DEFAULTS.max_connections;
 
   /**
    * @param configDir where self-signed pairs are kept (beside the config file)
@@ -78,6 +80,8 @@ export class TunnelHub {
    */
   async apply(config: Config): Promise<void> {
     this.#grace = config.shutdown_timeout * 1000;
+    this.#maxConnections = config.max_connections ?? DEFAULTS.max_connections;
+    for (const slot of this.#remote.values()) slot.setLimit(this.#maxConnections);
     const t = config.tunnel;
     if (t?.mode === "server") {
       // Both pairs first: a failure leaves the running ones as they are.
@@ -198,6 +202,8 @@ export class TunnelHub {
         });
         continue;
       }
+      // Like every listener: at the limit accepting pauses and visitors wait in the backlog.
+      slot.setLimit(this.#maxConnections);
       slot.start();
       this.#remote.set(bind, slot);
       logger.info("remote_bind {bind} listening for a client's tcp mapping", { bind });

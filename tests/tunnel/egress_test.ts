@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { decoder, encoder } from "../_support/bytes.ts";
 import { acceptLoop } from "../_support/accept.ts";
-import { exchange, roundTrip } from "../_support/io.ts";
+import { exchange, readToEnd, roundTrip } from "../_support/io.ts";
+import { tcpPair } from "../_support/mux.ts";
 import { startServer } from "../_support/origins.ts";
 import { eventually } from "../_support/wait.ts";
 import {
@@ -195,5 +196,43 @@ Deno.test("The default stream handler relays to localAddr, the bytes that came w
     await client.stop(0);
     await tunnel.close();
     await origin.close();
+  }
+});
+
+Deno.test("TunnelClient.carryEgress relays a connection, counted in both ends' streams and the server's bytes, and returns false with no server", async () => {
+  const tunnel = startTunnelServer(serverOptions({ serveEgress: taggedEgress("S") }));
+  const client = await startTunnelClient(clientOptions(tunnel.bindPort, []));
+  const [user, local] = await tcpPair();
+  let closed = false;
+  try {
+    const carried = client.carryEgress(local, "10.1.2.3:4567");
+    await user.write(encoder.encode("hello"));
+    await eventually(() => client.status().servers[0].streams === 1, 5000, "a client stream");
+    assert.equal(tunnel.server.status().sessions[0].streams, 1);
+    await user.closeWrite();
+    assert.equal(decoder.decode(await readToEnd(user)), "S:hello");
+    assert.equal(await carried, true);
+    await eventually(() => tunnel.server.status().sessions[0].streams === 0, 5000, "the end");
+    assert.equal(client.status().servers[0].streams, 0);
+    const { sent, received } = tunnel.server.status().sessions[0];
+    assert.deepEqual({ sent, received }, { sent: 7, received: 5 });
+
+    await tunnel.close();
+    closed = true;
+    await eventually(() => client.status().servers[0].state !== "connected");
+    const [other, otherLocal] = await tcpPair();
+    try {
+      assert.equal(await client.carryEgress(otherLocal), false);
+      // Nothing was read: the bytes are still there for whoever answers the user.
+      await other.write(encoder.encode("x"));
+      assert.equal(await otherLocal.read(new Uint8Array(4)), 1);
+    } finally {
+      other.close();
+      otherLocal.close();
+    }
+  } finally {
+    user.close();
+    await client.stop(0);
+    if (!closed) await tunnel.close();
   }
 });

@@ -21,6 +21,8 @@ Deno.test("MuxSession.open() and accept() carry bytes both ways with odd and eve
     assert.equal(c.id, 2);
     await c.write(encoder.encode("x"));
     assert.equal(await d.read(buf), 1);
+    // Each stream counts the bytes its user read and the bytes it sent.
+    assert.deepEqual([a.stats.written, a.stats.read, b.stats.written, b.stats.read], [5, 6, 6, 5]);
   } finally {
     await pair.close();
   }

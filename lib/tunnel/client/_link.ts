@@ -7,7 +7,7 @@ import { noDelay } from "../../http/no_delay.ts";
 import { errorText, log } from "../../log/logger.ts";
 import { parseAddress } from "../../net/address.ts";
 import { connectTcp } from "../../net/connect.ts";
-import { safeClose } from "../../net/relay.ts";
+import { type Duplex, relay, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer, type Timer } from "../../net/timer.ts";
 import { MuxSession } from "../mux/session.ts";
 import type { MuxStream } from "../mux/stream.ts";
@@ -82,7 +82,7 @@ export class ServerLink {
     this.#backoff = new Backoff(backoff);
   }
 
-  /** Visitor streams open now. */
+  /** Streams open now: visitors' and the local proxy's egress streams. */
   get streams(): number {
     return this.#streams;
   }
@@ -107,6 +107,24 @@ export class ServerLink {
       await writeMessage(this.#control, { type: "mappings", mappings: offers });
     } catch {
       // the session is ending; the next hello carries the new mappings
+    }
+  }
+
+  /**
+   * Carries `conn` over a new egress stream to this server (`message` first), until both ends
+   * finish; the stream counts in {@link streams} meanwhile.
+   * @throws Error when the session is not up, or the stream cannot be opened (nothing was read
+   * from `conn` then)
+   */
+  async carry(conn: Duplex, message: OpenMessage): Promise<void> {
+    const stream = await this.openStream(message);
+    this.#streams++;
+    try {
+      await relay(conn, stream);
+    } catch {
+      stream.close();
+    } finally {
+      this.#streamEnded();
     }
   }
 
@@ -279,11 +297,15 @@ export class ServerLink {
       const stream = await mux.accept();
       if (stream === null) return;
       this.#streams++;
-      serveVisitor(stream, (name) => this.#host.mappingOf(name), this.#host.serve).finally(() => {
-        this.#streams--;
-        if (this.#streams === 0) { for (const resolve of this.#drained.splice(0)) resolve(); }
-      });
+      serveVisitor(stream, (name) => this.#host.mappingOf(name), this.#host.serve).finally(() =>
+        this.#streamEnded()
+      );
     }
+  }
+
+  #streamEnded(): void {
+    this.#streams--;
+    if (this.#streams === 0) { for (const resolve of this.#drained.splice(0)) resolve(); }
   }
 
   async #connect(): Promise<Deno.Conn> {

@@ -7,7 +7,8 @@
  * @module
  */
 import type { MuxStream } from "../mux/stream.ts";
-import type { EgressPolicy, MappingMode, MappingOffer } from "../protocol/messages.ts";
+import type { Duplex } from "../../net/relay.ts";
+import type { EgressPolicy, MappingMode, MappingOffer, OpenMessage } from "../protocol/messages.ts";
 
 export type { EgressPolicy, MappingMode } from "../protocol/messages.ts";
 export type { MuxStream } from "../mux/stream.ts";
@@ -98,6 +99,7 @@ export interface TunnelClientStatus {
     retry_at: string | null;
     /** Mappings the server refused, with its reasons. */
     refused: { name: string; reason: string }[];
+    /** Streams open now: visitors' and the local proxy's egress streams. */
     streams: number;
     rtt_ms: number | null;
   }[];
@@ -172,22 +174,37 @@ export class TunnelClient {
   }
 
   /**
+   * Carries a local user's connection over an egress stream (see {@link openEgress} for which
+   * server) until both ends finish; the stream counts in that server's `streams` meanwhile.
+   * @param conn the user's connection; closed at the end, untouched when no stream opened
+   * @param peer the local user's address, `ip:port` (for the server's logs)
+   * @returns false, having read nothing from `conn`, when no server is connected or opening
+   * the stream failed on every one
+   */
+  async carryEgress(conn: Duplex, peer?: string): Promise<boolean> {
+    const message = this.#egressOpen(peer);
+    for (const link of this.#connectedLinks()) {
+      try {
+        await link.carry(conn, message);
+        return true;
+      } catch {
+        // that session is ending: the next server
+      }
+    }
+    return false;
+  }
+
+  /**
    * Opens an egress stream: on the first server (in the order of the options) whose session
    * is up, the next one when that fails. The server runs its forward proxy on the stream's
-   * bytes.
+   * bytes. The caller owns the stream: it does not count in the status
+   * ({@link carryEgress} does).
    * @param peer the local user's address, `ip:port` (for the server's logs)
    * @throws {TunnelUnavailableError} when no server is connected
    */
   async openEgress(peer?: string): Promise<MuxStream> {
-    const egress = this.#options.egress;
-    const message = {
-      type: "open" as const,
-      ...(peer === undefined ? {} : { peer }),
-      ...(egress === undefined ? {} : { egress }),
-    };
-    for (const target of this.#options.servers) {
-      const link = this.#links.get(keyOf(this.#linkTarget(target)));
-      if (link === undefined || link.state !== "connected") continue;
+    const message = this.#egressOpen(peer);
+    for (const link of this.#connectedLinks()) {
       try {
         return await link.openStream(message);
       } catch {
@@ -195,6 +212,24 @@ export class TunnelClient {
       }
     }
     throw new TunnelUnavailableError("no tunnel server is connected");
+  }
+
+  /** The `open` message of an egress stream. */
+  #egressOpen(peer: string | undefined): OpenMessage {
+    const egress = this.#options.egress;
+    return {
+      type: "open",
+      ...(peer === undefined ? {} : { peer }),
+      ...(egress === undefined ? {} : { egress }),
+    };
+  }
+
+  /** The links whose session is up, in the order of the options. */
+  *#connectedLinks(): Generator<ServerLink> {
+    for (const target of this.#options.servers) {
+      const link = this.#links.get(keyOf(this.#linkTarget(target)));
+      if (link !== undefined && link.state === "connected") yield link;
+    }
   }
 
   /** Go-away on every session, up to `graceMs` for open streams, then close; no reconnects. */

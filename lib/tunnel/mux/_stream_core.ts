@@ -42,6 +42,10 @@ export interface MuxStreamStats {
   readonly receiveWindow: number;
   /** Bytes this side may still send. */
   readonly sendWindow: number;
+  /** Bytes the user read so far. */
+  readonly read: number;
+  /** Bytes sent in data frames so far. */
+  readonly written: number;
 }
 
 /** One stream's state. */
@@ -51,6 +55,8 @@ export class StreamCore {
   #chunks: Uint8Array[] = [];
   #chunkOffset = 0;
   #buffered = 0;
+  #read = 0;
+  #written = 0;
   #recvWindow: number;
   #sendWindow: number;
   #readable = new Signal();
@@ -81,6 +87,8 @@ export class StreamCore {
       buffered: this.#buffered,
       receiveWindow: this.#recvWindow,
       sendWindow: this.#sendWindow,
+      read: this.#read,
+      written: this.#written,
     };
   }
 
@@ -190,6 +198,7 @@ export class StreamCore {
     }
     if (into.length === 0) return 0;
     if (n < into.length) n += this.#copyOut(n === 0 ? into : into.subarray(n));
+    this.#read += n;
     if (!this.#remoteFin) {
       const delta = this.takeWindowDelta(false);
       if (delta > 0) {
@@ -282,6 +291,7 @@ export class StreamCore {
       if (this.#sendWindow === 0 || !this.#host.canSendData()) return off;
       const n = Math.min(this.#sendWindow, bytes.length - off, this.#host.maxDataFrame);
       this.#sendWindow -= n;
+      this.#written += n;
       this.#host.sendData({
         type: FrameType.DATA,
         flags: 0,

@@ -20,9 +20,9 @@ export const HELLO_TIMEOUT_MS = 10_000;
 export class ServerSession {
   /** Mapping names the server took (shown in status). */
   mappings: string[] = [];
-  /** Bytes relayed from visitors to this client (finished streams). */
+  /** Bytes carried to this client (finished visitor and egress streams). */
   sent = 0;
-  /** Bytes relayed from this client to visitors (finished streams). */
+  /** Bytes carried from this client (finished visitor and egress streams). */
   received = 0;
   /** Set once `welcome` was sent: the session is counted and routed. */
   registered = false;
@@ -45,24 +45,24 @@ export class ServerSession {
     readonly mux: MuxSession,
   ) {}
 
-  /** Visitor streams open now. */
+  /** Streams open now (visitors' and egress). */
   get streams(): number {
     return this.#streams;
   }
 
-  /** A visitor stream started. */
+  /** A stream (a visitor's or an egress one) started. */
   begin(): void {
     this.#streams++;
   }
 
-  /** A visitor stream ended. */
+  /** A stream ended. */
   end(): void {
     this.#streams--;
     if (this.#streams > 0) return;
     for (const resolve of this.#drained.splice(0)) resolve();
   }
 
-  /** Resolves once no visitor stream is open (at once if none is). */
+  /** Resolves once no stream is open (at once if none is). */
   drained(): Promise<void> {
     if (this.#streams === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drained.push(resolve));

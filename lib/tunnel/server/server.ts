@@ -95,11 +95,17 @@ export interface TunnelSessionReport {
   peer: string;
   /** Names of the mappings the server took. */
   mappings: string[];
-  /** Visitor streams open now. */
+  /** Streams open now: visitors' and the client's egress streams. */
   streams: number;
-  /** Bytes carried from visitors to the client (finished streams). */
+  /**
+   * Bytes carried to the client (finished streams): from visitors, and the answers of the
+   * egress targets to the users of its local proxy.
+   */
   sent: number;
-  /** Bytes carried from the client to visitors (finished streams). */
+  /**
+   * Bytes carried from the client (finished streams): to visitors, and from the users of its
+   * local proxy to their egress targets.
+   */
   received: number;
   /** Round-trip time of the last keepalive ping, ms; null before the first. */
   rtt_ms: number | null;
@@ -427,6 +433,9 @@ export class TunnelServer {
     }
     const handler = this.#options.serveEgress;
     if (handler === undefined) return stream.close();
+    const first = reader.rest();
+    // What was read so far beyond `first` is the `open` message, which is not the user's.
+    const control = stream.stats.read - first.length;
     try {
       await handler(stream, {
         session: session.id,
@@ -434,7 +443,7 @@ export class TunnelServer {
         peer: open.peer ?? null,
         credentials: session.credentials,
         policy: open.egress ?? null,
-        first: reader.rest(),
+        first,
       });
     } catch (error) {
       stream.close();
@@ -442,6 +451,11 @@ export class TunnelServer {
         id: session.id,
         error: errorText(error),
       });
+    } finally {
+      // Like a visitor's: `sent` went to the client (the answers), `received` came from it.
+      const { read, written } = stream.stats;
+      session.sent += written;
+      session.received += read - control;
     }
   }
 

@@ -1,14 +1,21 @@
 import type { ListenerSpec, TunnelListenerSpec } from "../config/listeners.ts";
-import { errorText, log } from "../log/logger.ts";
+import { LogBudget } from "../log/log_budget.ts";
+import { log } from "../log/logger.ts";
 import { formatAddress } from "../net/address.ts";
 import { CidrSet, ipAllowed } from "../net/cidr.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
-import { relay, safeClose } from "../net/relay.ts";
+import { safeClose } from "../net/relay.ts";
+import { refuseProxyUser } from "../proxy/refuse.ts";
+import { Socks5Reply } from "../proxy/socks5/codec.ts";
 import { TcpListener, type TrackingHandler } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
 import type { TunnelHub } from "./tunnel_hub.ts";
 
 const logger = log("server", "tunnel");
+/** Why the local proxy refuses users, in its answers and log. */
+const NO_SERVER = "no tunnel server is connected";
+/** The shortest time between two log lines about refused local proxy users, ms. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 /** Hands each connection on one tunnel address to the process's tunnel server or client. */
 class TunnelHandler implements TrackingHandler {
@@ -17,6 +24,8 @@ class TunnelHandler implements TrackingHandler {
   /** The listener's spec, kept current by {@link TunnelListener.update}. */
   spec: TunnelListenerSpec;
   #clients: { of: unknown; allow: CidrSet | null; deny: CidrSet | null } | null = null;
+  /** Refused egress users are logged at most once per {@link REFUSAL_LOG_INTERVAL_MS}. */
+  readonly #refusals = new LogBudget(REFUSAL_LOG_INTERVAL_MS);
 
   constructor(hub: TunnelHub, spec: TunnelListenerSpec) {
     this.#hub = hub;
@@ -59,7 +68,9 @@ class TunnelHandler implements TrackingHandler {
   /**
    * The client's local proxy: users outside `allow_ip` (or inside `deny_ip`) are closed; the
    * others' bytes go down an egress stream to the first connected server, which runs the
-   * forward proxy (flags, credentials, targets) on them.
+   * forward proxy (flags, credentials, targets) on them. With no server connected a user's
+   * first request is answered `502 Bad Gateway` (HTTP, CONNECT) or with SOCKS5 reply 0x03
+   * (network unreachable).
    */
   async #egress(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
     const client = this.#hub.client;
@@ -80,21 +91,22 @@ class TunnelHandler implements TrackingHandler {
       });
       return;
     }
-    let stream;
-    try {
-      stream = await client.openEgress(formatAddress(peer));
-    } catch (error) {
-      logger.warn("tunnel egress proxy: {peer}: {error}", {
-        peer: formatAddress(peer),
-        error: errorText(error),
-      });
-      return;
-    }
-    try {
-      await relay(conn, stream);
-    } catch {
-      stream.close();
-    }
+    if (await client.carryEgress(conn, formatAddress(peer))) return;
+    // No server to carry it: the user gets an answer in its own protocol, not a bare close.
+    const protocol = await refuseProxyUser(conn, {
+      message: NO_SERVER,
+      status: 502,
+      socks5Reply: Socks5Reply.NETWORK_UNREACHABLE,
+      timeout: p.handshake_timeout * 1000,
+    });
+    const skipped = this.#refusals.take();
+    if (skipped === null) return;
+    logger.warn("tunnel egress proxy: {peer} ({protocol}) refused: {why}{more}", {
+      peer: formatAddress(peer),
+      protocol,
+      why: NO_SERVER,
+      more: skipped === 0 ? "" : ` (${skipped} more refused since the last such line)`,
+    });
   }
 }
 

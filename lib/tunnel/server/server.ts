@@ -41,6 +41,7 @@ export type { OfferPolicy, PortSpan } from "./offers.ts";
 
 const logger = log("tunnel");
 const encoder = new TextEncoder();
+const NO_BYTES = new Uint8Array(0);
 
 /** How long a visitor of the http front has to send its first request head, ms. */
 export const HEAD_TIMEOUT_MS = 30_000;
@@ -198,7 +199,8 @@ export class TunnelServer {
     const peer = addressOf(conn);
     const opened = await this.#openFor(() => this.#registry.forTcp(bind), peer);
     if (opened === null) return safeClose(conn);
-    await this.#relay(conn, opened.stream, opened.session, new Uint8Array(0));
+    // Returned, not awaited: this frame is not kept for the life of the stream.
+    return this.#relay(conn, opened.stream, opened.session, NO_BYTES);
   }
 
   /**
@@ -236,7 +238,7 @@ export class TunnelServer {
     const peer = addressOf(conn);
     const opened = await this.#openFor(() => this.#registry.forProxy(), peer);
     if (opened === null) return safeClose(conn);
-    await this.#relay(conn, opened.stream, opened.session, new Uint8Array(0));
+    return this.#relay(conn, opened.stream, opened.session, NO_BYTES);
   }
 
   /** The `remote_bind` addresses clients ask for now (the caller listens on them). */

@@ -31,7 +31,7 @@ export interface RelayResult {
  * half-close (`closeWrite`) so the other direction can still finish; an error on either side
  * closes both. Both connections are closed when it resolves.
  */
-export async function relay(
+export function relay(
   a: Duplex,
   b: Duplex,
   options: RelayOptions = {},
@@ -39,13 +39,18 @@ export async function relay(
   const state = new RelayState(a, b);
   const idle = options.idleTimeout ?? 0;
   const timer = idle > 0 ? startInterval(() => state.checkIdle(), idle) : undefined;
-  try {
-    const [sent, received] = await Promise.all([pump(a, b, state), pump(b, a, state)]);
-    return { sent, received, reason: state.reason };
-  } finally {
+  // A `then`, not an async function awaiting: no suspended frame is kept per idle relay.
+  const end = () => {
     stopTimer(timer);
     state.closeBoth();
-  }
+  };
+  return Promise.all([pump(a, b, state), pump(b, a, state)]).then(([sent, received]) => {
+    end();
+    return { sent, received, reason: state.reason };
+  }, (error) => {
+    end();
+    throw error;
+  });
 }
 
 /** What both directions of one relay share: idle flag, end reason, closing both once. */

@@ -6,7 +6,12 @@
  *
  * ```
  * deno run -A bench/floor/idle_floor.ts [N ...]     # default 2000 5000
+ * deno run -A bench/floor/idle_floor.ts ends [N ...]  # the tunnel's shape, default 1000 3000
  * ```
+ *
+ * `ends` is the floor of an idle NAT tunnel stream ({@link tunnelEndsFloor}): one socket with a
+ * pending 2 KiB read in each of two processes (the server end holds the visitor's socket, the
+ * client end the local service's), KiB per stream at the first N and the slope between Ns.
  * @module
  */
 
@@ -166,9 +171,79 @@ async function measure(shape: Shape, count: number): Promise<number> {
   }
 }
 
+/** One step of {@link tunnelEndsFloor}: KiB of VmRSS each stream from `from` to `to` added. */
+export interface EndsStep {
+  /** Streams open before the step (0: the first step, measured from after the warm-up). */
+  from: number;
+  /** Streams open after it. */
+  to: number;
+  /** KiB per stream at the server end (the process holding the visitors' sockets). */
+  serverKiB: number;
+  /** KiB per stream at the client end (the process holding the local service's sockets). */
+  clientKiB: number;
+}
+
+/**
+ * The floor of an idle tunnel stream in Deno: two fresh processes (the ends), each accepting
+ * one socket per stream and keeping a read of 2 KiB pending on it through the runtime's op (as
+ * `lib/net/relay.ts` reads a socket). Nothing else: no second socket, no multiplexing. After a
+ * warm-up of 32, opens streams up to each of `counts` in turn and reads both VmRSS.
+ * @param counts increasing stream counts, e.g. `[1000, 3000]`
+ * @returns one step per count: the first from 0 (what a fresh process pays, as the tunnel's idle
+ *   rows measure), the others the slope between two counts (fixed costs left out)
+ */
+export async function tunnelEndsFloor(counts: readonly number[]): Promise<EndsStep[]> {
+  const ends = [
+    await spawn(["serve", "2048", "0", "op"]),
+    await spawn(["serve", "2048", "0", "op"]),
+  ];
+  const conns: Deno.TcpConn[] = [];
+  try {
+    const base = ends.map((e) => openFds(e.process.pid));
+    const warm = await Promise.all(ends.map((e) => connectMany(e.port, WARMUP)));
+    await Promise.all(ends.map((e, i) => untilFds(e.process.pid, base[i] + WARMUP)));
+    warm.flat().forEach((c) => c.close());
+    await Promise.all(ends.map((e, i) => untilFds(e.process.pid, base[i], false)));
+    await pause(SETTLE_MS);
+    let from = 0;
+    let rss = ends.map((e) => rssKib(e.process.pid));
+    const steps: EndsStep[] = [];
+    for (const to of counts) {
+      for (const [i, e] of ends.entries()) {
+        conns.push(...await connectMany(e.port, to - from));
+        await untilFds(e.process.pid, base[i] + to);
+      }
+      await pause(SETTLE_MS);
+      const now = ends.map((e) => rssKib(e.process.pid));
+      const n = to - from;
+      steps.push({ from, to, serverKiB: (now[0] - rss[0]) / n, clientKiB: (now[1] - rss[1]) / n });
+      from = to;
+      rss = now;
+    }
+    return steps;
+  } finally {
+    conns.forEach((c) => c.close());
+    for (const e of ends) {
+      e.process.kill();
+      await e.process.status;
+    }
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   if (args[0] === "serve") return await serve(Number(args[1]), Number(args[2]), args[3] === "op");
   if (args[0] === "hold") return await holdAll();
+  if (args[0] === "ends") {
+    const counts = args.length > 1 ? args.slice(1).map(Number) : [1000, 3000];
+    console.log("| tunnel ends: 1 socket + op read 2 KiB per process | server | client | both |");
+    console.log("| --- | --- | --- | --- |");
+    for (const s of await tunnelEndsFloor(counts)) {
+      const step = s.from === 0 ? `KiB/stream 0 -> ${s.to}` : `slope ${s.from} -> ${s.to}`;
+      const cells = [s.serverKiB, s.clientKiB, s.serverKiB + s.clientKiB].map((v) => v.toFixed(2));
+      console.log(`| ${step} | ${cells.join(" | ")} |`);
+    }
+    return;
+  }
   const counts = args.length > 0 ? args.map(Number) : [2000, 5000];
   console.log(`| shape | ${counts.map((n) => `KiB/conn N=${n}`).join(" | ")} |`);
   console.log(`| --- | ${counts.map(() => "---").join(" | ")} |`);

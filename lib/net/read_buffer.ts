@@ -3,6 +3,17 @@ import { COPY_BUFFER_SIZE, releaseBuffer, takeBuffer } from "./buffer_pool.ts";
 /** Size of the buffer a quiet direction waits for data with. */
 export const SMALL_READ_SIZE = 2 * 1024;
 
+/** Options for {@link AdaptiveBuffer}. */
+export interface AdaptiveBufferOptions {
+  /**
+   * Keep a small buffer of its own for quiet times. False for a source that lends no buffer
+   * while it waits (`readLazy` of a tunnel stream): {@link AdaptiveBuffer.current} then takes a
+   * pooled buffer for each read that has bytes, given back after a read of less than a quarter
+   * of it, so an idle direction holds none. @default true
+   */
+  readonly small?: boolean;
+}
+
 /**
  * A read buffer that is small while a direction is quiet and a pooled copy buffer while data
  * streams. A read that fills the small buffer switches to a pooled {@link COPY_BUFFER_SIZE}
@@ -17,10 +28,18 @@ export const SMALL_READ_SIZE = 2 * 1024;
 export class AdaptiveBuffer {
   #small: Uint8Array | undefined;
   #big: Uint8Array | undefined;
+  readonly #waitSmall: boolean;
+
+  constructor(options: AdaptiveBufferOptions = {}) {
+    this.#waitSmall = options.small ?? true;
+  }
 
   /** The buffer to read into next. */
   get current(): Uint8Array {
-    return this.#big ?? (this.#small ??= new Uint8Array(SMALL_READ_SIZE));
+    return this.#big ??
+      (this.#waitSmall
+        ? (this.#small ??= new Uint8Array(SMALL_READ_SIZE))
+        : this.#big = takeBuffer());
   }
 
   /** Records that the last read into {@link current} returned `n` bytes (already used). */

@@ -31,7 +31,7 @@ export interface RelayResult {
  * half-close (`closeWrite`) so the other direction can still finish; an error on either side
  * closes both. Both connections are closed when it resolves.
  */
-export async function relay(
+export function relay(
   a: Duplex,
   b: Duplex,
   options: RelayOptions = {},
@@ -39,13 +39,18 @@ export async function relay(
   const state = new RelayState(a, b);
   const idle = options.idleTimeout ?? 0;
   const timer = idle > 0 ? startInterval(() => state.checkIdle(), idle) : undefined;
-  try {
-    const [sent, received] = await Promise.all([pump(a, b, state), pump(b, a, state)]);
-    return { sent, received, reason: state.reason };
-  } finally {
+  // A `then`, not an async function awaiting: no suspended frame is kept per idle relay.
+  const end = () => {
     stopTimer(timer);
     state.closeBoth();
-  }
+  };
+  return Promise.all([pump(a, b, state), pump(b, a, state)]).then(([sent, received]) => {
+    end();
+    return { sent, received, reason: state.reason };
+  }, (error) => {
+    end();
+    throw error;
+  });
 }
 
 /** What both directions of one relay share: idle flag, end reason, closing both once. */
@@ -87,16 +92,29 @@ class RelayState {
   }
 }
 
+/**
+ * A source that needs no buffer while it waits: `readLazy(take)` calls `take()` for one only
+ * once bytes are there and places them at its start (a multiplexed tunnel stream).
+ */
+export interface LazySource {
+  readLazy(take: () => Uint8Array): Promise<number | null>;
+}
+
 /** Copies `src` to `dst` until end of stream or an error; resolves to the bytes copied. */
 async function pump(src: Duplex, dst: Duplex, state: RelayState): Promise<number> {
-  const read = fastReader(src);
-  const buffer = new AdaptiveBuffer();
+  const lazy = typeof (src as Partial<LazySource>).readLazy === "function"
+    ? src as Duplex & LazySource
+    : undefined;
+  // A lazy source lends no buffer while idle: a pooled one is taken when bytes arrive.
+  const buffer = new AdaptiveBuffer({ small: lazy === undefined });
+  const read = lazy === undefined ? fastReader(src) : undefined;
+  const take = lazy === undefined ? undefined : () => buffer.current;
   let total = 0;
   try {
     while (true) {
-      const buf = buffer.current;
-      const n = await read(buf);
+      const n = await (read === undefined ? lazy!.readLazy(take!) : read(buffer.current));
       if (!n) break;
+      const buf = buffer.current;
       state.active = true;
       total += n;
       let off = await dst.write(n === buf.length ? buf : buf.subarray(0, n));

@@ -32,36 +32,43 @@ class TunnelHandler implements TrackingHandler {
     this.spec = spec;
   }
 
-  async handle(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
+  handle(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
     const role = this.spec.role;
     const server = this.#hub.server;
     if (role === "egress" ? this.#hub.client === null : server === null) {
       safeClose(conn);
-      return;
+      return Promise.resolve();
     }
     this.tracker.add(conn);
+    // A `finally` on the role's promise, not an async function awaiting it: no suspended frame
+    // is kept per idle connection (a tunnel stream stays open for as long as its visitor).
+    return this.#serve(role, server, conn).finally(() => {
+      this.tracker.delete(conn);
+      safeClose(conn);
+    });
+  }
+
+  #serve(
+    role: TunnelListenerSpec["role"],
+    server: TunnelHub["server"],
+    conn: Deno.TcpConn | Deno.TlsConn,
+  ): Promise<void> {
     try {
       switch (role) {
         case "clients":
-          await server!.serveClient(conn);
-          break;
+          return server!.serveClient(conn);
         case "http":
         case "https":
-          await server!.serveHttp(conn, role);
-          break;
+          return server!.serveHttp(conn, role);
         case "tcp":
-          await server!.serveTcp(conn, "default");
-          break;
+          return server!.serveTcp(conn, "default");
         case "proxy":
-          await server!.serveProxy(conn);
-          break;
+          return server!.serveProxy(conn);
         case "egress":
-          await this.#egress(conn);
-          break;
+          return this.#egress(conn);
       }
-    } finally {
-      this.tracker.delete(conn);
-      safeClose(conn);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 

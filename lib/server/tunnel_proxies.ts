@@ -76,7 +76,8 @@ export function clientStreamHandler(
       const conn = () => streamConn(stream, open.first, open.peer);
       if (open.mapping.mode === "proxy") return await forward.handle(conn());
       const proxy = reverse.get(open.mapping.name);
-      if (proxy === undefined) return await serveLocal(stream, open);
+      // Returned, not awaited: this frame is not kept for the life of the stream.
+      if (proxy === undefined) return serveLocal(stream, open);
       await proxy.handle(conn());
     },
     close: async () => {

@@ -28,6 +28,21 @@ Deno.test("AdaptiveBuffer waits small, grows when a read fills it, shrinks on a 
   assert.equal(b.current.length, SMALL_READ_SIZE, "release starts small again");
 });
 
+Deno.test("AdaptiveBuffer without a small buffer holds a pooled one only between reads with bytes", () => {
+  const b = new AdaptiveBuffer({ small: false });
+  const lent = b.current;
+  assert.equal(lent.length, COPY_BUFFER_SIZE, "asked for, it takes a copy buffer");
+  assert.equal(b.current, lent, "and keeps it until the read is recorded");
+  b.update(COPY_BUFFER_SIZE / 2);
+  assert.equal(b.current, lent, "a large read keeps it");
+  b.update(10);
+  const again = takeBuffer();
+  assert.equal(again, lent, "a small read gave it back to the pool");
+  releaseBuffer(again);
+  assert.equal(b.current.length, COPY_BUFFER_SIZE, "the next read takes one again");
+  b.release();
+});
+
 Deno.test("the buffer pool keeps at most 16 MiB of free buffers", () => {
   const taken = Array.from({ length: 400 }, () => takeBuffer());
   taken.forEach(releaseBuffer);

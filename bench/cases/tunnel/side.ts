@@ -10,7 +10,7 @@ import { readMemory } from "../../lib/memory.ts";
 import type { ManagedProcess } from "../../lib/process.ts";
 
 /** The ways through, as the case names them. */
-export type SideName = "direct" | "forwarder" | "ssh" | "ours-tls" | "ours-plain";
+export type SideName = "direct" | "forwarder" | "ssh" | "ours-tls" | "ours-plain" | "floor";
 
 /** How each side is named in the table. */
 export const SIDE_LABELS: Readonly<Record<SideName, string>> = {
@@ -19,6 +19,7 @@ export const SIDE_LABELS: Readonly<Record<SideName, string>> = {
   "ssh": "ssh -R (OpenSSH, loopback)",
   "ours-tls": "ours tunnel, TLS",
   "ours-plain": "ours tunnel, TLS off",
+  "floor": "Deno floor (1 socket + pending 2 KiB read per end)",
 };
 
 /** The Host the http mapping serves. */

@@ -58,15 +58,20 @@ export async function serveVisitor(
     });
     return;
   }
-  try {
-    await serve(stream, { mapping, peer: peer ?? null, first: reader.rest() });
-  } catch (error) {
+  const failed = (error: unknown) => {
     stream.close();
     logger.warn("tunnel mapping {mapping} ({peer}): {error}", {
       mapping: mapping.name,
       peer: peer ?? "?",
       error: errorText(error),
     });
+  };
+  // Returned, not awaited: this frame (and the `open` it read) is not kept for the life of the
+  // stream.
+  try {
+    return serve(stream, { mapping, peer: peer ?? null, first: reader.rest() }).catch(failed);
+  } catch (error) {
+    failed(error);
   }
 }
 
@@ -109,9 +114,14 @@ export async function serveLocal(stream: MuxStream, open: VisitorOpen): Promise<
     const first = open.first;
     let off = 0;
     while (off < first.length) off += await local.write(first.subarray(off));
-    await relay(stream, local);
   } catch {
     stream.close();
     safeClose(local);
+    return;
   }
+  // Returned, not awaited: this frame is not kept for the life of the stream (relay closes
+  // both when it ends).
+  return relay(stream, local).then(noop);
 }
+
+function noop(): void {}

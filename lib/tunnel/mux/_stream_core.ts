@@ -34,6 +34,19 @@ export interface StreamHost {
   failure(): MuxError | null;
 }
 
+/** A read waiting for bytes; they are copied straight into its buffer as they arrive. */
+interface PendingRead {
+  /** The reader's buffer: given, or taken from `take` when the first bytes arrive. */
+  into: Uint8Array | null;
+  take: (() => Uint8Array) | null;
+  /** Bytes copied into `into` so far. */
+  got: number;
+  resolve(n: number | null): void;
+  reject(error: unknown): void;
+}
+
+function noop(): void {}
+
 /** Byte counts of one stream, for tests and metrics. */
 export interface MuxStreamStats {
   /** Received bytes not read yet (never more than one window). */
@@ -59,13 +72,18 @@ export class StreamCore {
   #written = 0;
   #recvWindow: number;
   #sendWindow: number;
-  #readable = new Signal();
-  #writable = new Signal();
-  #writeChain: Promise<unknown> = Promise.resolve();
+  /** Made when a writer first waits for send window (an idle stream has none). */
+  #writable: Signal | null = null;
+  /** The last queued write; null while none is pending (an idle stream holds no promise). */
+  #writeChain: Promise<unknown> | null = null;
   /** Writes (and closeWrite) started and not finished: later ones queue behind them. */
   #writesPending = 0;
-  /** A reader waiting with its buffer: data is copied straight into it. */
-  #direct: { into: Uint8Array; got: number } | null = null;
+  /** The read waiting for bytes (at most one; later reads queue behind it). */
+  #pending: PendingRead | null = null;
+  /** The promise {@link #pending}'s reader holds, for reads that queue behind it. */
+  #pendingDone: Promise<unknown> | null = null;
+  /** True while this stream is in the list of readers to settle at the end of this tick. */
+  #settleQueued = false;
   #localFin = false;
   #remoteFin = false;
   #reset: MuxError | null = null;
@@ -126,18 +144,24 @@ export class StreamCore {
     this.#recvWindow -= piece.length;
     if (this.#reset || this.#userClosed) return;
     let taken = 0;
-    const direct = this.#direct;
-    if (direct && this.#buffered === 0) {
-      taken = Math.min(direct.into.length - direct.got, piece.length);
-      direct.into.set(taken === piece.length ? piece : piece.subarray(0, taken), direct.got);
-      direct.got += taken;
-      if (direct.got === direct.into.length) this.#direct = null;
+    const pending = this.#pending;
+    if (pending !== null && this.#buffered === 0) {
+      const into = pending.into ??= pending.take!();
+      taken = Math.min(into.length - pending.got, piece.length);
+      if (taken > 0) {
+        into.set(taken === piece.length ? piece : piece.subarray(0, taken), pending.got);
+        pending.got += taken;
+      }
+      // Settled once this tick's frames are dispatched: more of them may fill the buffer.
+      if (!this.#settleQueued) {
+        this.#settleQueued = true;
+        if (StreamCore.#toSettle.push(this) === 1) queueMicrotask(StreamCore.#settleQueuedReads);
+      }
     }
     if (taken < piece.length) {
       this.#chunks.push(piece.slice(taken));
       this.#buffered += piece.length - taken;
     }
-    this.#readable.notify();
   }
 
   onWindowUpdate(delta: number): void {
@@ -147,7 +171,7 @@ export class StreamCore {
         source: this.#host.peer,
       });
     }
-    this.#writable.notify();
+    this.#writable?.notify();
   }
 
   onFin(): void {
@@ -155,7 +179,7 @@ export class StreamCore {
       throw new MuxProtocolError(`second FIN on stream ${this.id}`, { source: this.#host.peer });
     }
     this.#remoteFin = true;
-    this.#readable.notify();
+    this.#wakeReader();
     if (this.#localFin) this.#release();
   }
 
@@ -174,29 +198,62 @@ export class StreamCore {
 
   // ---- the user's side (called through MuxStream) ----
 
-  async read(into: Uint8Array): Promise<number | null> {
-    let n = 0;
-    while (true) {
-      this.#checkOpen();
-      if (this.#buffered > 0) break;
-      if (this.#remoteFin) return null;
-      const failure = this.#host.failure();
-      if (failure) throw failure;
-      if (into.length === 0 || this.#direct) {
-        await this.#readable.wait();
-        continue;
-      }
-      const direct = { into, got: 0 };
-      this.#direct = direct;
-      try {
-        await this.#readable.wait();
-      } finally {
-        if (this.#direct === direct) this.#direct = null;
-      }
-      n = direct.got;
-      if (n > 0) break;
+  /**
+   * Reads into `into`: buffered bytes at once, else waits; bytes arriving meanwhile are copied
+   * straight into `into`. Resolves to 0 for an empty `into` once bytes are buffered.
+   */
+  read(into: Uint8Array): Promise<number | null> {
+    return this.#read(into, null);
+  }
+
+  /**
+   * Reads without lending a buffer while waiting: `take()` is called for one only once bytes
+   * are there (at most once per read); they are placed at its start.
+   */
+  readLazy(take: () => Uint8Array): Promise<number | null> {
+    return this.#read(null, take);
+  }
+
+  #read(into: Uint8Array | null, take: (() => Uint8Array) | null): Promise<number | null> {
+    if (this.#pending !== null) {
+      // Another read is waiting: this one starts after it.
+      const again = () => this.#read(into, take);
+      return this.#pendingDone!.then(again, again);
     }
-    if (into.length === 0) return 0;
+    const read: PendingRead = { into, take, got: 0, resolve: noop, reject: noop };
+    let now;
+    try {
+      now = this.#readNow(read);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (now !== undefined) return Promise.resolve(now);
+    const done = new Promise<number | null>((resolve, reject) => {
+      read.resolve = resolve;
+      read.reject = reject;
+    });
+    this.#pending = read;
+    this.#pendingDone = done;
+    return done;
+  }
+
+  /**
+   * What `read` can answer without waiting: bytes (buffered ones, or those copied into its
+   * buffer as they arrived), null at the end, undefined to wait on.
+   * @throws MuxError when the stream was closed or reset, or the session ended
+   */
+  #readNow(read: PendingRead): number | null | undefined {
+    let n = read.got;
+    if (n === 0) {
+      this.#checkOpen();
+      if (this.#buffered === 0) {
+        if (this.#remoteFin) return null;
+        const failure = this.#host.failure();
+        if (failure) throw failure;
+        return undefined;
+      }
+    }
+    const into = read.into ??= read.take!();
     if (n < into.length) n += this.#copyOut(n === 0 ? into : into.subarray(n));
     this.#read += n;
     if (!this.#remoteFin) {
@@ -211,6 +268,36 @@ export class StreamCore {
       }
     }
     return n;
+  }
+
+  /** Settles the waiting read if it can be answered now (bytes, the end, or a failure). */
+  #wakeReader(): void {
+    const read = this.#pending;
+    if (read === null) return;
+    let now;
+    try {
+      now = this.#readNow(read);
+    } catch (error) {
+      this.#pending = this.#pendingDone = null;
+      read.reject(error);
+      return;
+    }
+    if (now === undefined) return;
+    this.#pending = this.#pendingDone = null;
+    read.resolve(now);
+  }
+
+  /** Streams that got bytes for a waiting read during this tick. */
+  static #toSettle: StreamCore[] = [];
+
+  /** Settles the reads of {@link #toSettle} (a microtask, after the frames of one read). */
+  static #settleQueuedReads(): void {
+    const cores = StreamCore.#toSettle;
+    StreamCore.#toSettle = [];
+    for (const core of cores) {
+      core.#settleQueued = false;
+      core.#wakeReader();
+    }
   }
 
   write(bytes: Uint8Array): Promise<number> {
@@ -233,8 +320,10 @@ export class StreamCore {
 
   #queueWrite<T>(task: () => Promise<T>): Promise<T> {
     this.#writesPending++;
-    const run = this.#writeChain.then(task).finally(() => this.#writesPending--);
-    this.#writeChain = run.catch(() => {});
+    const run = (this.#writeChain ?? Promise.resolve()).then(task).finally(() => {
+      if (--this.#writesPending === 0) this.#writeChain = null;
+    });
+    this.#writeChain = run.catch(noop);
     return run;
   }
 
@@ -271,7 +360,7 @@ export class StreamCore {
     while (true) {
       off = this.#sendNow(bytes, off);
       if (off === bytes.length) return bytes.length;
-      if (this.#sendWindow === 0) await this.#writable.wait();
+      if (this.#sendWindow === 0) await (this.#writable ??= new Signal()).wait();
       else await this.#host.waitForSendRoom();
     }
   }
@@ -339,8 +428,8 @@ export class StreamCore {
   }
 
   #wakeAll(): void {
-    this.#readable.notify();
-    this.#writable.notify();
+    this.#wakeReader();
+    this.#writable?.notify();
   }
 
   #release(): void {

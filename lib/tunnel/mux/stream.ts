@@ -36,6 +36,17 @@ export class MuxStream {
   }
 
   /**
+   * Reads without lending a buffer while nothing arrives: `take()` is called for one only once
+   * bytes are there (at most once per read), and they are placed at its start. An idle stream
+   * read this way holds no buffer (see `relay`).
+   * @returns bytes read, or null once the peer half-closed and everything was read
+   * @throws {MuxError} as {@link read}
+   */
+  readLazy(take: () => Uint8Array): Promise<number | null> {
+    return this.#core.readLazy(take);
+  }
+
+  /**
    * Writes every byte, waiting for send window as the peer reads (backpressure). `bytes` is
    * not copied: it must stay unchanged until the promise resolves.
    * @returns `bytes.length`

@@ -8,7 +8,7 @@
  */
 import { noDelay } from "../../http/no_delay.ts";
 import { errorText, log } from "../../log/logger.ts";
-import { relay, safeClose } from "../../net/relay.ts";
+import { relay, type RelayResult, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
 import { MuxSession } from "../mux/session.ts";
 import type { MuxStream } from "../mux/stream.ts";
@@ -41,6 +41,7 @@ export type { OfferPolicy, PortSpan } from "./offers.ts";
 
 const logger = log("tunnel");
 const encoder = new TextEncoder();
+const NO_BYTES = new Uint8Array(0);
 
 /** How long a visitor of the http front has to send its first request head, ms. */
 export const HEAD_TIMEOUT_MS = 30_000;
@@ -204,7 +205,8 @@ export class TunnelServer {
     const peer = addressOf(conn);
     const opened = await this.#openFor(() => this.#registry.forTcp(bind), peer);
     if (opened === null) return safeClose(conn);
-    await this.#relay(conn, opened.stream, opened.session, new Uint8Array(0));
+    // Returned, not awaited: this frame is not kept for the life of the stream.
+    return this.#relay(conn, opened.stream, opened.session, NO_BYTES);
   }
 
   /**
@@ -242,7 +244,7 @@ export class TunnelServer {
     const peer = addressOf(conn);
     const opened = await this.#openFor(() => this.#registry.forProxy(), peer);
     if (opened === null) return safeClose(conn);
-    await this.#relay(conn, opened.stream, opened.session, new Uint8Array(0));
+    return this.#relay(conn, opened.stream, opened.session, NO_BYTES);
   }
 
   /** The `remote_bind` addresses clients ask for now (the caller listens on them). */
@@ -482,25 +484,25 @@ export class TunnelServer {
     return null;
   }
 
-  async #relay(
+  /** Relays a visitor (after the bytes already read from it) and counts it in the session. */
+  #relay(
     conn: Deno.Conn,
     stream: MuxStream,
     session: ServerSession,
     first: Uint8Array,
   ): Promise<void> {
     session.begin();
-    try {
-      let off = 0;
-      while (off < first.length) off += await stream.write(first.subarray(off));
-      const result = await relay(conn, stream);
+    // A `then`, not an async function awaiting: no suspended frame is kept per idle stream.
+    const relayed = first.length === 0 ? relay(conn, stream) : relayAfter(conn, stream, first);
+    return relayed.then((result) => {
       session.sent += first.length + result.sent;
       session.received += result.received;
-    } catch {
+      session.end();
+    }, () => {
       stream.close();
       safeClose(conn);
-    } finally {
       session.end();
-    }
+    });
   }
 
   #bindsMaybeChanged(): void {
@@ -513,6 +515,17 @@ export class TunnelServer {
       logger.error("tunnel: onBindsChanged failed: {error}", { error: errorText(error) });
     }
   }
+}
+
+/** Writes `first` to `stream`, then relays. */
+async function relayAfter(
+  conn: Deno.Conn,
+  stream: MuxStream,
+  first: Uint8Array,
+): Promise<RelayResult> {
+  let off = 0;
+  while (off < first.length) off += await stream.write(first.subarray(off));
+  return relay(conn, stream);
 }
 
 async function answer(conn: Deno.Conn, status: number, text: string): Promise<void> {

@@ -68,8 +68,8 @@ export class StreamCore {
   #chunks: Uint8Array[] = [];
   #chunkOffset = 0;
   #buffered = 0;
-  #read = 0;
-  #written = 0;
+  #bytesRead = 0;
+  #bytesWritten = 0;
   #recvWindow: number;
   #sendWindow: number;
   /** Made when a writer first waits for send window (an idle stream has none). */
@@ -105,8 +105,8 @@ export class StreamCore {
       buffered: this.#buffered,
       receiveWindow: this.#recvWindow,
       sendWindow: this.#sendWindow,
-      read: this.#read,
-      written: this.#written,
+      read: this.#bytesRead,
+      written: this.#bytesWritten,
     };
   }
 
@@ -255,7 +255,7 @@ export class StreamCore {
     }
     const into = read.into ??= read.take!();
     if (n < into.length) n += this.#copyOut(n === 0 ? into : into.subarray(n));
-    this.#read += n;
+    this.#bytesRead += n;
     if (!this.#remoteFin) {
       const delta = this.takeWindowDelta(false);
       if (delta > 0) {
@@ -380,7 +380,7 @@ export class StreamCore {
       if (this.#sendWindow === 0 || !this.#host.canSendData()) return off;
       const n = Math.min(this.#sendWindow, bytes.length - off, this.#host.maxDataFrame);
       this.#sendWindow -= n;
-      this.#written += n;
+      this.#bytesWritten += n;
       this.#host.sendData({
         type: FrameType.DATA,
         flags: 0,

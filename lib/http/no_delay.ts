@@ -3,7 +3,7 @@
  * peer's delayed ACK (40 ms per exchange otherwise). Ignores a connection already closed.
  */
 export function noDelay(conn: Deno.Conn): void {
-  // A TLS connection has no setNoDelay (Deno's TLS layer decides).
+  // A TLS connection has no setNoDelay: its listener set TCP_NODELAY (lib/net/tcp_no_delay.ts).
   if (!("setNoDelay" in conn)) return;
   try {
     (conn as Deno.TcpConn).setNoDelay(true);

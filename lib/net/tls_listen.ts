@@ -9,6 +9,8 @@
  * @module
  */
 
+import { listenerNoDelay } from "./tcp_no_delay.ts";
+
 /** A certificate chain and its private key, PEM. */
 export interface CertKeyPem {
   /** Certificate chain, PEM. */
@@ -39,7 +41,11 @@ export interface ListenTlsSniOptions {
 
 const SNI_RESOLVER = Symbol.for("unstableSniResolver");
 
-/** Binds a TLS listener (with `reusePort`) that presents `certs.certFor(sni)` per handshake. */
+/**
+ * Binds a TLS listener (with `reusePort`) that presents `certs.certFor(sni)` per handshake.
+ * The connections it accepts have Nagle's algorithm off, like the TCP ones callers set with
+ * `setNoDelay` (where {@link listenerNoDelay} can: Linux, with the `ffi` permission).
+ */
 export function listenTlsSni(options: ListenTlsSniOptions): Deno.TlsListener {
   const { certs } = options;
   const listenOptions = {
@@ -51,7 +57,9 @@ export function listenTlsSni(options: ListenTlsSniOptions): Deno.TlsListener {
     alpnProtocols: options.alpnProtocols ?? ["http/1.1"],
     [SNI_RESOLVER]: (serverName: string) => certs.certFor(serverName),
   };
-  return Deno.listenTls(
+  const listener = Deno.listenTls(
     listenOptions as unknown as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
   );
+  listenerNoDelay(listener.addr.port);
+  return listener;
 }

@@ -98,3 +98,45 @@ Deno.test("MuxStream reads smaller than the frames get every byte across reads",
     await pair.close();
   }
 });
+
+Deno.test("MuxSession maxStreamWindow: a bulk stream's window grows, a stalled one keeps the first", async () => {
+  const max = 4 * INITIAL_STREAM_WINDOW;
+  const pair = await muxPair({ maxStreamWindow: max });
+  try {
+    const stalled = await pair.client.open();
+    const stalledPeer = (await pair.server.accept())!;
+    let stalledWritten = 0;
+    const stalledWriter = (async () => {
+      const chunk = new Uint8Array(64 * 1024);
+      while (true) {
+        await stalled.write(chunk);
+        stalledWritten += chunk.length;
+      }
+    })().catch(() => {});
+
+    const fast = await pair.client.open();
+    const fastPeer = (await pair.server.accept())!;
+    const total = 32 * 1024 * 1024;
+    const counted = countStream(fastPeer);
+    const big = new Uint8Array(256 * 1024);
+    let widest = 0;
+    for (let sent = 0; sent < total; sent += big.length) {
+      await fast.write(big);
+      widest = Math.max(widest, fast.stats.sendWindow);
+    }
+    await fast.closeWrite();
+    assert.equal(await counted, total);
+    assert.ok(widest > INITIAL_STREAM_WINDOW, `the send window stayed at ${widest}`);
+    assert.ok(widest <= max);
+
+    assert.ok(stalledWritten <= INITIAL_STREAM_WINDOW, `${stalledWritten} bytes left the writer`);
+    assert.equal(
+      stalledPeer.stats.buffered + stalledPeer.stats.receiveWindow,
+      INITIAL_STREAM_WINDOW,
+    );
+    stalled.close();
+    await stalledWriter;
+  } finally {
+    await pair.close();
+  }
+});

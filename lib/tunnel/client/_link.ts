@@ -10,6 +10,7 @@ import { connectTcp } from "../../net/connect.ts";
 import { type Duplex, relay, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer, type Timer } from "../../net/timer.ts";
 import { MuxSession } from "../mux/session.ts";
+import { TUNNEL_MAX_STREAM_WINDOW } from "../mux/frame.ts";
 import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader, writeMessage } from "../protocol/codec.ts";
 import {
@@ -208,6 +209,7 @@ export class ServerLink {
       role: "client",
       keepAliveInterval: keepAlive.interval,
       keepAliveTimeout: keepAlive.timeout,
+      maxStreamWindow: TUNNEL_MAX_STREAM_WINDOW,
     });
     this.#mux = mux;
     let welcomedAt: number | null = null;

@@ -12,8 +12,10 @@ import { Signal } from "./_signal.ts";
 
 /** What a stream needs from its session. */
 export interface StreamHost {
-  /** The receive window this side grants each stream. */
+  /** The receive window this side grants each stream at first. */
   readonly window: number;
+  /** The receive window a stream whose reader keeps up may grow to. */
+  readonly maxWindow: number;
   /** Largest data frame this side sends. */
   readonly maxDataFrame: number;
   /** Who the peer is, for protocol errors. */
@@ -71,6 +73,8 @@ export class StreamCore {
   #bytesRead = 0;
   #bytesWritten = 0;
   #recvWindow: number;
+  /** The receive window granted in all (grows toward the host's maxWindow). */
+  #window: number;
   #sendWindow: number;
   /** Made when a writer first waits for send window (an idle stream has none). */
   #writable: Signal | null = null;
@@ -98,6 +102,7 @@ export class StreamCore {
     this.awaitingAck = outbound;
     this.#recvWindow = initialWindow;
     this.#sendWindow = initialWindow;
+    this.#window = host.window;
   }
 
   get stats(): MuxStreamStats {
@@ -122,8 +127,8 @@ export class StreamCore {
 
   /** The window delta to announce now, counted as granted (0 = nothing worth sending). */
   takeWindowDelta(force: boolean): number {
-    const delta = this.#host.window - this.#buffered - this.#recvWindow;
-    if (delta <= 0 || (!force && delta < this.#host.window / 2)) return 0;
+    const delta = this.#window - this.#buffered - this.#recvWindow;
+    if (delta <= 0 || (!force && delta < this.#window / 2)) return 0;
     this.#recvWindow += delta;
     return delta;
   }
@@ -257,6 +262,14 @@ export class StreamCore {
     if (n < into.length) n += this.#copyOut(n === 0 ? into : into.subarray(n));
     this.#bytesRead += n;
     if (!this.#remoteFin) {
+      // The reader took everything while the peer used up most of the window: the window,
+      // not the reader, limits this stream (a bulk transfer), so it grows.
+      if (
+        this.#buffered === 0 && this.#recvWindow < this.#window / 2 &&
+        this.#window < this.#host.maxWindow
+      ) {
+        this.#window = Math.min(this.#host.maxWindow, this.#window * 2);
+      }
       const delta = this.takeWindowDelta(false);
       if (delta > 0) {
         this.#host.sendControl({

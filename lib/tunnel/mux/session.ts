@@ -47,6 +47,13 @@ export interface MuxSessionOptions {
   readonly acceptBacklog?: number;
   /** Receive window per stream in bytes, at least 256 KiB (larger is announced with SYN/ACK). @default 262144 */
   readonly streamWindow?: number;
+  /**
+   * A stream's receive window grows up to this many bytes (doubling) while its reader keeps
+   * up with a sender that is using up the window; a stream whose reader lags keeps
+   * `streamWindow`. Either way nothing is buffered beyond the stream's current window, and an
+   * idle stream buffers nothing. @default streamWindow (no growth)
+   */
+  readonly maxStreamWindow?: number;
   /** Largest data frame sent, bytes. @default 262144 */
   readonly maxDataFrame?: number;
 }
@@ -100,7 +107,8 @@ export class MuxSession {
     this.#window = Math.max(INITIAL_STREAM_WINDOW, options.streamWindow ?? INITIAL_STREAM_WINDOW);
     this.#maxStreams = options.maxStreams ?? 4096;
     this.#backlogLimit = options.acceptBacklog ?? 256;
-    this.#host = this.#makeHost(Math.max(1024, options.maxDataFrame ?? 256 * 1024));
+    const maxWindow = Math.max(this.#window, options.maxStreamWindow ?? this.#window);
+    this.#host = this.#makeHost(Math.max(1024, options.maxDataFrame ?? 256 * 1024), maxWindow);
     this.#reader = new FrameReader(conn, this.#peer);
     this.#writer = new FrameWriter(conn, (error) => this.#end(transportError(error)));
     this.#keepalive = new Keepalive({
@@ -210,10 +218,11 @@ export class MuxSession {
     this.#end(null);
   }
 
-  #makeHost(maxDataFrame: number): StreamHost {
+  #makeHost(maxDataFrame: number, maxWindow: number): StreamHost {
     const writer = () => this.#writer;
     return {
       window: this.#window,
+      maxWindow,
       maxDataFrame,
       peer: this.#peer,
       sendData: (frame: OutFrame) => writer().data(frame),

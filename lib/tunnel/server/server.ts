@@ -11,6 +11,7 @@ import { errorText, log } from "../../log/logger.ts";
 import { relay, type RelayResult, safeClose } from "../../net/relay.ts";
 import { startTimer, stopTimer } from "../../net/timer.ts";
 import { MuxSession } from "../mux/session.ts";
+import { TUNNEL_MAX_STREAM_WINDOW } from "../mux/frame.ts";
 import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader, writeMessage } from "../protocol/codec.ts";
 import {
@@ -171,6 +172,7 @@ export class TunnelServer {
       keepAliveInterval: options.keepAliveInterval,
       keepAliveTimeout: options.keepAliveTimeout,
       maxStreams: options.maxStreams,
+      maxStreamWindow: TUNNEL_MAX_STREAM_WINDOW,
     });
     const session = new ServerSession(newSessionId(), peer, mux);
     this.#sessions.add(session);

@@ -140,3 +140,35 @@ Deno.test("MuxSession maxStreamWindow: a bulk stream's window grows, a stalled o
     await pair.close();
   }
 });
+
+Deno.test("MuxSession windowGrowthBudget: streams grow only while the session's budget has room", async () => {
+  const max = 4 * INITIAL_STREAM_WINDOW;
+  // Room for one stream to grow to 2× the first window, not to 4×.
+  const pair = await muxPair({ maxStreamWindow: max, windowGrowthBudget: INITIAL_STREAM_WINDOW });
+  try {
+    const widest = async () => {
+      const stream = await pair.client.open();
+      const peer = (await pair.server.accept())!;
+      const total = 16 * 1024 * 1024;
+      const counted = countStream(peer);
+      const big = new Uint8Array(256 * 1024);
+      let wide = 0;
+      for (let sent = 0; sent < total; sent += big.length) {
+        await stream.write(big);
+        wide = Math.max(wide, stream.stats.sendWindow);
+      }
+      await stream.closeWrite();
+      assert.equal(await counted, total);
+      stream.close();
+      return wide;
+    };
+    const first = await widest();
+    assert.ok(first > INITIAL_STREAM_WINDOW, `the first stream stayed at ${first}`);
+    assert.ok(first <= 2 * INITIAL_STREAM_WINDOW, `the first stream grew to ${first}`);
+    // The first stream gave its growth back when it ended: the next one may grow as well.
+    const second = await widest();
+    assert.ok(second > INITIAL_STREAM_WINDOW, `the second stream stayed at ${second}`);
+  } finally {
+    await pair.close();
+  }
+});

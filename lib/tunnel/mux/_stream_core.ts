@@ -34,6 +34,8 @@ export interface StreamHost {
   release(core: StreamCore): void;
   /** The error every operation fails with once the session ended; null while it runs. */
   failure(): MuxError | null;
+  /** Takes `bytes` of window growth from the session's budget; false when it has no room. */
+  reserveGrowth(bytes: number): boolean;
 }
 
 /** A read waiting for bytes; they are copied straight into its buffer as they arrive. */
@@ -118,6 +120,11 @@ export class StreamCore {
   /** The receive window the peer may still fill (checked before reading a payload). */
   get receiveWindow(): number {
     return this.#recvWindow;
+  }
+
+  /** Bytes this stream's window grew beyond the session's initial window (given back at release). */
+  get grown(): number {
+    return this.#window - this.#host.window;
   }
 
   /** True once the stream left its session (both FINs, or a reset). */
@@ -268,7 +275,8 @@ export class StreamCore {
         this.#buffered === 0 && this.#recvWindow < this.#window / 2 &&
         this.#window < this.#host.maxWindow
       ) {
-        this.#window = Math.min(this.#host.maxWindow, this.#window * 2);
+        const next = Math.min(this.#host.maxWindow, this.#window * 2);
+        if (this.#host.reserveGrowth(next - this.#window)) this.#window = next;
       }
       const delta = this.takeWindowDelta(false);
       if (delta > 0) {

@@ -54,6 +54,13 @@ export interface MuxSessionOptions {
    * idle stream buffers nothing. @default streamWindow (no growth)
    */
   readonly maxStreamWindow?: number;
+  /**
+   * Bytes by which the streams of this session may grow their windows beyond `streamWindow`,
+   * all together: a stream grows only while this budget has room, and gives its growth back
+   * when it ends. So one session buffers at most `streams × streamWindow` plus this.
+   * @default 8 × (maxStreamWindow − streamWindow)
+   */
+  readonly windowGrowthBudget?: number;
   /** Largest data frame sent, bytes. @default 262144 */
   readonly maxDataFrame?: number;
 }
@@ -78,6 +85,8 @@ export class MuxSession {
   #writer: FrameWriter;
   #keepalive: Keepalive;
   #host: StreamHost;
+  /** What is left of `windowGrowthBudget`. */
+  #growthLeft = 0;
   #window: number;
   #maxStreams: number;
   #backlogLimit: number;
@@ -108,6 +117,7 @@ export class MuxSession {
     this.#maxStreams = options.maxStreams ?? 4096;
     this.#backlogLimit = options.acceptBacklog ?? 256;
     const maxWindow = Math.max(this.#window, options.maxStreamWindow ?? this.#window);
+    this.#growthLeft = Math.max(0, options.windowGrowthBudget ?? 8 * (maxWindow - this.#window));
     this.#host = this.#makeHost(Math.max(1024, options.maxDataFrame ?? 256 * 1024), maxWindow);
     this.#reader = new FrameReader(conn, this.#peer);
     this.#writer = new FrameWriter(conn, (error) => this.#end(transportError(error)));
@@ -232,6 +242,11 @@ export class MuxSession {
       sendControlFlushed: (frame: OutFrame) => writer().controlFlushed(frame),
       release: (core: StreamCore) => this.#release(core),
       failure: () => this.#failure,
+      reserveGrowth: (bytes: number) => {
+        if (bytes > this.#growthLeft) return false;
+        this.#growthLeft -= bytes;
+        return true;
+      },
     };
   }
 
@@ -243,6 +258,7 @@ export class MuxSession {
   #release(core: StreamCore): void {
     if (this.#streams.get(core.id) !== core) return;
     this.#streams.delete(core.id);
+    this.#growthLeft += core.grown;
     this.#settleSyn(core);
     if (this.#streams.size === 0) this.#idle.notify();
   }

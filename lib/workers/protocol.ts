@@ -47,7 +47,10 @@ export type WorkerRequest =
 /** What a hidden test hook makes a worker do. */
 export type TestAction = "throw" | "fail-next-apply";
 
-/** A worker's answer to one request, or its ready signal (seq 0). */
+/**
+ * A worker's answer to one request, its ready signal (seq 0), or the news that an uncaught
+ * error ends it (seq -1).
+ */
 export type WorkerReply =
   | { readonly seq: number; readonly ok: true; readonly value?: unknown }
   | { readonly seq: number; readonly ok: false; readonly error: { name: string; message: string } };

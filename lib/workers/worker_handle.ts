@@ -89,6 +89,7 @@ export class WorkerHandle {
   }
 
   #settle(r: WorkerReply): void {
+    if (r.seq === -1 && !r.ok) return this.#die(new Error(r.error.message));
     const p = this.#pending.get(r.seq);
     if (!p) return;
     this.#pending.delete(r.seq);

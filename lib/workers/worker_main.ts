@@ -37,6 +37,17 @@ let logSetup: WorkerLog | undefined;
 let testHooks = false;
 let failNextApply = false;
 
+// An uncaught error ends this worker: the main isolate logs it in one line and replaces the
+// worker (the runtime would otherwise print the error and its stack on its own).
+globalThis.addEventListener("error", (e) => {
+  e.preventDefault();
+  fatal(e.error ?? e.message);
+});
+globalThis.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  fatal(e.reason);
+});
+
 scope.onmessage = (e: MessageEvent) => {
   const msg = e.data as WorkerInit | WorkerRequest;
   if (msg.type === "init") {
@@ -130,6 +141,12 @@ async function relog(next: WorkerLog): Promise<void> {
   await setupLogging({ level: next.level, file: next.file });
   logSetup = next;
   logger.debug("worker {id}: logging set up", { id });
+}
+
+/** Tells the main isolate this worker is done for (seq -1); it terminates and replaces it. */
+function fatal(err: unknown): void {
+  logger.debug("worker {id}: uncaught {stack}", { id, stack: (err as Error)?.stack ?? err });
+  reply({ seq: -1, ok: false, error: describe(err) });
 }
 
 function reply(r: WorkerReply): void {

@@ -28,6 +28,8 @@ export interface CliArgs {
   readonly disableControl: boolean;
   /** `--share-ports`: bind addresses another process holds with reusePort. @default false */
   readonly sharePorts?: boolean;
+  /** `--workers N|auto`: isolates accepting TCP connections (`workers`). @default the config's */
+  readonly workers?: number | "auto";
   readonly level?: LogLevel;
   readonly pidfile?: string;
   /** `proxy`: the address to listen on (`-b`). */
@@ -125,6 +127,7 @@ const SHARED = {
   control: { type: "string" },
   "disable-control": { type: "boolean" },
   "share-ports": { type: "boolean" },
+  workers: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   "default-level": { type: "string" },
   pidfile: { type: "string" },
@@ -226,6 +229,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     }
   }
   if (values.verbose && level === undefined) level = "debug";
+  const workers = parseWorkers(values.workers as string | undefined);
   const args: CliArgs = {
     verb,
     help,
@@ -234,6 +238,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     control: values.control as string | undefined,
     disableControl: values["disable-control"] === true,
     sharePorts: values["share-ports"] === true,
+    ...(workers === undefined ? {} : { workers }),
     level: level as LogLevel | undefined,
     pidfile: values.pidfile as string | undefined,
     bind: values.bind as string | undefined,
@@ -266,6 +271,17 @@ export function parseCli(argv: readonly string[]): CliArgs {
     if (!args.control) throw new UsageError(`${verb} needs -c FILE, -u URL or --control ADDR`);
   }
   return args;
+}
+
+/** `--workers`: a whole number from 1 to 256, or `auto`. */
+function parseWorkers(v: string | undefined): number | "auto" | undefined {
+  if (v === undefined) return undefined;
+  if (v.toLowerCase() === "auto") return "auto";
+  const n = Number(v);
+  if (/^\d+$/.test(v) && n >= 1 && n <= 256) return n;
+  throw new UsageError(
+    `--workers: ${JSON.stringify(v)} is not a number of workers, expected 1 to 256 or auto`,
+  );
 }
 
 /** The `proxy` flags of {@link TunnelFlags}. */

@@ -11,6 +11,7 @@ import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError, ControlBusyError, TunnelSetupError } from "../server/errors.ts";
 import { readOpenFileLimit, readTcpMigrateReq } from "../server/sysctl.ts";
+import { WorkerRequestError } from "../workers/worker_handle.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";
@@ -56,6 +57,7 @@ function overrides(args: CliArgs) {
     control: args.control,
     disableControl: args.disableControl,
     sharePorts: args.sharePorts,
+    workers: args.workers,
   };
 }
 
@@ -317,11 +319,11 @@ async function serve(
   } catch (e) {
     if (
       !(e instanceof BindError) && !(e instanceof ControlBusyError) &&
-      !(e instanceof TunnelSetupError) &&
+      !(e instanceof TunnelSetupError) && !(e instanceof WorkerRequestError) &&
       !(e instanceof Deno.errors.AddrInUse)
     ) throw e;
     const message = e instanceof BindError || e instanceof ControlBusyError ||
-        e instanceof TunnelSetupError
+        e instanceof TunnelSetupError || e instanceof WorkerRequestError
       ? e.message
       : `control: ${(e as Error).message}`;
     logger.fatal("cannot start: {message}", { message });

@@ -8,6 +8,8 @@ const SHARED = `Shared flags:
   --disable-control     run without the control endpoint
   --share-ports         bind addresses another process holds with reusePort, sharing their
                         connections (a new binary taking over); otherwise that is an error
+  --workers N|auto      threads accepting TCP connections, each with its own sockets
+                        (default ${DEFAULTS.workers}: the main thread alone; auto: one per core)
   -v, --verbose         log at debug level
   --default-level LVL   trace, debug, info, warn, error or fatal (default ${DEFAULTS.default_level})
   --pidfile FILE        write the process id to FILE while running

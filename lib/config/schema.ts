@@ -49,6 +49,8 @@ export interface Defaults {
   readonly heartbeat_interval: number;
   /** Seconds without any frame from the peer after which a tunnel session is closed. @default 30 */
   readonly heartbeat_timeout: number;
+  /** Isolates (threads) that accept TCP connections; 1 = the main thread alone. @default 1 */
+  readonly workers: number;
 }
 
 /** Defaults shared by the loader, the CLI, docs/config/ and config.example.toml. */
@@ -72,6 +74,7 @@ export const DEFAULTS: Defaults = Object.freeze({
   tunnel_max_streams: 1024,
   heartbeat_interval: 10,
   heartbeat_timeout: 30,
+  workers: 1,
 });
 
 /** One server of an upstream. */
@@ -542,6 +545,11 @@ export interface Config {
    * {@link DEFAULTS}.max_connections. @default null
    */
   readonly max_connections?: number | null;
+  /**
+   * Isolates (worker threads) that accept TCP connections, each with its own `reusePort`
+   * sockets; `"auto"` = one per core; 1 = everything on the main thread. @default 1
+   */
+  readonly workers?: number | "auto";
   /** The `[proxy]` section as a plain forward proxy, or null when absent or a tunnel end. */
   readonly proxy: ProxySection | null;
   /**

@@ -45,6 +45,8 @@ export interface ValidateOptions {
   sharePorts?: boolean;
   /** Turns the control endpoint off. @default false */
   disableControl?: boolean;
+  /** Replaces `workers` (`--workers N|auto`). */
+  workers?: number | "auto";
 }
 
 /** A valid config and what was ignored in it. */
@@ -71,6 +73,7 @@ export const TOP_KEYS: readonly string[] = [
   "allow_no_listeners",
   "share_ports",
   "max_connections",
+  "workers",
   "proxy",
   "http",
   "stream",
@@ -130,6 +133,7 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     allow_no_listeners: optBool(c, raw, ["allow_no_listeners"]) ?? false,
     share_ports: options.sharePorts || (optBool(c, raw, ["share_ports"]) ?? false),
     max_connections: optMaxConnections(c, raw, []),
+    workers: options.workers ?? optWorkers(c, raw),
   };
   const proxy = validateProxy(c, raw.proxy);
   const config: Config = {
@@ -142,6 +146,20 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
   checkAddressClashes(c, config);
   if (c.errors.length > 0) throw new ConfigErrors(c.errors, options.file);
   return { config: deepFreeze(config), warnings: c.warnings };
+}
+
+/** `workers`: a whole number of worker threads, or `"auto"` (one per core). */
+function optWorkers(c: Checker, raw: Table): number | "auto" {
+  if (raw.workers === "auto") return "auto";
+  if (typeof raw.workers === "string") {
+    c.error(
+      ["workers"],
+      `${show(raw.workers)} is not a number of workers`,
+      'a whole number from 1 to 256, or "auto"',
+    );
+    return DEFAULTS.workers;
+  }
+  return optInt(c, raw, ["workers"], 1, 256) ?? DEFAULTS.workers;
 }
 
 function warnUnknown(c: Checker, table: Table, path: KeyPath, known: readonly string[]): void {

@@ -54,13 +54,14 @@ export function startControl(
     if (token && !authorized(req.headers.get("authorization"), token)) {
       return json({ status: 401, body: { message: "missing or wrong bearer token" } });
     }
-    const path = new URL(req.url).pathname;
+    const url = new URL(req.url);
+    const path = url.pathname;
     logger.debug("{method} {path}", { method: req.method, path });
     switch (path) {
       case "/now":
         return json(target.now());
       case "/status":
-        return json(target.status());
+        return json(await target.status());
       case "/reload":
         return json(await target.reload());
       case "/adapt":
@@ -68,11 +69,16 @@ export function startControl(
       case "/stop":
         setTimeout(() => target.stop(), 0);
         return json({ status: 200, body: { message: "stopping" } });
-      default:
+      default: {
+        const hooked = path.startsWith("/test/")
+          ? await target.testHook?.(path, url.searchParams)
+          : undefined;
+        if (hooked) return json(hooked);
         return json({
           status: 404,
           body: { message: `no such endpoint: ${path}; try /now /status /reload /adapt /stop` },
         });
+      }
     }
   });
   return { addr: server.addr as Deno.NetAddr, setToken, shutdown: () => server.shutdown() };

@@ -11,11 +11,13 @@ export interface ControlTarget {
   /** The running config, secrets redacted. */
   now(): ControlReply;
   /** Listeners, generation, open connections, uptime. */
-  status(): ControlReply;
+  status(): ControlReply | Promise<ControlReply>;
   /** Re-read, validate and apply the config file. */
   reload(): Promise<ControlReply>;
   /** Validate the config file and tell what applying it would change. */
   adapt(): Promise<ControlReply>;
   /** Begin stopping: called after the reply has been sent. */
   stop(): void;
+  /** Hidden routes under `/test/` for tests; undefined = no such route. */
+  testHook?(path: string, params: URLSearchParams): Promise<ControlReply | undefined>;
 }

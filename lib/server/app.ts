@@ -17,6 +17,9 @@ import { type MemoryWatch, watchMemory } from "./memory_release.ts";
 import { OwnPorts } from "./own_ports.ts";
 
 import { Supervisor } from "./supervisor.ts";
+import { WorkerPool } from "../workers/pool.ts";
+import { isSpreadable, workerCount } from "../workers/spread.ts";
+import { WorkerRequestError } from "../workers/worker_handle.ts";
 
 /** How a running instance was started; reloads re-read the same file with the same overrides. */
 export interface AppOptions {
@@ -47,6 +50,8 @@ const logger = log("server");
 export class App implements ControlTarget {
   readonly #options: AppOptions;
   readonly #supervisor: Supervisor;
+  /** With `workers > 1`: the workers and {@link #supervisor}, applied together. */
+  #pool: WorkerPool | undefined;
   /** The ports this process serves on, which the forward proxy refuses as targets. */
   readonly #ownPorts = new OwnPorts();
   readonly #started = Date.now();
@@ -61,28 +66,49 @@ export class App implements ControlTarget {
   /** Resolves once the instance has stopped and drained. */
   readonly finished: Promise<void>;
 
-  private constructor(config: Config, options: AppOptions) {
+  private constructor(config: Config, options: AppOptions, workers: number) {
     this.#config = config;
     this.#options = options;
     this.#supervisor = new Supervisor({
       configDir: options.configFile ? dirname(options.configFile) : undefined,
       fileServer: options.fileServer,
       ownPorts: this.#ownPorts,
+      // With workers, the main isolate keeps only what cannot be spread over them.
+      ...(workers > 1 ? { filter: (s) => !isSpreadable(s) } : {}),
     });
     this.finished = new Promise((r) => (this.#resolveFinished = r));
   }
 
   /** Binds every listener and the control endpoint; throws {@link BindError} if any cannot bind. */
   static async start(validated: Validated, options: AppOptions): Promise<App> {
-    const app = new App(validated.config, options);
+    const workers = workerCount(validated.config);
+    const app = new App(validated.config, options, workers);
     for (const w of validated.warnings) logger.warn(w);
-    await app.#supervisor.apply(validated.config);
+    if (workers > 1) {
+      app.#pool = await WorkerPool.start({
+        count: workers,
+        main: app.#supervisor,
+        ownPorts: app.#ownPorts,
+        log: app.#workerLog(validated.config),
+        configDir: options.configFile ? dirname(options.configFile) : undefined,
+        fileServer: options.fileServer,
+        testHooks: Deno.env.get("WMPROXY_TEST_HOOKS") === "1",
+      });
+      try {
+        await app.#pool.apply(validated.config);
+      } catch (e) {
+        await app.#pool.stop(0);
+        throw e;
+      }
+    } else {
+      await app.#supervisor.apply(validated.config);
+    }
     try {
       app.#control = app.#bindControl(validated.config);
       app.#publishControl();
     } catch (e) {
       if (!(e instanceof ControlBusyError) || !options.controlOptional) {
-        await app.#supervisor.stop(0);
+        await (app.#pool ?? app.#supervisor).stop(0);
         throw e;
       }
       logger.warn(
@@ -98,9 +124,10 @@ export class App implements ControlTarget {
     app.#listenSignals();
     app.#memory = watchMemory();
     const control = app.#control ? `http://${formatAddress(app.#control.addr)}` : "disabled";
-    logger.info("ready: {n} listeners, control endpoint {control}", {
-      n: app.#supervisor.status().listeners.length,
+    logger.info("ready: {n} listeners, control endpoint {control}{workers}", {
+      n: (await (app.#pool ?? app.#supervisor).status()).listeners.length,
       control,
+      workers: workers > 1 ? `, ${workers} workers` : "",
     });
     return app;
   }
@@ -115,24 +142,50 @@ export class App implements ControlTarget {
       status: 200,
       body: {
         message: "ok",
-        generation: this.#supervisor.generation,
+        generation: this.#generation,
         file: this.#options.configFile,
         config: redact(this.#config),
       },
     };
   }
 
-  status(): ControlReply {
+  async status(): Promise<ControlReply> {
     return {
       status: 200,
       body: {
         message: "ok",
-        generation: this.#supervisor.generation,
+        generation: this.#generation,
         uptime_seconds: Math.round((Date.now() - this.#started) / 1000),
         pid: Deno.pid,
-        ...this.#supervisor.status(),
+        ...(await (this.#pool ?? this.#supervisor).status()),
       },
     };
+  }
+
+  /** The running generation (with workers, the one every worker and the main isolate run). */
+  get #generation(): number {
+    return (this.#pool ?? this.#supervisor).generation;
+  }
+
+  #workerLog(config: Config): { level: LogLevel; file: string | null } {
+    return { level: this.#options.logLevel ?? config.default_level, file: config.log_file };
+  }
+
+  /**
+   * The hidden test hooks (only with `WMPROXY_TEST_HOOKS=1`): `/test/worker-throw?id=N`
+   * makes worker N throw an uncaught error, `/test/worker-fail-apply?id=N` makes it refuse
+   * its next generation.
+   */
+  async testHook(path: string, params: URLSearchParams): Promise<ControlReply | undefined> {
+    if (Deno.env.get("WMPROXY_TEST_HOOKS") !== "1" || !this.#pool) return undefined;
+    const action = path === "/test/worker-throw"
+      ? "throw"
+      : path === "/test/worker-fail-apply"
+      ? "fail-next-apply"
+      : undefined;
+    if (!action) return undefined;
+    await this.#pool.test(Number(params.get("id") ?? 0), action);
+    return { status: 200, body: { message: "ok" } };
   }
 
   reload(): Promise<ControlReply> {
@@ -148,7 +201,7 @@ export class App implements ControlTarget {
         body: {
           message: "valid; nothing applied",
           warnings: loaded.warnings,
-          diff: this.#supervisor.diff(loaded.config),
+          diff: (this.#pool ?? this.#supervisor).diff(loaded.config),
         },
       };
     });
@@ -169,7 +222,7 @@ export class App implements ControlTarget {
     this.#control = undefined;
     await Promise.all([
       control?.shutdown(),
-      this.#supervisor.stop(this.#config.shutdown_timeout * 1000),
+      (this.#pool ?? this.#supervisor).stop(this.#config.shutdown_timeout * 1000),
     ]);
     closeTurns();
     if (this.#pidfile) await Deno.remove(this.#pidfile).catch(() => {});
@@ -186,7 +239,14 @@ export class App implements ControlTarget {
       });
       return loaded;
     }
-    const { config, warnings } = loaded;
+    const { config } = loaded;
+    const warnings = [...loaded.warnings];
+    if (workerCount(config) !== workerCount(this.#config)) {
+      warnings.push(
+        `workers: ${workerCount(this.#config)} running, ${workerCount(config)} in the file; ` +
+          "a change of workers takes effect at restart",
+      );
+    }
     for (const w of warnings) logger.warn(w);
     const relog = config.default_level !== this.#config.default_level ||
       config.log_file !== this.#config.log_file;
@@ -199,7 +259,7 @@ export class App implements ControlTarget {
         this.#publishControl(newControl);
       }
       if (relog) await this.#setupLogging(config);
-      const diff = await this.#supervisor.apply(config);
+      const diff = await (this.#pool ?? this.#supervisor).apply(config);
       if (newControl !== oldControl) {
         this.#control = newControl;
         // The reply to this very request travels over the old endpoint: do not wait for it.
@@ -210,7 +270,7 @@ export class App implements ControlTarget {
       this.#config = config;
       return {
         status: 200,
-        body: { message: "reloaded", generation: this.#supervisor.generation, diff, warnings },
+        body: { message: "reloaded", generation: this.#generation, diff, warnings },
       };
     } catch (e) {
       if (newControl !== oldControl) await newControl?.shutdown();
@@ -221,12 +281,13 @@ export class App implements ControlTarget {
       }
       if (
         !(e instanceof BindError) && !(e instanceof ControlBusyError) &&
-        !(e instanceof TunnelSetupError) && !isBindFailure(e)
+        !(e instanceof TunnelSetupError) && !(e instanceof WorkerRequestError) &&
+        !isBindFailure(e)
       ) {
         throw e;
       }
       const message = e instanceof BindError || e instanceof ControlBusyError ||
-          e instanceof TunnelSetupError
+          e instanceof TunnelSetupError || e instanceof WorkerRequestError
         ? e.message
         : `control: ${(e as Error).message}`;
       logger.error("reload failed, rolled back: {message}", { message });
@@ -267,6 +328,7 @@ export class App implements ControlTarget {
   #publishControl(also?: ControlServer): void {
     const ports = [this.#control, also].flatMap((c) => c ? [c.addr.port] : []);
     this.#ownPorts.setControl(ports);
+    this.#pool?.publishPorts();
   }
 
   /** Starts the control endpoint `config` names; throws {@link ControlBusyError} when taken. */
@@ -281,11 +343,12 @@ export class App implements ControlTarget {
     }
   }
 
-  #setupLogging(config: Config): Promise<void> {
-    return setupLogging({
+  async #setupLogging(config: Config): Promise<void> {
+    await setupLogging({
       level: this.#options.logLevel ?? config.default_level,
       file: config.log_file,
     });
+    await this.#pool?.relog(this.#workerLog(config));
   }
 
   #listenSignals(): void {

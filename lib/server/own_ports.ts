@@ -21,6 +21,7 @@ const LOCAL = CidrSet.parse(["127.0.0.0/8", "::1/128", "0.0.0.0/32", "::/128"]) 
 export class OwnPorts {
   #listeners: ReadonlySet<number> = new Set();
   #control: ReadonlySet<number> = new Set();
+  #siblings: ReadonlySet<number> = new Set();
   readonly #interfaces: () => readonly string[];
 
   /**
@@ -42,9 +43,22 @@ export class OwnPorts {
     this.#control = new Set(ports);
   }
 
+  /**
+   * The ports the other isolates of this process serve on (with `workers > 1`: in the main
+   * isolate the workers' ports, in a worker the main isolate's), from now on.
+   */
+  setSiblings(ports: Iterable<number>): void {
+    this.#siblings = new Set(ports);
+  }
+
+  /** This isolate's own ports: its listeners' and the control endpoint's. */
+  own(): number[] {
+    return [...new Set([...this.#listeners, ...this.#control])];
+  }
+
   /** Whether `port` is one this process serves on. */
   has(port: number): boolean {
-    return this.#listeners.has(port) || this.#control.has(port);
+    return this.#listeners.has(port) || this.#control.has(port) || this.#siblings.has(port);
   }
 
   /**

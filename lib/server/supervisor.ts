@@ -57,6 +57,22 @@ export interface SupervisorOptions {
   readonly ownPorts?: OwnPorts;
   /** Where a tunnel server keeps the self-signed certificates it makes. @default the cwd */
   readonly configDir?: string;
+  /**
+   * Which of a config's listeners this supervisor runs (with `workers > 1` the main isolate
+   * runs the ones that cannot be spread, each worker the others). @default every listener
+   */
+  readonly filter?: (spec: ListenerSpec) => boolean;
+  /**
+   * Whether this supervisor runs the tunnel end (hub) of the config; a worker does not.
+   * @default true
+   */
+  readonly tunnels?: boolean;
+  /**
+   * Whether a new TCP address is first probed for another process holding it (unless
+   * `share_ports`). A worker skips it: its siblings bind the same address, and the main
+   * isolate probed it before the generation was handed out. @default true
+   */
+  readonly probePorts?: boolean;
 }
 
 /**
@@ -71,6 +87,9 @@ export class Supervisor {
   #generation = 0;
   #config: Config | undefined;
   readonly #create: typeof createListener;
+  readonly #filter: (spec: ListenerSpec) => boolean;
+  readonly #tunnels: boolean;
+  readonly #probePorts: boolean;
 
   /**
    * An empty pool; {@link apply} fills it.
@@ -78,6 +97,9 @@ export class Supervisor {
    */
   constructor(options: SupervisorOptions = {}) {
     this.#create = options.fileServer ? createFileServerListener : createListener;
+    this.#filter = options.filter ?? (() => true);
+    this.#tunnels = options.tunnels ?? true;
+    this.#probePorts = options.probePorts ?? true;
     const ownPorts = options.ownPorts ?? new OwnPorts();
     this.#env = {
       health: new HealthRegistry(),
@@ -98,15 +120,20 @@ export class Supervisor {
 
   /** What applying `config` would change, without applying it. */
   diff(config: Config): ListenerDiff {
-    return diffListeners([...this.#pool.values()].map((e) => e.spec), listenerSpecs(config));
+    return diffListeners([...this.#pool.values()].map((e) => e.spec), this.#specs(config));
+  }
+
+  /** The listeners of `config` this supervisor runs. */
+  #specs(config: Config): ListenerSpec[] {
+    return listenerSpecs(config).filter(this.#filter);
   }
 
   /** Makes `config` the running generation; throws {@link BindError} after rolling back. */
   async apply(config: Config): Promise<ListenerDiff> {
-    const specs = listenerSpecs(config);
+    const specs = this.#specs(config);
     const diff = this.diff(config);
     // The tunnel ends first: new tunnel listeners hand connections to them.
-    await this.#env.tunnels.apply(config);
+    if (this.#tunnels) await this.#env.tunnels.apply(config);
     const byKey = new Map(specs.map((s) => [s.key, s]));
     const fresh: Entry[] = [];
     const held = this.#heldPorts();
@@ -114,7 +141,7 @@ export class Supervisor {
       const spec = byKey.get(key)!;
       const listener = this.#create(spec, this.#env);
       try {
-        if (!config.share_ports) this.#assertNotShared(spec, held);
+        if (!config.share_ports && this.#probePorts) this.#assertNotShared(spec, held);
         listener.bind();
       } catch (e) {
         await Promise.all(fresh.map((f) => f.listener.close()));

@@ -1,0 +1,243 @@
+/**
+ * The worker isolates of a running instance (`workers > 1`) and the main isolate's own
+ * supervisor, moved from one generation to the next together: every part applies it, or every
+ * part that did goes back to the previous one.
+ * @module
+ */
+import { diffListeners, type ListenerDiff, listenerSpecs } from "../config/listeners.ts";
+import type { Config } from "../config/schema.ts";
+import { log } from "../log/logger.ts";
+import { parseAddress } from "../net/address.ts";
+import { assertPortFree } from "../net/exclusive.ts";
+import { BindError } from "../server/errors.ts";
+import type { OwnPorts } from "../server/own_ports.ts";
+import type { ListenerStatus, Supervisor } from "../server/supervisor.ts";
+import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
+import { sharedStateHooks } from "./shared_hooks.ts";
+import { isSpreadable } from "./spread.ts";
+import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
+
+/** How a {@link WorkerPool} starts its workers. */
+export interface WorkerPoolOptions {
+  /** Worker isolates to run (2 or more). */
+  readonly count: number;
+  /** The main isolate's supervisor, running the listeners that are not spread. */
+  readonly main: Supervisor;
+  /** The main isolate's port registry. */
+  readonly ownPorts: OwnPorts;
+  /** Logging in each worker. */
+  readonly log: WorkerLog;
+  /** As {@link SupervisorOptions}.configDir. */
+  readonly configDir?: string;
+  /** As {@link SupervisorOptions}.fileServer. @default false */
+  readonly fileServer?: boolean;
+  /** The hidden test hooks answer. @default false */
+  readonly testHooks?: boolean;
+}
+
+/** A worker as `/status` shows it (its listeners are summed into the instance's). */
+export type WorkerSummary = Omit<WorkerStatus, "listeners">;
+
+const logger = log("server");
+/** Listener counters summed over the workers; other fields are worker 0's. */
+const SUMMED = ["open", "accepted", "limit_hits"];
+
+/** The main isolate's supervisor and N workers, applying each generation as one transaction. */
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #shared = sharedStateHooks();
+  #workers: WorkerHandle[] = [];
+  #config: Config | undefined;
+  #generation = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #stopping = false;
+
+  private constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the workers; {@link apply} gives them their first generation. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    const ids = Array.from({ length: options.count }, (_, i) => i);
+    pool.#workers = await Promise.all(ids.map((id) => pool.#spawn(id)));
+    return pool;
+  }
+
+  /** The committed generation: every part runs it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** What applying `config` would change, over every part. */
+  diff(config: Config): ListenerDiff {
+    return diffListeners(this.#config ? listenerSpecs(this.#config) : [], listenerSpecs(config));
+  }
+
+  /**
+   * Applies `config` in the main isolate and in every worker; when any part fails, the parts
+   * that applied it go back to the previous generation and the error is thrown. Resolves once
+   * every part runs it.
+   */
+  apply(config: Config): Promise<ListenerDiff> {
+    return this.#serial(() => this.#apply(config));
+  }
+
+  async #apply(config: Config): Promise<ListenerDiff> {
+    const prev = this.#config;
+    const diff = this.diff(config);
+    if (!config.share_ports) this.#probe(config);
+    const next = this.#generation + 1;
+    const parts: Promise<unknown>[] = [
+      this.#options.main.apply(config),
+      ...this.#workers.map((w) => w.ask({ type: "apply", config, generation: next })),
+    ];
+    const results = await Promise.allSettled(parts);
+    const failed = results.findIndex((r) => r.status === "rejected");
+    if (failed >= 0) {
+      if (prev) {
+        await Promise.allSettled(results.map((r, i) => {
+          if (r.status === "rejected") return undefined;
+          return i === 0 ? this.#options.main.apply(prev) : this.#workers[i - 1].ask({
+            type: "apply",
+            config: prev,
+            generation: this.#generation,
+          });
+        }));
+      }
+      const reason = (results[failed] as PromiseRejectedResult).reason;
+      if (failed === 0 || reason instanceof WorkerRequestError) throw reason;
+      const id = this.#workers[failed - 1].id;
+      throw new WorkerRequestError(id, "WorkerDied", `worker ${id}: ${reason.message}`);
+    }
+    this.#config = config;
+    this.#generation = next;
+    this.publishPorts();
+    return diff;
+  }
+
+  /** A new TCP address must not be held by another process (the workers skip this probe). */
+  #probe(config: Config): void {
+    const held = new Set<number>();
+    for (const s of this.#config ? listenerSpecs(this.#config) : []) {
+      if (s.transport === "tcp") held.add(s.port);
+    }
+    for (const spec of listenerSpecs(config).filter(isSpreadable)) {
+      const addr = parseAddress(spec.bind_addr);
+      if (!addr || held.has(addr.port)) continue;
+      try {
+        assertPortFree(addr.hostname, addr.port);
+      } catch (e) {
+        throw new BindError(spec.name, spec.bind_addr, e);
+      }
+    }
+  }
+
+  /** Tells the workers the main isolate's ports, and the main isolate the workers'. */
+  publishPorts(): void {
+    const spread = this.#config ? listenerSpecs(this.#config).filter(isSpreadable) : [];
+    this.#options.ownPorts.setSiblings(spread.map((s) => s.port).filter((p) => p > 0));
+    const ports = this.#options.ownPorts.own();
+    for (const w of this.#workers) w.ask({ type: "ports", ports }).catch(() => {});
+  }
+
+  /** New logging in every worker. */
+  async relog(next: WorkerLog): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.ask({ type: "log", log: next })));
+  }
+
+  /** The main isolate's listeners, the workers' summed per address, and each worker. */
+  async status(): Promise<ReturnType<Supervisor["status"]> & { workers: WorkerSummary[] }> {
+    const main = this.#options.main.status();
+    const replies = await Promise.all(
+      this.#workers.map((w) => w.ask<WorkerStatus>({ type: "status" }).catch(() => null)),
+    );
+    const workers = replies.filter((r): r is WorkerStatus => r !== null);
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const w of workers) {
+      for (const l of w.listeners) {
+        const seen = byKey.get(l.key as string);
+        if (!seen) {
+          byKey.set(l.key as string, { ...l });
+          continue;
+        }
+        for (const k of SUMMED) {
+          if (typeof l[k] === "number") seen[k] = (seen[k] as number ?? 0) + (l[k] as number);
+        }
+        if (l.at_limit === true) seen.at_limit = true;
+      }
+    }
+    const spread = [...byKey.values()] as unknown as ListenerStatus[];
+    return {
+      ...main,
+      listeners: [...main.listeners, ...spread],
+      open_connections: main.open_connections + workers.reduce((n, w) => n + w.open, 0),
+      draining: main.draining + workers.reduce((n, w) => n + w.draining, 0),
+      workers: workers.map(({ listeners: _, ...summary }) => summary),
+    };
+  }
+
+  /** Makes worker `id` do what a hidden test hook asks. */
+  async test(id: number, action: TestAction): Promise<void> {
+    const w = this.#workers.find((x) => x.id === id);
+    if (!w) throw new Error(`no worker ${id}`);
+    await w.ask({ type: "test", action });
+  }
+
+  /** Stops accepting everywhere and drains every part for up to `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([
+      this.#options.main.stop(timeoutMs),
+      ...this.#workers.map(async (w) => {
+        await w.ask({ type: "stop", timeoutMs }).catch(() => {});
+        w.terminate();
+      }),
+    ]);
+  }
+
+  async #spawn(id: number): Promise<WorkerHandle> {
+    const o = this.#options;
+    const handle = await WorkerHandle.start({
+      id,
+      shared: this.#shared.exportForWorker(),
+      log: o.log,
+      configDir: o.configDir,
+      fileServer: o.fileServer,
+      testHooks: o.testHooks,
+    });
+    handle.onDeath = (error) => this.#replace(handle, error);
+    return handle;
+  }
+
+  /** A worker died: a new one with its number takes its place and the committed generation. */
+  #replace(dead: WorkerHandle, error: Error): void {
+    if (this.#stopping) return;
+    logger.error("worker {id} died: {message}; starting a replacement", {
+      id: dead.id,
+      message: error.message,
+    });
+    this.#serial(async () => {
+      if (this.#stopping) return;
+      const fresh = await this.#spawn(dead.id);
+      if (this.#stopping) return fresh.terminate();
+      if (this.#config) {
+        await fresh.ask({ type: "apply", config: this.#config, generation: this.#generation });
+      }
+      this.#workers = this.#workers.map((w) => w === dead ? fresh : w);
+      this.publishPorts();
+      logger.info("worker {id} replaced", { id: dead.id });
+    }).catch((e) => {
+      logger.error("worker {id} could not be replaced: {message}", {
+        id: dead.id,
+        message: (e as Error).message,
+      });
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+}

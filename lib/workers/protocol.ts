@@ -1,0 +1,74 @@
+/**
+ * Messages between the main isolate and a worker. Every request carries a `seq` the worker
+ * answers with one {@link WorkerReply}; the config travels as structured-cloned data (it is
+ * plain, already validated data: the worker does not read or validate the file again).
+ * @module
+ */
+import type { Config } from "../config/schema.ts";
+import type { LogLevel } from "../log/level.ts";
+
+/** What a worker needs to start, sent once as its first message. */
+export interface WorkerInit {
+  readonly type: "init";
+  /** The worker's number, 0-based; a replacement keeps the number of the one it replaces. */
+  readonly id: number;
+  /** From {@link SharedStateHooks.exportForWorker}. */
+  readonly shared?: unknown;
+  /** Logging as the main isolate has it. */
+  readonly log: WorkerLog;
+  /** Where a tunnel server would keep certificates, as the main isolate's supervisor. */
+  readonly configDir?: string;
+  /** Serve `[http]` as `wmproxy file-server` does. */
+  readonly fileServer?: boolean;
+  /** Whether the hidden test hooks answer (`WMPROXY_TEST_HOOKS=1`). */
+  readonly testHooks?: boolean;
+}
+
+/** Log level and file of a worker. */
+export interface WorkerLog {
+  readonly level: LogLevel;
+  readonly file: string | null;
+}
+
+/** A request to a worker. */
+export type WorkerRequest =
+  | {
+    readonly type: "apply";
+    readonly seq: number;
+    readonly config: Config;
+    readonly generation: number;
+  }
+  | { readonly type: "status"; readonly seq: number }
+  | { readonly type: "ports"; readonly seq: number; readonly ports: readonly number[] }
+  | { readonly type: "log"; readonly seq: number; readonly log: WorkerLog }
+  | { readonly type: "stop"; readonly seq: number; readonly timeoutMs: number }
+  | { readonly type: "test"; readonly seq: number; readonly action: TestAction };
+
+/** What a hidden test hook makes a worker do. */
+export type TestAction = "throw" | "fail-next-apply";
+
+/**
+ * A worker's answer to one request, its ready signal (seq 0), or the news that an uncaught
+ * error ends it (seq -1).
+ */
+export type WorkerReply =
+  | { readonly seq: number; readonly ok: true; readonly value?: unknown }
+  | { readonly seq: number; readonly ok: false; readonly error: { name: string; message: string } };
+
+/** What a worker reports in `/status`. */
+export interface WorkerStatus {
+  /** The worker's number. */
+  readonly id: number;
+  /** The generation it runs. */
+  readonly generation: number;
+  /** Connections accepted by its listeners (since they were bound). */
+  readonly accepted: number;
+  /** Connections open now, draining ones included. */
+  readonly open: number;
+  /** Its listeners, as the supervisor reports them. */
+  readonly listeners: readonly Record<string, unknown>[];
+  /** Connections of listeners retired by a reload, still draining. */
+  readonly draining: number;
+  /** Bytes of its isolate's heap in use. */
+  readonly heap_used: number;
+}

@@ -47,6 +47,7 @@ export class ServerHealth {
   readonly #changed: (() => HealthChangeHook | null) | null;
 
   /**
+   * A record that starts up.
    * @param addr the server's address, named in change notices
    * @param changed the hook to tell of changes, looked up at each change
    */

@@ -22,15 +22,17 @@ export interface ActiveServerState {
 
 /**
  * The part of a server's health other Workers need (structured-cloneable): when it may be
- * tried again, what active checks found, and when this was decided (the later decision wins).
+ * tried again, what active checks found, and when each was decided (the later decision wins).
  */
 export interface SharedHealthState {
   /** Down until this time (ms since the epoch); 0 when up. */
   readonly downUntil: number;
   /** What active checks last found, or null when none ran. */
   readonly active: ActiveServerState | null;
-  /** When this state was decided (ms since the epoch). */
+  /** When `downUntil` was decided (ms since the epoch). */
   readonly at: number;
+  /** When `active` was found (ms since the epoch). */
+  readonly activeAt: number;
 }
 
 /** Told of each change another Worker must know: a server marked down, cleared, or checked. */
@@ -43,6 +45,7 @@ export class ServerHealth {
   #totalFailures = 0;
   #active: ActiveServerState | null = null;
   #at = 0;
+  #activeAt = 0;
   readonly #addr: string;
   readonly #changed: (() => HealthChangeHook | null) | null;
 
@@ -73,7 +76,8 @@ export class ServerHealth {
     if (this.#fails >= policy.fall_times) {
       this.#fails = 0;
       this.#downUntil = now + policy.fail_timeout * 1000;
-      this.#notify(now);
+      this.#at = Math.max(now, this.#at);
+      this.#notify();
     }
   }
 
@@ -82,35 +86,49 @@ export class ServerHealth {
     this.#fails = 0;
     if (this.#downUntil === 0) return;
     this.#downUntil = 0;
-    this.#notify(Date.now());
+    this.#at = Math.max(Date.now(), this.#at);
+    this.#notify();
   }
 
   /** Records what an active check found (the checker calls this after each check). */
   recordActive(state: ActiveServerState): void {
     this.#active = state;
-    this.#notify(Date.now());
+    this.#activeAt = Math.max(Date.now(), this.#activeAt);
+    this.#notify();
   }
 
   /** The state other Workers need. */
   shared(): SharedHealthState {
-    return { downUntil: this.#downUntil, active: this.#active, at: this.#at };
+    return {
+      downUntil: this.#downUntil,
+      active: this.#active,
+      at: this.#at,
+      activeAt: this.#activeAt,
+    };
   }
 
   /**
-   * Takes a state decided in another Worker, unless one decided later is known here; tells no
-   * hook (it came from one). Returns whether it was taken.
+   * Takes a state decided in another Worker, each part (down or up, active result) unless one
+   * decided later is known here; tells no hook (it came from one). A change of up or down
+   * ends the local failure streak. Returns whether any part was taken.
    */
   applyRemote(state: SharedHealthState): boolean {
-    if (state.at < this.#at) return false;
-    this.#at = state.at;
-    this.#fails = 0;
-    this.#downUntil = state.downUntil;
-    this.#active = state.active;
-    return true;
+    let taken = false;
+    if (state.at >= this.#at) {
+      this.#at = state.at;
+      if (state.downUntil !== this.#downUntil) this.#fails = 0;
+      this.#downUntil = state.downUntil;
+      taken = true;
+    }
+    if (state.activeAt >= this.#activeAt && state.activeAt > 0) {
+      this.#activeAt = state.activeAt;
+      this.#active = state.active;
+      taken = true;
+    }
+    return taken;
   }
 
-  #notify(now: number): void {
-    this.#at = Math.max(now, this.#at);
+  #notify(): void {
     this.#changed?.()?.(this.#addr, this.shared());
   }
 

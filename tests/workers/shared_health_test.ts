@@ -59,7 +59,7 @@ Deno.test("HealthLink coalesces a burst of changes into one message and ignores 
     await eventually(() => !two.get("10.0.0.49:80").isUp(), 1000, "the burst to arrive");
     assert.equal(l1.stats.sent, 1);
     for (let i = 0; i < 50; i++) assert.equal(two.get(`10.0.0.${i}:80`).isUp(), false);
-    const stale = { downUntil: 0, active: null, at: 1 };
+    const stale = { downUntil: 0, active: null, at: 1, activeAt: 0 };
     assert.equal(two.applyRemote("10.0.0.1:80", stale), false);
     assert.equal(two.get("10.0.0.1:80").isUp(), false);
     assert.throws(() => new HealthLink(one, { channel }), /linked already/);
@@ -122,4 +122,25 @@ Deno.test("active checks run in main only and their results reach a Worker's che
     w.close();
     listener?.close();
   }
+});
+
+Deno.test("ServerHealth.applyRemote takes down/up and active results by their own times", () => {
+  const h = new HealthRegistry().get("a:1");
+  const policy = { fall_times: 2, fail_timeout: 60 };
+  h.recordFailure(policy);
+  const active = { up: false, successes: 0, failures: 2, checks: 2, last_error: "refused" };
+  // An active result decided long ago still arrives; it leaves the failure streak alone.
+  assert.equal(h.applyRemote({ downUntil: 0, active, at: 0, activeAt: 5 }), true);
+  assert.deepEqual(h.active, active);
+  h.recordFailure(policy);
+  assert.equal(h.isUp(), false, "the streak of two went on");
+  // A stale "up" does not undo a later local "down"; a newer one does.
+  assert.equal(h.applyRemote({ downUntil: 0, active: null, at: 1, activeAt: 0 }), false);
+  assert.equal(h.isUp(), false);
+  assert.equal(
+    h.applyRemote({ downUntil: 0, active: null, at: Date.now() + 1, activeAt: 0 }),
+    true,
+  );
+  assert.equal(h.isUp(), true);
+  assert.deepEqual(h.active, active, "no active result in the message: the known one stays");
 });

@@ -89,7 +89,14 @@ export { type Duplex, relay, type RelayOptions, type RelayResult } from "./lib/n
 export { type Address, formatAddress, parseAddress } from "./lib/net/address.ts";
 export type { Selector, Weighted } from "./lib/balancer/selector.ts";
 export { RoundRobinSelector } from "./lib/balancer/round_robin.ts";
-export { type HealthPolicy, HealthRegistry, ServerHealth } from "./lib/balancer/health.ts";
+export {
+  type ActiveServerState,
+  type HealthChangeHook,
+  type HealthPolicy,
+  HealthRegistry,
+  ServerHealth,
+  type SharedHealthState,
+} from "./lib/balancer/health.ts";
 export { type LogSetupOptions, setupLogging } from "./lib/log/setup.ts";
 export {
   type StaticBody,

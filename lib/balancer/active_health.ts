@@ -3,7 +3,7 @@ import { parseResponseHead } from "../http/response_head.ts";
 import { writeAll } from "../net/write.ts";
 import { connectTcp, connectTls } from "../net/connect.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
-import type { HealthRegistry } from "./health.ts";
+import type { ActiveServerState, HealthRegistry } from "./health.ts";
 
 /** What an active check needs to know of a server. */
 export interface CheckedServer {
@@ -30,25 +30,16 @@ export interface ActiveHealthOptions {
   /**
    * Passive health to clear when checks find a server healthy again (`rise_times` successes
    * in a row), so a server marked down by failed requests returns before its `fail_timeout`.
+   * Each check's result is recorded there too (`ServerHealth.recordActive`), for other
+   * Workers; when the registry {@link HealthRegistry.followsActive} (a Worker whose checks run
+   * in main), this checker sends no checks and reports the results recorded there instead.
    */
   readonly health?: HealthRegistry;
   /** Check over TLS (an https upstream), with this SNI name or the server's hostname. @default null */
   readonly tls?: { readonly serverName?: string } | null;
 }
 
-/** What checks found for one server, for `/status`. */
-export interface ActiveServerState {
-  /** Whether checks consider it up (true until `fall_times` checks fail in a row). */
-  readonly up: boolean;
-  /** Current streak of successful checks. */
-  readonly successes: number;
-  /** Current streak of failed checks. */
-  readonly failures: number;
-  /** Checks run. */
-  readonly checks: number;
-  /** Why the last failed check failed, or null. */
-  readonly last_error: string | null;
-}
+export type { ActiveServerState };
 
 interface State {
   up: boolean;
@@ -63,7 +54,8 @@ interface State {
  * `GET path` (healthy on a 2xx or 3xx status) or, with an empty path, a TCP connect. After
  * `fall_times` failures in a row a server is down; after `rise_times` successes in a row it
  * is up again and its passive failures are forgotten. Servers start up. Runs between
- * {@link start} and {@link stop}; a round never overlaps the previous one.
+ * {@link start} and {@link stop}; a round never overlaps the previous one. Given a registry
+ * that follows active checks run elsewhere, it only reports what they found.
  */
 export class ActiveHealthCheck<T extends CheckedServer> {
   /** The servers checked, fixed for the checker's life. */
@@ -87,12 +79,18 @@ export class ActiveHealthCheck<T extends CheckedServer> {
 
   /** Whether checks consider `server` up (servers not checked here count as up). */
   isUp(server: T): boolean {
+    if (this.#follows) return this.#options.health!.get(server.addr).active?.up ?? true;
     return this.#state.get(server)?.up ?? true;
   }
 
-  /** Starts periodic checks; the first round runs at once. */
+  /** Whether results come from checks run elsewhere (see {@link ActiveHealthOptions.health}). */
+  get #follows(): boolean {
+    return this.#options.health?.followsActive === true;
+  }
+
+  /** Starts periodic checks (none when following); the first round runs at once. */
   start(): void {
-    if (this.#running || this.#stopped) return;
+    if (this.#running || this.#stopped || this.#follows) return;
     this.#running = true;
     this.#schedule(0);
   }
@@ -118,6 +116,13 @@ export class ActiveHealthCheck<T extends CheckedServer> {
   /** What checks found for each server, keyed by address. */
   snapshot(): Record<string, ActiveServerState> {
     const out: Record<string, ActiveServerState> = {};
+    if (this.#follows) {
+      for (const s of this.servers) {
+        const found = this.#options.health!.get(s.addr).active;
+        out[s.addr] = found ?? { up: true, successes: 0, failures: 0, checks: 0, last_error: null };
+      }
+      return out;
+    }
     for (const [s, st] of this.#state) {
       out[s.addr] = {
         up: st.up,
@@ -162,6 +167,13 @@ export class ActiveHealthCheck<T extends CheckedServer> {
       st.lastError = error;
       if (st.failures >= server.fall_times) st.up = false;
     }
+    this.#options.health?.get(server.addr).recordActive({
+      up: st.up,
+      successes: st.successes,
+      failures: st.failures,
+      checks: st.checks,
+      last_error: st.lastError,
+    });
   }
 
   /** One check; null when healthy, else why not. */

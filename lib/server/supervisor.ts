@@ -73,6 +73,11 @@ export interface SupervisorOptions {
    * isolate probed it before the generation was handed out. @default true
    */
   readonly probePorts?: boolean;
+  /**
+   * The upstream health registry its listeners share (a worker passes the one it links to
+   * its siblings). @default a registry of its own
+   */
+  readonly health?: HealthRegistry;
 }
 
 /**
@@ -102,7 +107,7 @@ export class Supervisor {
     this.#probePorts = options.probePorts ?? true;
     const ownPorts = options.ownPorts ?? new OwnPorts();
     this.#env = {
-      health: new HealthRegistry(),
+      health: options.health ?? new HealthRegistry(),
       ownPorts,
       tunnels: new TunnelHub(options.configDir ?? Deno.cwd(), ownPorts),
     };

@@ -13,7 +13,7 @@ import { BindError } from "../server/errors.ts";
 import type { OwnPorts } from "../server/own_ports.ts";
 import type { ListenerStatus, Supervisor } from "../server/supervisor.ts";
 import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
-import { sharedStateHooks } from "./shared_hooks.ts";
+import { exportSharedState, type SharedState } from "./shared/shared_state.ts";
 import { isSpreadable } from "./spread.ts";
 import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
 
@@ -45,7 +45,8 @@ const SUMMED = ["open", "accepted", "limit_hits"];
 /** The main isolate's supervisor and N workers, applying each generation as one transaction. */
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
-  readonly #shared = sharedStateHooks();
+  /** What the workers share for the committed generation (zone buffers, health channel). */
+  #shared: SharedState | undefined;
   #workers: WorkerHandle[] = [];
   #config: Config | undefined;
   #generation = 0;
@@ -88,9 +89,11 @@ export class WorkerPool {
     const diff = this.diff(config);
     if (!config.share_ports) this.#probe(config);
     const next = this.#generation + 1;
+    // Zones whose spec stays keep their buffers; new or changed ones get new buffers.
+    const shared = sharedFor(config);
     const parts: Promise<unknown>[] = [
       this.#options.main.apply(config),
-      ...this.#workers.map((w) => w.ask({ type: "apply", config, generation: next })),
+      ...this.#workers.map((w) => w.ask({ type: "apply", config, generation: next, shared })),
     ];
     const results = await Promise.allSettled(parts);
     const failed = results.findIndex((r) => r.status === "rejected");
@@ -102,6 +105,7 @@ export class WorkerPool {
             type: "apply",
             config: prev,
             generation: this.#generation,
+            shared: sharedFor(prev),
           });
         }));
       }
@@ -111,6 +115,7 @@ export class WorkerPool {
       throw new WorkerRequestError(id, "WorkerDied", `worker ${id}: ${reason.message}`);
     }
     this.#config = config;
+    this.#shared = shared;
     this.#generation = next;
     this.publishPorts();
     return diff;
@@ -200,7 +205,6 @@ export class WorkerPool {
     const o = this.#options;
     const handle = await WorkerHandle.start({
       id,
-      shared: this.#shared.exportForWorker(),
       log: o.log,
       configDir: o.configDir,
       fileServer: o.fileServer,
@@ -222,7 +226,12 @@ export class WorkerPool {
       const fresh = await this.#spawn(dead.id);
       if (this.#stopping) return fresh.terminate();
       if (this.#config) {
-        await fresh.ask({ type: "apply", config: this.#config, generation: this.#generation });
+        await fresh.ask({
+          type: "apply",
+          config: this.#config,
+          generation: this.#generation,
+          shared: this.#shared ?? sharedFor(this.#config),
+        });
       }
       this.#workers = this.#workers.map((w) => w === dead ? fresh : w);
       this.publishPorts();
@@ -240,4 +249,9 @@ export class WorkerPool {
     this.#queue = run.catch(() => {});
     return run;
   }
+}
+
+/** The state every worker shares for `config`: its `limit_req` zones and the health channel. */
+function sharedFor(config: Config): SharedState {
+  return exportSharedState(Object.values(config.http?.limit_req_zone ?? {}));
 }

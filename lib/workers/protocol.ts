@@ -6,14 +6,13 @@
  */
 import type { Config } from "../config/schema.ts";
 import type { LogLevel } from "../log/level.ts";
+import type { SharedState } from "./shared/shared_state.ts";
 
 /** What a worker needs to start, sent once as its first message. */
 export interface WorkerInit {
   readonly type: "init";
   /** The worker's number, 0-based; a replacement keeps the number of the one it replaces. */
   readonly id: number;
-  /** From {@link SharedStateHooks.exportForWorker}. */
-  readonly shared?: unknown;
   /** Logging as the main isolate has it. */
   readonly log: WorkerLog;
   /** Where a tunnel server would keep certificates, as the main isolate's supervisor. */
@@ -37,6 +36,8 @@ export type WorkerRequest =
     readonly seq: number;
     readonly config: Config;
     readonly generation: number;
+    /** The `limit_req` zones' buffers and the health channel of this generation. */
+    readonly shared: SharedState;
   }
   | { readonly type: "status"; readonly seq: number }
   | { readonly type: "ports"; readonly seq: number; readonly ports: readonly number[] }

@@ -18,7 +18,13 @@ import type {
   WorkerRequest,
   WorkerStatus,
 } from "./protocol.ts";
-import { sharedStateHooks } from "./shared_hooks.ts";
+import { HealthRegistry } from "../balancer/health.ts";
+import {
+  type HealthLink,
+  importSharedState,
+  linkHealth,
+  type SharedState,
+} from "./shared/shared_state.ts";
 import { isSpreadable } from "./spread.ts";
 
 interface WorkerScope {
@@ -36,6 +42,9 @@ let generation = 0;
 let logSetup: WorkerLog | undefined;
 let testHooks = false;
 let failNextApply = false;
+/** Upstream health, shared with the other workers through {@link link}. */
+const health = new HealthRegistry();
+let link: HealthLink | undefined;
 
 // An uncaught error ends this worker: the main isolate logs it in one line and replaces the
 // worker (the runtime would otherwise print the error and its stack on its own).
@@ -67,7 +76,6 @@ async function init(msg: WorkerInit): Promise<void> {
   id = msg.id;
   testHooks = msg.testHooks === true;
   await relog(msg.log);
-  sharedStateHooks().importInWorker(msg.shared);
   ownPorts = new OwnPorts();
   supervisor = new Supervisor({
     configDir: msg.configDir,
@@ -76,6 +84,7 @@ async function init(msg: WorkerInit): Promise<void> {
     filter: isSpreadable,
     tunnels: false,
     probePorts: false,
+    health,
   });
   await openTurns();
 }
@@ -83,7 +92,7 @@ async function init(msg: WorkerInit): Promise<void> {
 async function handle(msg: WorkerRequest): Promise<unknown> {
   switch (msg.type) {
     case "apply":
-      return await apply(msg.config, msg.generation);
+      return await apply(msg.config, msg.generation, msg.shared);
     case "status":
       return status();
     case "ports":
@@ -95,6 +104,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return undefined;
     case "stop":
       await supervisor.stop(msg.timeoutMs);
+      link?.close();
       closeTurns();
       await flushFileSinks();
       await closeLogging();
@@ -104,7 +114,11 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
   }
 }
 
-async function apply(config: Config, next: number): Promise<void> {
+async function apply(config: Config, next: number, shared: SharedState): Promise<void> {
+  // Locations get their zones from SHARED_ZONES, which now hands out main's buffers.
+  importSharedState(shared);
+  // Active checks run in worker 0 only; the others follow its results (lib/workers/shared).
+  link ??= linkHealth(health, { followActive: id !== 0 });
   if (failNextApply) {
     failNextApply = false;
     throw new BindError("test hook", "every address", new Error("this worker refuses it"));

@@ -147,7 +147,7 @@ export class ServerHealth {
 /**
  * Health state keyed by upstream address, shared by every generation so that a reload that
  * keeps an address keeps what is known about it. With Workers, a link
- * (lib/workers/shared/health_link.ts) sets {@link onChange} and {@link followsActive} and
+ * (lib/shared_state/health_link.ts) sets {@link onChange} and {@link followsActive} and
  * feeds {@link applyRemote}, so every Worker sees the same servers down.
  */
 export class HealthRegistry {

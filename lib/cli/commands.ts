@@ -11,7 +11,7 @@ import { closeLogging, LogFileError, setupLogging } from "../log/setup.ts";
 import { App } from "../server/app.ts";
 import { BindError, ControlBusyError, TunnelSetupError } from "../server/errors.ts";
 import { readOpenFileLimit, readTcpMigrateReq } from "../server/sysctl.ts";
-import { WorkerRequestError } from "../workers/worker_handle.ts";
+import { WorkerRequestError } from "../server/workers/worker_handle.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import type { CliArgs } from "./args.ts";
 import { FILE_SERVER_FLAG_PATHS, fileServerConfig } from "./file_server_config.ts";

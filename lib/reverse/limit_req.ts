@@ -109,7 +109,7 @@ export interface LimitZoneInit {
  * rate pass at once and the next are refused until tokens come back. Keys are kept in
  * least-recently-used order and the oldest is forgotten when the zone is full (a forgotten
  * key starts again with a full bucket). The buckets live in a {@link BucketTable}: this
- * isolate's own by default, or one shared with other workers (lib/workers/shared).
+ * isolate's own by default, or one shared with other workers (lib/shared_state).
  */
 export class LimitZone {
   /** The options it was built with. */

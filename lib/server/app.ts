@@ -17,9 +17,9 @@ import { type MemoryWatch, watchMemory } from "./memory_release.ts";
 import { OwnPorts } from "./own_ports.ts";
 
 import { Supervisor } from "./supervisor.ts";
-import { WorkerPool } from "../workers/pool.ts";
-import { isSpreadable, workerCount } from "../workers/spread.ts";
-import { WorkerRequestError } from "../workers/worker_handle.ts";
+import { WorkerPool } from "./workers/pool.ts";
+import { isSpreadable, workerCount } from "./workers/spread.ts";
+import { WorkerRequestError } from "./workers/worker_handle.ts";
 
 /** How a running instance was started; reloads re-read the same file with the same overrides. */
 export interface AppOptions {

@@ -1,5 +1,5 @@
 /**
- * The body of a Worker for tests of lib/workers/shared: answers {@link SharedWorkerRequest}s
+ * The body of a Worker for tests of lib/shared_state: answers {@link SharedWorkerRequest}s
  * using the seam as the pool does (importSharedState, SHARED_ZONES, linkHealth). Spawned by
  * `shared_peer.ts`.
  * @module
@@ -12,7 +12,7 @@ import {
   importSharedState,
   linkHealth,
   type SharedState,
-} from "../../lib/workers/shared/shared_state.ts";
+} from "../../lib/shared_state/shared_state.ts";
 
 /** What a test asks of the Worker. */
 export type SharedWorkerRequest =

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ActiveHealthCheck } from "../../lib/balancer/active_health.ts";
 import { HealthRegistry } from "../../lib/balancer/health.ts";
-import { HealthLink } from "../../lib/workers/shared/health_link.ts";
-import { exportSharedState, linkHealth } from "../../lib/workers/shared/shared_state.ts";
+import { HealthLink } from "../../lib/shared_state/health_link.ts";
+import { exportSharedState, linkHealth } from "../../lib/shared_state/shared_state.ts";
 import { SharedPeer } from "../_support/shared_peer.ts";
 import { eventually } from "../_support/wait.ts";
 

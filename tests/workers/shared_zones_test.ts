@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { LimitZone, LimitZoneRegistry, SHARED_ZONES } from "../../lib/reverse/limit_req.ts";
-import { SharedBuckets } from "../../lib/workers/shared/shared_buckets.ts";
-import { exportSharedState } from "../../lib/workers/shared/shared_state.ts";
-import { ZoneExporter, ZoneImporter } from "../../lib/workers/shared/zone_share.ts";
+import { SharedBuckets } from "../../lib/shared_state/shared_buckets.ts";
+import { exportSharedState } from "../../lib/shared_state/shared_state.ts";
+import { ZoneExporter, ZoneImporter } from "../../lib/shared_state/zone_share.ts";
 import { SharedPeer } from "../_support/shared_peer.ts";
 
 function spec(name: string, rate: number, limit = 64 * 1024) {

@@ -3,8 +3,8 @@
  * workers a config asks for.
  * @module
  */
-import type { ListenerSpec } from "../config/listeners.ts";
-import type { Config } from "../config/schema.ts";
+import type { ListenerSpec } from "../../config/listeners.ts";
+import type { Config } from "../../config/schema.ts";
 
 /**
  * Whether each worker binds its own `reusePort` socket for `spec`, so the kernel spreads

@@ -3,14 +3,14 @@
  * listeners of each generation the main isolate hands it, with its own `reusePort` sockets.
  * @module
  */
-import type { Config } from "../config/schema.ts";
-import { flushFileSinks } from "../log/file_sink.ts";
-import { log } from "../log/logger.ts";
-import { closeLogging, setupLogging } from "../log/setup.ts";
-import { closeTurns, openTurns } from "../net/turns.ts";
-import { BindError } from "../server/errors.ts";
-import { OwnPorts } from "../server/own_ports.ts";
-import { Supervisor } from "../server/supervisor.ts";
+import type { Config } from "../../config/schema.ts";
+import { flushFileSinks } from "../../log/file_sink.ts";
+import { log } from "../../log/logger.ts";
+import { closeLogging, setupLogging } from "../../log/setup.ts";
+import { closeTurns, openTurns } from "../../net/turns.ts";
+import { BindError } from "../errors.ts";
+import { OwnPorts } from "../own_ports.ts";
+import { Supervisor } from "../supervisor.ts";
 import type {
   WorkerInit,
   WorkerLog,
@@ -18,13 +18,13 @@ import type {
   WorkerRequest,
   WorkerStatus,
 } from "./protocol.ts";
-import { HealthRegistry } from "../balancer/health.ts";
+import { HealthRegistry } from "../../balancer/health.ts";
 import {
   type HealthLink,
   importSharedState,
   linkHealth,
   type SharedState,
-} from "./shared/shared_state.ts";
+} from "../../shared_state/shared_state.ts";
 import { isSpreadable } from "./spread.ts";
 
 interface WorkerScope {
@@ -117,7 +117,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
 async function apply(config: Config, next: number, shared: SharedState): Promise<void> {
   // Locations get their zones from SHARED_ZONES, which now hands out main's buffers.
   importSharedState(shared);
-  // Active checks run in worker 0 only; the others follow its results (lib/workers/shared).
+  // Active checks run in worker 0 only; the others follow its results (lib/shared_state).
   link ??= linkHealth(health, { followActive: id !== 0 });
   if (failNextApply) {
     failNextApply = false;

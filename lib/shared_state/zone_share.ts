@@ -10,7 +10,7 @@ import {
   type LimitZoneRegistry,
   LocalBuckets,
   zoneId,
-} from "../../reverse/limit_req.ts";
+} from "../reverse/limit_req.ts";
 import { SharedBuckets } from "./shared_buckets.ts";
 
 /** One zone as it crosses to a Worker (structured-cloneable). */

@@ -3,7 +3,7 @@
  * admits against the same buckets.
  * @module
  */
-import type { BucketTable } from "../../reverse/limit_req.ts";
+import type { BucketTable } from "../reverse/limit_req.ts";
 
 /** Keys per set: a key lives in one set of this many slots, found by its hash. */
 const WAYS = 8;

@@ -4,9 +4,9 @@
  * plain, already validated data: the worker does not read or validate the file again).
  * @module
  */
-import type { Config } from "../config/schema.ts";
-import type { LogLevel } from "../log/level.ts";
-import type { SharedState } from "./shared/shared_state.ts";
+import type { Config } from "../../config/schema.ts";
+import type { LogLevel } from "../../log/level.ts";
+import type { SharedState } from "../../shared_state/shared_state.ts";
 
 /** What a worker needs to start, sent once as its first message. */
 export interface WorkerInit {

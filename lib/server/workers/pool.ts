@@ -4,16 +4,16 @@
  * part that did goes back to the previous one.
  * @module
  */
-import { diffListeners, type ListenerDiff, listenerSpecs } from "../config/listeners.ts";
-import type { Config } from "../config/schema.ts";
-import { log } from "../log/logger.ts";
-import { parseAddress } from "../net/address.ts";
-import { assertPortFree } from "../net/exclusive.ts";
-import { BindError } from "../server/errors.ts";
-import type { OwnPorts } from "../server/own_ports.ts";
-import type { ListenerStatus, Supervisor } from "../server/supervisor.ts";
+import { diffListeners, type ListenerDiff, listenerSpecs } from "../../config/listeners.ts";
+import type { Config } from "../../config/schema.ts";
+import { log } from "../../log/logger.ts";
+import { parseAddress } from "../../net/address.ts";
+import { assertPortFree } from "../../net/exclusive.ts";
+import { BindError } from "../errors.ts";
+import type { OwnPorts } from "../own_ports.ts";
+import type { ListenerStatus, Supervisor } from "../supervisor.ts";
 import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
-import { exportSharedState, type SharedState } from "./shared/shared_state.ts";
+import { exportSharedState, type SharedState } from "../../shared_state/shared_state.ts";
 import { isSpreadable } from "./spread.ts";
 import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
 

@@ -4,8 +4,8 @@
  * it clears it everywhere, and main's active check results reach every Worker.
  * @module
  */
-import type { HealthRegistry, SharedHealthState } from "../../balancer/health.ts";
-import { startTimer, stopTimer, type Timer } from "../../net/timer.ts";
+import type { HealthRegistry, SharedHealthState } from "../balancer/health.ts";
+import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 
 /** Options for {@link HealthLink}. */
 export interface HealthLinkOptions {

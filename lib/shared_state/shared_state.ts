@@ -29,12 +29,12 @@
  * changed spec gets a new one.
  * @module
  */
-import type { HealthRegistry } from "../../balancer/health.ts";
+import type { HealthRegistry } from "../balancer/health.ts";
 import {
   type LimitZoneOptions,
   type LimitZoneRegistry,
   SHARED_ZONES,
-} from "../../reverse/limit_req.ts";
+} from "../reverse/limit_req.ts";
 import { HealthLink, type HealthLinkOptions } from "./health_link.ts";
 import { type SharedZone, ZoneExporter, ZoneImporter } from "./zone_share.ts";
 

@@ -15,6 +15,7 @@ import { validateProxy } from "./_validate_proxy_section.ts";
 import { validateUpstreamServer } from "./_validate_upstream.ts";
 import { ConfigErrors } from "./errors.ts";
 import { tunnelListeners } from "./tunnel_listeners.ts";
+import { checkWorkerPorts } from "./_worker_ports.ts";
 import { parseWsTarget } from "../ws/target.ts";
 import { LOG_LEVELS, type LogLevel } from "../log/level.ts";
 import {
@@ -144,6 +145,7 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     stream: validateStream(c, raw.stream),
   };
   checkAddressClashes(c, config);
+  checkWorkerPorts(c, config);
   if (c.errors.length > 0) throw new ConfigErrors(c.errors, options.file);
   return { config: deepFreeze(config), warnings: c.warnings };
 }

@@ -1014,3 +1014,32 @@ Deno.test("loadConfigText() reports unknown log names, formats and levels with l
     ],
   );
 });
+
+Deno.test("validate() refuses port 0 on a listener the workers share, with its key and line", () => {
+  const source = toml(
+    "workers = 2",
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:0"',
+    'proxy_url = "tcp://127.0.0.1:7000"',
+    "[[stream.server]]",
+    'bind_addr = "127.0.0.1:0"',
+    'bind_mode = "udp"',
+    'proxy_url = "udp://127.0.0.1:7000"',
+    "[http]",
+    "[[http.server]]",
+    'bind_addr = ["127.0.0.1:8080", "127.0.0.2:0"]',
+    "[[http.server.location]]",
+    'rule = "/"',
+    'static_response = "ok"',
+  );
+  assert.deepEqual(messages(source), [
+    'http.server[0].bind_addr: "127.0.0.2:0" would give each of the 2 workers a port of its own, expected a port other than 0 when workers > 1 (line 11)',
+    'stream.server[0].bind_addr: "127.0.0.1:0" would give each of the 2 workers a port of its own, expected a port other than 0 when workers > 1 (line 3)',
+  ]);
+  // --workers on the command line counts the same; with one worker port 0 is fine.
+  assert.equal(
+    messages(toml(...source.trim().split("\n").slice(1)), { workers: "auto" }).length,
+    2,
+  );
+  loadConfigText(toml(...source.trim().split("\n").slice(1)));
+});

@@ -14,6 +14,7 @@ import type { OwnPorts } from "../own_ports.ts";
 import type { ListenerStatus, Supervisor } from "../supervisor.ts";
 import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
 import { exportSharedState, type SharedState } from "../../shared_state/shared_state.ts";
+import { mergeReports } from "./merge_status.ts";
 import { isSpreadable } from "./spread.ts";
 import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
 
@@ -39,8 +40,6 @@ export interface WorkerPoolOptions {
 export type WorkerSummary = Omit<WorkerStatus, "listeners">;
 
 const logger = log("server");
-/** Listener counters summed over the workers; other fields are worker 0's. */
-const SUMMED = ["open", "accepted", "limit_hits"];
 
 /** The main isolate's supervisor and N workers, applying each generation as one transaction. */
 export class WorkerPool {
@@ -158,21 +157,14 @@ export class WorkerPool {
       this.#workers.map((w) => w.ask<WorkerStatus>({ type: "status" }).catch(() => null)),
     );
     const workers = replies.filter((r): r is WorkerStatus => r !== null);
-    const byKey = new Map<string, Record<string, unknown>>();
+    const byKey = new Map<string, Record<string, unknown>[]>();
     for (const w of workers) {
       for (const l of w.listeners) {
-        const seen = byKey.get(l.key as string);
-        if (!seen) {
-          byKey.set(l.key as string, { ...l });
-          continue;
-        }
-        for (const k of SUMMED) {
-          if (typeof l[k] === "number") seen[k] = (seen[k] as number ?? 0) + (l[k] as number);
-        }
-        if (l.at_limit === true) seen.at_limit = true;
+        const key = l.key as string;
+        byKey.set(key, [...(byKey.get(key) ?? []), l]);
       }
     }
-    const spread = [...byKey.values()] as unknown as ListenerStatus[];
+    const spread = [...byKey.values()].map((r) => mergeReports(r)) as unknown as ListenerStatus[];
     return {
       ...main,
       listeners: [...main.listeners, ...spread],

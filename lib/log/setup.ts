@@ -22,13 +22,24 @@ export interface LogSetupOptions {
   file?: string | null;
   /** Write nothing to stderr (wmproxy's `disable_stdout`). @default false */
   quiet?: boolean;
+  /**
+   * A tag written before each line's category, e.g. `w1` in worker 1:
+   * `... [DBG] [w1] wmproxy.stream: conn 3 ...`, so that lines of two workers (whose connection
+   * ids repeat) can be told apart. @default none
+   */
+  tag?: string;
 }
 
-const formatter = getTextFormatter({
-  timestamp: "rfc3339",
-  category: ".",
-  value: (v, inspect) => (typeof v === "string" ? v : inspect(v)),
-});
+/** The line format, with `tag` (see {@link LogSetupOptions.tag}) before the category. */
+function textFormatter(tag?: string): (record: LogRecord) => string {
+  return getTextFormatter({
+    timestamp: "rfc3339",
+    category: tag ? (c) => `[${tag}] ${c.join(".")}` : ".",
+    value: (v, inspect) => (typeof v === "string" ? v : inspect(v)),
+  });
+}
+
+let formatter = textFormatter();
 const encoder = new TextEncoder();
 
 /** A sink that writes one formatted line per record to stderr, synchronously. */
@@ -43,6 +54,7 @@ function stderrSink(record: LogRecord): void {
 /** (Re)configures logging: console sink on stderr, optional file sink, level filter. */
 export async function setupLogging(options: LogSetupOptions = {}): Promise<void> {
   const sinks: Record<string, Sink> = {};
+  formatter = textFormatter(options.tag);
   if (!options.quiet) sinks.console = stderrSink;
   if (options.file) {
     try {

@@ -74,7 +74,8 @@ export class App implements ControlTarget {
       fileServer: options.fileServer,
       ownPorts: this.#ownPorts,
       // With workers, the main isolate keeps only what cannot be spread over them.
-      ...(workers > 1 ? { filter: (s) => !isSpreadable(s) } : {}),
+      // With workers, the pool logs each generation's line for every part.
+      ...(workers > 1 ? { filter: (s) => !isSpreadable(s), announce: false } : {}),
     });
     this.finished = new Promise((r) => (this.#resolveFinished = r));
   }

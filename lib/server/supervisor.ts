@@ -78,6 +78,11 @@ export interface SupervisorOptions {
    * its siblings). @default a registry of its own
    */
   readonly health?: HealthRegistry;
+  /**
+   * Whether each generation's `generation N: ...` line is logged at info; false logs it at
+   * debug (with workers, the pool logs one info line for all its parts). @default true
+   */
+  readonly announce?: boolean;
 }
 
 /**
@@ -95,6 +100,7 @@ export class Supervisor {
   readonly #filter: (spec: ListenerSpec) => boolean;
   readonly #tunnels: boolean;
   readonly #probePorts: boolean;
+  readonly #announce: boolean;
 
   /**
    * An empty pool; {@link apply} fills it.
@@ -105,6 +111,7 @@ export class Supervisor {
     this.#filter = options.filter ?? (() => true);
     this.#tunnels = options.tunnels ?? true;
     this.#probePorts = options.probePorts ?? true;
+    this.#announce = options.announce ?? true;
     const ownPorts = options.ownPorts ?? new OwnPorts();
     this.#env = {
       health: options.health ?? new HealthRegistry(),
@@ -207,12 +214,15 @@ export class Supervisor {
     this.#config = config;
     this.#generation++;
     this.#env.health.retain(specs.flatMap(upstreamAddrs));
-    logger.info("generation {generation}: {added} added, {removed} removed, {changed} changed", {
+    const line = "generation {generation}: {added} added, {removed} removed, {changed} changed";
+    const props = {
       generation: this.#generation,
       added: diff.added.length,
       removed: diff.removed.length,
       changed: diff.changed.length,
-    });
+    };
+    if (this.#announce) logger.info(line, props);
+    else logger.debug(line, props);
     return diff;
   }
 

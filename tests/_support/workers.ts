@@ -45,8 +45,15 @@ proxy_url = "tcp://127.0.0.1:${backend}"
 ${extra}`;
 }
 
-/** Starts an instance with `workers` workers, with the hidden test hooks on. */
-export async function startWorkers(workers = 2, extra = ""): Promise<WorkersSetup> {
+/**
+ * Starts an instance with `workers` workers, with the hidden test hooks on; `args` are added
+ * to its command line (e.g. `-v`).
+ */
+export async function startWorkers(
+  workers = 2,
+  extra = "",
+  args: string[] = [],
+): Promise<WorkersSetup> {
   const dir = await tempDir();
   const backend = startServer();
   const ctl = freePort();
@@ -57,7 +64,7 @@ export async function startWorkers(workers = 2, extra = ""): Promise<WorkersSetu
     inst = await startInstance(
       dir.path,
       text(ctl, port, backend.port, workers, extra),
-      [],
+      args,
       "wmproxy.toml",
       { WMPROXY_TEST_HOOKS: "1" },
     );

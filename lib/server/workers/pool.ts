@@ -117,6 +117,16 @@ export class WorkerPool {
     this.#shared = shared;
     this.#generation = next;
     this.publishPorts();
+    logger.info(
+      "generation {generation}: {added} added, {removed} removed, {changed} changed ({n} workers)",
+      {
+        generation: next,
+        added: diff.added.length,
+        removed: diff.removed.length,
+        changed: diff.changed.length,
+        n: this.#workers.length,
+      },
+    );
     return diff;
   }
 

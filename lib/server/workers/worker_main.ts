@@ -85,6 +85,7 @@ async function init(msg: WorkerInit): Promise<void> {
     tunnels: false,
     probePorts: false,
     health,
+    announce: false,
   });
   await openTurns();
 }
@@ -152,7 +153,7 @@ function test(action: string): void {
 
 async function relog(next: WorkerLog): Promise<void> {
   if (logSetup && logSetup.level === next.level && logSetup.file === next.file) return;
-  await setupLogging({ level: next.level, file: next.file });
+  await setupLogging({ level: next.level, file: next.file, tag: `w${id}` });
   logSetup = next;
   logger.debug("worker {id}: logging set up", { id });
 }

@@ -42,12 +42,18 @@ export class Instance {
    *   `args` is the whole command line (e.g. `["proxy", "-b", ...]`)
    * @param args further arguments
    * @param env environment variables added to the child's (e.g. `DENO_CERT`)
+   * @param binary a compiled wmproxy to run instead of `deno run -A main.ts`
    */
-  constructor(configPath: string, args: string[] = [], env: Record<string, string> = {}) {
+  constructor(
+    configPath: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+    binary?: string,
+  ) {
     this.configPath = configPath;
     const argv = configPath ? ["run", "-c", configPath, ...args] : args;
-    this.process = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, ...argv],
+    this.process = new Deno.Command(binary ?? Deno.execPath(), {
+      args: binary ? argv : ["run", "-A", MAIN, ...argv],
       env,
       stdout: "null",
       stderr: "piped",

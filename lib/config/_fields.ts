@@ -3,6 +3,7 @@ import { CidrSet } from "../net/cidr.ts";
 import { TargetRules } from "../net/target_rules.ts";
 import { type Checker, isTable, show, type Table } from "./_checker.ts";
 import { parseDuration } from "./duration.ts";
+import { parseSize } from "../reverse/limit_syntax.ts";
 
 /** Field readers: each returns the value, undefined when absent, or records an error. */
 
@@ -39,6 +40,19 @@ export function optInt(
 /** A `max_connections` key under `path` (the table at `path` is `t`); null when unset. */
 export function optMaxConnections(c: Checker, t: Table, path: KeyPath): number | null {
   return optInt(c, t, [...path, "max_connections"], 1, 10_000_000) ?? null;
+}
+
+/** A size: whole bytes, or a string like `"512m"` (binary units, lib/reverse/limit_syntax.ts). */
+export function optSize(c: Checker, t: Table, path: KeyPath): number | undefined {
+  const v = t[path[path.length - 1]];
+  if (v === undefined) return undefined;
+  const n = typeof v === "number" && Number.isInteger(v) && v >= 0
+    ? v
+    : typeof v === "string"
+    ? parseSize(v)
+    : null;
+  if (n !== null) return n;
+  return c.error(path, `${show(v)} is not a size`, 'bytes or a size like "512m", "1g"');
 }
 
 export function optDuration(c: Checker, t: Table, path: KeyPath): number | undefined {

@@ -550,6 +550,18 @@ export interface Config {
    * sockets; `"auto"` = one per core; 1 = everything on the main thread. @default 1
    */
   readonly workers?: number | "auto";
+  /**
+   * With `workers > 1`: a worker that has served this many connections and requests (see
+   * docs/config/top-level.md "Recycling workers") is replaced by a fresh one; 0 = never.
+   * @default 0
+   */
+  readonly worker_max_requests?: number;
+  /**
+   * With `workers > 1`: a worker whose isolate holds more than this many bytes of JavaScript
+   * heap and external memory (`heapTotal + external`) is replaced by a fresh one; 0 = never.
+   * @default 0
+   */
+  readonly worker_max_rss?: number;
   /** The `[proxy]` section as a plain forward proxy, or null when absent or a tunnel end. */
   readonly proxy: ProxySection | null;
   /**

@@ -7,6 +7,7 @@ import {
   optDuration,
   optInt,
   optMaxConnections,
+  optSize,
   optString,
   tableList,
 } from "./_fields.ts";
@@ -75,6 +76,8 @@ export const TOP_KEYS: readonly string[] = [
   "share_ports",
   "max_connections",
   "workers",
+  "worker_max_requests",
+  "worker_max_rss",
   "proxy",
   "http",
   "stream",
@@ -135,7 +138,10 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     share_ports: options.sharePorts || (optBool(c, raw, ["share_ports"]) ?? false),
     max_connections: optMaxConnections(c, raw, []),
     workers: options.workers ?? optWorkers(c, raw),
+    worker_max_requests: optInt(c, raw, ["worker_max_requests"], 0, Number.MAX_SAFE_INTEGER) ?? 0,
+    worker_max_rss: optWorkerMaxRss(c, raw),
   };
+  warnRecycleWithoutWorkers(c, raw, top.workers);
   const proxy = validateProxy(c, raw.proxy);
   const config: Config = {
     ...top,
@@ -162,6 +168,32 @@ function optWorkers(c: Checker, raw: Table): number | "auto" {
     return DEFAULTS.workers;
   }
   return optInt(c, raw, ["workers"], 1, 256) ?? DEFAULTS.workers;
+}
+
+/** The least `worker_max_rss`: an idle worker holds about 15 MB of heap and buffers. */
+const WORKER_MAX_RSS_MIN = 32 * 1024 * 1024;
+
+/** `worker_max_rss`: 0 (off) or a size of at least {@link WORKER_MAX_RSS_MIN}. */
+function optWorkerMaxRss(c: Checker, raw: Table): number {
+  const n = optSize(c, raw, ["worker_max_rss"]);
+  if (n === undefined || n === 0 || n >= WORKER_MAX_RSS_MIN) return n ?? 0;
+  c.error(
+    ["worker_max_rss"],
+    `${show(raw.worker_max_rss)} is too small`,
+    '0 (off) or "32m" or more',
+  );
+  return 0;
+}
+
+/** The recycle limits mean nothing without workers: a warning names each one set. */
+function warnRecycleWithoutWorkers(c: Checker, raw: Table, workers: number | "auto"): void {
+  const n = workers === "auto" ? navigator.hardwareConcurrency || 1 : workers;
+  if (n > 1) return;
+  for (const key of ["worker_max_requests", "worker_max_rss"]) {
+    if (raw[key] !== undefined && raw[key] !== 0) {
+      c.warn([key], "only applies with workers > 1; ignored");
+    }
+  }
 }
 
 function warnUnknown(c: Checker, table: Table, path: KeyPath, known: readonly string[]): void {

@@ -2,6 +2,7 @@ import { errorResponse } from "../http/error_response.ts";
 import { HttpError } from "../http/errors.ts";
 import { lingerClose } from "../http/linger.ts";
 import { parseRequestHead } from "../http/request_head.ts";
+import { requestServed } from "../net/conn_gauge.ts";
 import { takeTurn } from "../net/turns.ts";
 import { writeAll } from "../net/write.ts";
 import { debugEnabled } from "../log/level.ts";
@@ -72,6 +73,8 @@ export async function serveConnection(c: ClientConn): Promise<void> {
       return;
     }
     c.clear();
+    // The connection counted as served when accepted; each further request counts again.
+    if (!first) requestServed();
     if (c.gen.timed || debugEnabled()) ctx.started = performance.now();
     // The phases: route, access, limits, then the action (which answers), then the log line.
     const upgrade = wantsWebSocket(ctx.head);

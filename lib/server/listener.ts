@@ -45,8 +45,12 @@ export interface Listener {
    * @default false
    */
   needsRebind?(spec: ListenerSpec): boolean;
-  /** Stops accepting; open connections continue. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting; open connections continue. A TCP listener given `sweepMs` first keeps
+   * accepting until none has come for that long, so fewer queued connections are reset
+   * ({@link TcpSlot.close}); the others ignore it.
+   */
+  close(sweepMs?: number): Promise<void>;
   /** Waits up to `timeoutMs` for open connections to end, then closes the rest. */
   drain(timeoutMs: number): Promise<void>;
   /** Connections or sessions open now. */

@@ -253,12 +253,15 @@ export class Supervisor {
     if (addr && !held.has(addr.port)) assertPortFree(addr.hostname, addr.port);
   }
 
-  /** Stops accepting everywhere and drains open connections for up to `timeoutMs`. */
-  async stop(timeoutMs: number): Promise<void> {
+  /**
+   * Stops accepting everywhere and drains open connections for up to `timeoutMs`. With
+   * `sweepMs`, each TCP listener closes at a quiet moment ({@link Listener.close}).
+   */
+  async stop(timeoutMs: number, sweepMs?: number): Promise<void> {
     const entries = [...this.#pool.values()];
     this.#pool.clear();
     await Promise.all([
-      ...entries.map((e) => this.#retire(e.listener, timeoutMs).drained),
+      ...entries.map((e) => this.#retire(e.listener, timeoutMs, sweepMs).drained),
       ...[...this.#draining].map((l) => l.drain(timeoutMs)),
       this.#env.tunnels.stop(timeoutMs),
     ]);
@@ -292,8 +295,9 @@ export class Supervisor {
   #retire(
     listener: Listener,
     timeoutMs: number,
+    sweepMs?: number,
   ): { closed: Promise<void>; drained: Promise<void> } {
-    const closed = listener.close();
+    const closed = listener.close(sweepMs);
     this.#draining.add(listener);
     const drained = (async () => {
       try {

@@ -68,8 +68,8 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
     return this.#slot;
   }
 
-  close(): Promise<void> {
-    return this.#handedOver ? Promise.resolve() : this.#slot.close();
+  close(sweepMs?: number): Promise<void> {
+    return this.#handedOver ? Promise.resolve() : this.#slot.close(sweepMs);
   }
 
   async drain(timeoutMs: number): Promise<void> {

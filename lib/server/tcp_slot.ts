@@ -26,6 +26,9 @@ export interface SlotLimitReport {
  */
 export const LISTEN_BACKLOG = 4096;
 
+/** The longest a closing slot keeps accepting while it waits for a quiet moment (`sweepMs`). */
+export const SWEEP_MAX_MS = 200;
+
 /**
  * One bound TCP socket (with `reusePort`) and its accept loop. The socket lives as long as
  * its address is in the config; what handles connections can be swapped without closing it,
@@ -47,6 +50,8 @@ export class TcpSlot {
   #hits = 0;
   #paused = false;
   #resume: (() => void) | undefined;
+  /** When the accept loop last took a connection (performance.now()). */
+  #lastAccept = 0;
 
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
@@ -99,8 +104,15 @@ export class TcpSlot {
     this.#loop ??= this.#accept();
   }
 
-  /** Stops accepting and closes the socket; open connections are not touched. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting and closes the socket; open connections are not touched. Connections
+   * still queued in the socket's backlog are reset by the kernel when it closes (unless
+   * `net.ipv4.tcp_migrate_req` = 1 moves them to a sibling `reusePort` socket); with `sweepMs`
+   * the slot first keeps accepting until no connection has come for `sweepMs` (for at most
+   * {@link SWEEP_MAX_MS}), so that it closes when its backlog is most likely empty.
+   */
+  async close(sweepMs = 0): Promise<void> {
+    if (sweepMs > 0 && this.#loop && !this.#paused) await this.#quiet(sweepMs);
     try {
       this.#listener?.close();
     } catch {
@@ -140,6 +152,7 @@ export class TcpSlot {
         continue;
       }
       this.#open++;
+      this.#lastAccept = performance.now();
       // A handler that throws still gives its place back (and does not take the process down).
       this.#handler.handle(conn).then(done, (e) => {
         done();
@@ -148,6 +161,22 @@ export class TcpSlot {
           error: e instanceof Error ? e.stack ?? e.message : String(e),
         });
       });
+    }
+  }
+
+  /** Resolves once no connection has been accepted for `ms` (or after {@link SWEEP_MAX_MS}). */
+  async #quiet(ms: number): Promise<void> {
+    const end = performance.now() + SWEEP_MAX_MS;
+    while (performance.now() < end) {
+      const quiet = performance.now() - this.#lastAccept;
+      if (quiet < ms) {
+        await new Promise((r) => setTimeout(r, ms - quiet));
+        continue;
+      }
+      // One more turn of the event loop: an accept already completed runs its callback first.
+      const seen = this.#lastAccept;
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.#lastAccept === seen) return;
     }
   }
 

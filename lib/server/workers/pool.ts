@@ -37,9 +37,21 @@ export interface WorkerPoolOptions {
 }
 
 /** A worker as `/status` shows it (its listeners are summed into the instance's). */
-export type WorkerSummary = Omit<WorkerStatus, "listeners">;
+export type WorkerSummary = Omit<WorkerStatus, "listeners"> & {
+  /** Which start this is: 1, 2, ... over every worker of the instance (a replacement's is new). */
+  readonly instance: number;
+  /** Times a worker with this id was recycled. */
+  readonly recycles: number;
+  /** An old worker replaced by a recycle, draining (it accepts no more). */
+  readonly retiring?: true;
+};
 
 const logger = log("server");
+/**
+ * A recycled worker closes each socket once no connection has come for this long: with
+ * `net.ipv4.tcp_migrate_req` = 0, what is queued on it then is reset (docs "Recycling workers").
+ */
+const RECYCLE_SWEEP_MS = 1;
 
 /** The main isolate's supervisor and N workers, applying each generation as one transaction. */
 export class WorkerPool {
@@ -51,6 +63,17 @@ export class WorkerPool {
   #generation = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #stopping = false;
+  /** Each worker's start number, for `/status`. */
+  #instances = new Map<WorkerHandle, number>();
+  #started = 0;
+  /** Recycles done, by worker id. */
+  #recycles = new Map<number, number>();
+  /** Workers that asked to be recycled, until they are gone. */
+  #recycling = new Set<WorkerHandle>();
+  /** Old workers replaced by a recycle, draining. */
+  #retiring = new Set<WorkerHandle>();
+  /** One recycle at a time: the next one starts when the previous old worker has stopped. */
+  #recycleQueue: Promise<void> = Promise.resolve();
 
   private constructor(options: WorkerPoolOptions) {
     this.#options = options;
@@ -163,10 +186,18 @@ export class WorkerPool {
   /** The main isolate's listeners, the workers' summed per address, and each worker. */
   async status(): Promise<ReturnType<Supervisor["status"]> & { workers: WorkerSummary[] }> {
     const main = this.#options.main.status();
-    const replies = await Promise.all(
-      this.#workers.map((w) => w.ask<WorkerStatus>({ type: "status" }).catch(() => null)),
-    );
-    const workers = replies.filter((r): r is WorkerStatus => r !== null);
+    const asked = [...this.#workers, ...this.#retiring];
+    const replies = await Promise.all(asked.map(async (w) => {
+      const s = await w.ask<WorkerStatus>({ type: "status" }).catch(() => null);
+      if (s === null) return null;
+      const summary = {
+        ...s,
+        instance: this.#instances.get(w) ?? 0,
+        recycles: this.#recycles.get(w.id) ?? 0,
+      };
+      return this.#retiring.has(w) ? { ...summary, retiring: true as const } : summary;
+    }));
+    const workers = replies.filter((r) => r !== null);
     const byKey = new Map<string, Record<string, unknown>[]>();
     for (const w of workers) {
       for (const l of w.listeners) {
@@ -196,7 +227,7 @@ export class WorkerPool {
     this.#stopping = true;
     await Promise.all([
       this.#options.main.stop(timeoutMs),
-      ...this.#workers.map(async (w) => {
+      ...[...this.#workers, ...this.#retiring].map(async (w) => {
         await w.ask({ type: "stop", timeoutMs }).catch(() => {});
         w.terminate();
       }),
@@ -213,12 +244,83 @@ export class WorkerPool {
       testHooks: o.testHooks,
     });
     handle.onDeath = (error) => this.#replace(handle, error);
+    handle.onRecycle = (reason) => this.#recycle(handle, reason);
+    this.#instances.set(handle, ++this.#started);
     return handle;
+  }
+
+  /**
+   * A worker passed `worker_max_requests` or `worker_max_rss`: a replacement with its id binds
+   * its sockets and takes the committed generation first (serialised with reloads), then the
+   * old one stops accepting, drains for up to `shutdown_timeout` and ends. One at a time.
+   */
+  #recycle(old: WorkerHandle, reason: string): void {
+    if (this.#stopping || this.#recycling.has(old)) return;
+    this.#recycling.add(old);
+    const run = this.#recycleQueue.then(() => this.#recycleNow(old, reason));
+    this.#recycleQueue = run.catch((e) => {
+      logger.error("worker {id} could not be recycled: {message}", {
+        id: old.id,
+        message: (e as Error).message,
+      });
+    }).finally(() => this.#recycling.delete(old));
+  }
+
+  async #recycleNow(old: WorkerHandle, reason: string): Promise<void> {
+    const fresh = await this.#serial(async () => {
+      if (this.#stopping || old.dead || !this.#workers.includes(old)) return undefined;
+      logger.info("worker {id} is recycled ({reason}): starting its replacement", {
+        id: old.id,
+        reason,
+      });
+      const fresh = await this.#spawn(old.id);
+      try {
+        if (this.#stopping) throw new Error("stopping");
+        if (this.#config) {
+          await fresh.ask({
+            type: "apply",
+            config: this.#config,
+            generation: this.#generation,
+            shared: this.#shared ?? sharedFor(this.#config),
+          });
+        }
+      } catch (e) {
+        fresh.terminate();
+        throw e;
+      }
+      this.#workers = this.#workers.map((w) => w === old ? fresh : w);
+      this.#retiring.add(old);
+      this.#recycles.set(old.id, (this.#recycles.get(old.id) ?? 0) + 1);
+      this.publishPorts();
+      return fresh;
+    });
+    if (!fresh) return;
+    const timeoutMs = (this.#config?.shutdown_timeout ?? 30) * 1000;
+    logger.info("worker {id}: the replacement accepts; the old one stops accepting and drains", {
+      id: old.id,
+    });
+    try {
+      await old.ask({ type: "stop", timeoutMs, sweepMs: RECYCLE_SWEEP_MS }).catch(() => {});
+    } finally {
+      old.terminate();
+      this.#retiring.delete(old);
+      this.#instances.delete(old);
+    }
+    logger.info("worker {id}: the old one has drained and ended", { id: old.id });
   }
 
   /** A worker died: a new one with its number takes its place and the committed generation. */
   #replace(dead: WorkerHandle, error: Error): void {
     if (this.#stopping) return;
+    if (!this.#workers.includes(dead)) {
+      // An old worker draining after a recycle, or a replacement not yet in place.
+      logger.error("worker {id} died while {state}: {message}", {
+        id: dead.id,
+        state: this.#retiring.has(dead) ? "draining" : "starting",
+        message: error.message,
+      });
+      return;
+    }
     logger.error("worker {id} died: {message}; starting a replacement", {
       id: dead.id,
       message: error.message,
@@ -236,6 +338,7 @@ export class WorkerPool {
         });
       }
       this.#workers = this.#workers.map((w) => w === dead ? fresh : w);
+      this.#instances.delete(dead);
       this.publishPorts();
       logger.info("worker {id} replaced", { id: dead.id });
     }).catch((e) => {

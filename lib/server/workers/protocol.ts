@@ -42,19 +42,27 @@ export type WorkerRequest =
   | { readonly type: "status"; readonly seq: number }
   | { readonly type: "ports"; readonly seq: number; readonly ports: readonly number[] }
   | { readonly type: "log"; readonly seq: number; readonly log: WorkerLog }
-  | { readonly type: "stop"; readonly seq: number; readonly timeoutMs: number }
+  | {
+    readonly type: "stop";
+    readonly seq: number;
+    readonly timeoutMs: number;
+    /** Close each TCP socket once no connection has come for this long (a recycle). */
+    readonly sweepMs?: number;
+  }
   | { readonly type: "test"; readonly seq: number; readonly action: TestAction };
 
 /** What a hidden test hook makes a worker do. */
 export type TestAction = "throw" | "fail-next-apply";
 
 /**
- * A worker's answer to one request, its ready signal (seq 0), or the news that an uncaught
- * error ends it (seq -1).
+ * A worker's answer to one request, its ready signal (seq 0), the news that an uncaught
+ * error ends it (seq -1), or its ask to be recycled (seq -2, once: it passed
+ * `worker_max_requests` or `worker_max_rss`).
  */
 export type WorkerReply =
   | { readonly seq: number; readonly ok: true; readonly value?: unknown }
-  | { readonly seq: number; readonly ok: false; readonly error: { name: string; message: string } };
+  | { readonly seq: number; readonly ok: false; readonly error: { name: string; message: string } }
+  | { readonly seq: -2; readonly ok: true; readonly recycle: string };
 
 /** What a worker reports in `/status`. */
 export interface WorkerStatus {
@@ -72,4 +80,11 @@ export interface WorkerStatus {
   readonly draining: number;
   /** Bytes of its isolate's heap in use. */
   readonly heap_used: number;
+  /**
+   * Connections accepted plus further requests on kept-alive HTTP connections since the worker
+   * started: what `worker_max_requests` counts.
+   */
+  readonly served: number;
+  /** Its isolate's `heapTotal + external` bytes: what `worker_max_rss` counts. */
+  readonly memory: number;
 }

@@ -33,6 +33,8 @@ export class WorkerHandle {
   #dead: Error | null = null;
   /** Called once if the worker dies of an uncaught error. */
   onDeath: ((error: Error) => void) | null = null;
+  /** Called when the worker asks to be recycled, with the limit it passed. */
+  onRecycle: ((reason: string) => void) | null = null;
 
   private constructor(id: number) {
     this.id = id;
@@ -89,6 +91,7 @@ export class WorkerHandle {
   }
 
   #settle(r: WorkerReply): void {
+    if ("recycle" in r) return this.onRecycle?.(r.recycle);
     if (r.seq === -1 && !r.ok) return this.#die(new Error(r.error.message));
     const p = this.#pending.get(r.seq);
     if (!p) return;

@@ -7,6 +7,7 @@ import type { Config } from "../../config/schema.ts";
 import { flushFileSinks } from "../../log/file_sink.ts";
 import { log } from "../../log/logger.ts";
 import { closeLogging, setupLogging } from "../../log/setup.ts";
+import { servedCount, whenServed } from "../../net/conn_gauge.ts";
 import { closeTurns, openTurns } from "../../net/turns.ts";
 import { BindError } from "../errors.ts";
 import { OwnPorts } from "../own_ports.ts";
@@ -34,6 +35,8 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 const logger = log("worker");
+/** How often a worker with `worker_max_rss` compares its memory with it. */
+const MEMORY_CHECK_MS = 1000;
 
 let id = -1;
 let supervisor: Supervisor;
@@ -42,6 +45,10 @@ let generation = 0;
 let logSetup: WorkerLog | undefined;
 let testHooks = false;
 let failNextApply = false;
+/** The recycle limits' memory check, while `worker_max_rss` is set. */
+let memoryTimer: ReturnType<typeof setInterval> | undefined;
+/** Set once this worker has asked to be recycled (it asks once). */
+let recycleAsked = false;
 /** Upstream health, shared with the other workers through {@link link}. */
 const health = new HealthRegistry();
 let link: HealthLink | undefined;
@@ -104,7 +111,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       await relog(msg.log);
       return undefined;
     case "stop":
-      await supervisor.stop(msg.timeoutMs);
+      disarmRecycle();
+      await supervisor.stop(msg.timeoutMs, msg.sweepMs);
       link?.close();
       closeTurns();
       await flushFileSinks();
@@ -126,6 +134,47 @@ async function apply(config: Config, next: number, shared: SharedState): Promise
   }
   await supervisor.apply(config);
   generation = next;
+  armRecycle(config);
+}
+
+/** Asks to be recycled once this worker passes `worker_max_requests` or `worker_max_rss`. */
+function armRecycle(config: Config): void {
+  disarmRecycle();
+  const maxServed = config.worker_max_requests ?? 0;
+  if (maxServed > 0) {
+    whenServed(maxServed, () => askRecycle(`${maxServed} connections and requests served`));
+  }
+  const maxMemory = config.worker_max_rss ?? 0;
+  if (maxMemory > 0) {
+    const timer = setInterval(() => {
+      // A fresh worker that has served nothing is not recycled, however low the limit.
+      const used = memory();
+      if (used > maxMemory && servedCount() > 0) {
+        askRecycle(`${used} bytes of memory, over worker_max_rss ${maxMemory}`);
+      }
+    }, MEMORY_CHECK_MS);
+    Deno.unrefTimer(timer);
+    memoryTimer = timer;
+  }
+}
+
+function disarmRecycle(): void {
+  whenServed(Infinity, () => {});
+  clearInterval(memoryTimer);
+  memoryTimer = undefined;
+}
+
+function askRecycle(reason: string): void {
+  if (recycleAsked) return;
+  recycleAsked = true;
+  disarmRecycle();
+  scope.postMessage({ seq: -2, ok: true, recycle: reason } satisfies WorkerReply);
+}
+
+/** What `worker_max_rss` measures: this isolate's heap plus its external (buffer) memory. */
+function memory(): number {
+  const m = Deno.memoryUsage();
+  return m.heapTotal + m.external;
 }
 
 function status(): WorkerStatus {
@@ -138,6 +187,8 @@ function status(): WorkerStatus {
     listeners: s.listeners,
     draining: s.draining,
     heap_used: Deno.memoryUsage().heapUsed,
+    served: servedCount(),
+    memory: memory(),
   };
 }
 

@@ -28,6 +28,8 @@ export interface RowSpec<T> {
   value: (sample: T) => number;
   /** A warning about one sample (e.g. socket errors), or undefined. @default none */
   warn?: (sample: T) => string | undefined;
+  /** How the notes name our side. @default "ours" */
+  oursName?: string;
 }
 
 /**
@@ -52,9 +54,9 @@ export function buildRow<T>(spec: RowSpec<T>): Row {
     samples: { peer, ours },
     notes: [
       ...notes(spec.peerName, spec.peer, spec.warn),
-      ...notes("ours", spec.ours, spec.warn),
+      ...notes(spec.oursName ?? "ours", spec.ours, spec.warn),
       ...spread(spec.peerName, peer),
-      ...spread("ours", ours),
+      ...spread(spec.oursName ?? "ours", ours),
     ],
   };
 }

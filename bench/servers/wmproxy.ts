@@ -9,6 +9,14 @@ import type { ReverseRoute } from "./nginx_reverse.ts";
 import type { TcpRoute } from "./tcp_route.ts";
 import type { UdpRoute } from "./udp_route.ts";
 
+/** How ours runs beyond its config file: worker threads and the control endpoint. */
+export interface WmproxyRunOptions {
+  /** `--workers N`; absent: the default (1, everything on the main thread). */
+  workers?: number;
+  /** `--control 127.0.0.1:PORT`, for `/status`; absent: `--disable-control`. */
+  controlPort?: number;
+}
+
 /** The repository root, where `main.ts` and `deno.json` live. */
 export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
 
@@ -17,16 +25,22 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname;
  * `deno run -A main.ts run -c <dir>/wmproxy.toml --disable-control` from the repository root.
  * @param dir a private temp directory
  * @param routes one `[[stream.server]]` per route
+ * @param run workers and control endpoint (default: one thread, no control endpoint)
  * @returns the ready process
  * @throws Error when main.ts is missing or the forwarder never listens
  */
 export async function startWmproxyStream(
   dir: string,
   routes: readonly TcpRoute[],
+  run: WmproxyRunOptions = {},
 ): Promise<ManagedProcess> {
-  return await startWmproxy(dir, wmproxyStreamConfig(routes), {
-    tcp: routes.map((r) => r.listenPort),
-  });
+  return await startWmproxy(
+    dir,
+    wmproxyStreamConfig(routes),
+    { tcp: routes.map((r) => r.listenPort) },
+    undefined,
+    run,
+  );
 }
 
 /**
@@ -69,6 +83,7 @@ export async function startWmproxyForward(
  * @param dir a private temp directory
  * @param routes where to listen and which origins to balance over
  * @param probe a request through the proxy that must succeed before it counts as ready
+ * @param run workers and control endpoint (default: one thread, no control endpoint)
  * @returns the ready process
  * @throws Error when main.ts is missing, the proxy never listens or the probe fails
  */
@@ -76,12 +91,14 @@ export async function startWmproxyReverse(
   dir: string,
   routes: readonly ReverseRoute[],
   probe?: (signal: AbortSignal) => Promise<void>,
+  run: WmproxyRunOptions = {},
 ): Promise<ManagedProcess> {
   return await startWmproxy(
     dir,
     wmproxyReverseConfig(routes),
     { tcp: routes.map((r) => r.listenPort) },
     probe,
+    run,
   );
 }
 
@@ -136,6 +153,7 @@ file_server = { root = ${JSON.stringify(root)} }
  * @param toml the configuration
  * @param ports TCP ports it listens on, UDP ports that must echo
  * @param probe a last check, such as a request through it
+ * @param run workers and control endpoint (default: one thread, no control endpoint)
  * @returns the ready process
  * @throws Error when main.ts is missing or the process never gets ready
  */
@@ -144,6 +162,7 @@ export async function startWmproxy(
   toml: string,
   ports: { tcp?: number[]; udp?: number[] },
   probe?: (signal: AbortSignal) => Promise<void>,
+  run: WmproxyRunOptions = {},
 ): Promise<ManagedProcess> {
   const main = `${REPO_ROOT}main.ts`;
   try {
@@ -155,7 +174,7 @@ export async function startWmproxy(
   await Deno.writeTextFile(config, toml);
   return await startServer(
     "wmproxy",
-    [Deno.execPath(), "run", "-A", "main.ts", "run", "-c", config, "--disable-control"],
+    [Deno.execPath(), "run", "-A", "main.ts", "run", "-c", config, ...runFlags(run)],
     ports.tcp ?? [],
     // The first start may fetch npm packages and compile, hence the long deadline.
     {
@@ -166,6 +185,20 @@ export async function startWmproxy(
       probe,
     },
   );
+}
+
+/**
+ * The command-line flags for `run`: `--workers N` when given, and `--control 127.0.0.1:PORT`
+ * or `--disable-control`.
+ * @param run workers and control endpoint
+ * @returns the flags
+ */
+export function runFlags(run: WmproxyRunOptions): string[] {
+  const workers = run.workers === undefined ? [] : ["--workers", String(run.workers)];
+  const control = run.controlPort === undefined
+    ? ["--disable-control"]
+    : ["--control", `127.0.0.1:${run.controlPort}`];
+  return [...workers, ...control];
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The processes of the `reverse` case: two nginx origins, nginx and wmproxy as reverse
  * proxies, each with one listener in front of the first origin and one balancing over both, and
- * the floor: a minimal Deno TCP relay in front of the first origin. Each counts as started once
+ * the floor: a minimal Deno TCP relay in front of the first origin; and a second wmproxy with
+ * `workers = 2` and the same two listeners (its control endpoint on, for the connections per
+ * worker). Each counts as started once
  * a GET through each of its listeners came back 200.
  * @module
  */
@@ -16,6 +18,7 @@ import { startDenoRelay } from "../../servers/deno_relay.ts";
 import { startNginx } from "../../servers/nginx.ts";
 import { type ReverseRoute, startNginxReverse } from "../../servers/nginx_reverse.ts";
 import { startWmproxyReverse } from "../../servers/wmproxy.ts";
+import { WORKERS } from "../../lib/workers_rows.ts";
 import { BODIES, BODY_1K } from "./names.ts";
 
 /** A proxy's listening ports. */
@@ -36,6 +39,8 @@ export interface Fleet {
   nginx: Attempt<ManagedProcess>;
   /** Ours. */
   ours: Attempt<ManagedProcess>;
+  /** Ours with `workers = 2`. */
+  oursWorkers: Attempt<ManagedProcess>;
   /** The floor: a minimal Deno relay in front of origin A. */
   floor: Attempt<ManagedProcess>;
   /** Origin ports: A, then B. */
@@ -44,6 +49,10 @@ export interface Fleet {
   nginxPorts: ProxyPorts;
   /** Our listening ports. */
   oursPorts: ProxyPorts;
+  /** The listening ports of ours with `workers = 2`. */
+  oursWorkersPorts: ProxyPorts;
+  /** The control endpoint of ours with `workers = 2`. */
+  oursWorkersControl: number;
   /** The floor relay's listening port (in front of origin A). */
   floorPort: number;
   /** Processes that started, in start order; stop them in reverse. */
@@ -59,7 +68,9 @@ export interface Fleet {
  * @returns the fleet; the caller stops `started` in a `finally`
  */
 export async function startFleet(dir: string, options: CaseOptions): Promise<Fleet> {
-  const [a, b, nginxSingle, nginxPair, oursSingle, oursPair, floorPort] = freePorts(7);
+  const [a, b, nginxSingle, nginxPair, oursSingle, oursPair, floorPort, ...rest] = freePorts(10);
+  const [workersSingle, workersPair, workersControl] = rest;
+  const oursWorkersPorts = { single: workersSingle, pair: workersPair };
   const origins = [a, b] as const;
   const nginxPorts = { single: nginxSingle, pair: nginxPair };
   const oursPorts = { single: oursSingle, pair: oursPair };
@@ -89,6 +100,17 @@ export async function startFleet(dir: string, options: CaseOptions): Promise<Fle
         needs: [originA, originB],
         start: (sub) => startWmproxyReverse(sub, routes(oursPorts, origins), probe(oursPorts)),
       }),
+      oursWorkers: await launch({
+        name: "wmproxy-workers",
+        needs: [originA, originB],
+        start: (sub) =>
+          startWmproxyReverse(
+            sub,
+            routes(oursWorkersPorts, origins),
+            probe(oursWorkersPorts),
+            { workers: WORKERS, controlPort: workersControl },
+          ),
+      }),
       floor: await launch({
         name: "deno-relay",
         needs: [originA],
@@ -98,6 +120,8 @@ export async function startFleet(dir: string, options: CaseOptions): Promise<Fle
       origins,
       nginxPorts,
       oursPorts,
+      oursWorkersPorts,
+      oursWorkersControl: workersControl,
       floorPort,
       started,
     };

@@ -2,7 +2,7 @@
  * HTTP load through each reverse proxy: wrk against nginx and against ours at -c50 and -c200
  * with two body sizes and at -c1000 with 1 KiB in front of one origin, and at -c50 with 1 KiB
  * over two origins; with 1 KiB in front of one origin also against the floor, a minimal Deno
- * relay.
+ * relay; every load also through ours with `workers = 2`, compared with ours (`workers = 1`).
  * @module
  */
 
@@ -10,13 +10,18 @@ import { sampleAlternately, sideIf } from "../../lib/alternate.ts";
 import { measureCpu, type WithCpu } from "../../lib/cpu.ts";
 import { buildRow } from "../../lib/row.ts";
 import type { CaseOptions, Row } from "../../lib/types.ts";
+import { withWorkerSpread, type WorkerSpread, workersRows } from "../../lib/workers_rows.ts";
 import { runWrk, type WrkResult } from "../../lib/wrk.ts";
+import { readWorkerAccepted } from "../../servers/wmproxy_status.ts";
 import { type NginxBody, readNginxAccepts } from "../../servers/nginx.ts";
 import type { Fleet, ProxyPorts } from "./fleet.ts";
 import { BODY_1K, BODY_64K, FLOOR, LOWER_IS_BETTER, PEER, THREADS } from "./names.ts";
 
-/** One measured run and how many connections the origins accepted meanwhile. */
-export interface Sample extends WithCpu<WrkResult> {
+/**
+ * One measured run and how many connections the origins accepted meanwhile (and, for ours with
+ * workers, each worker).
+ */
+export interface Sample extends WithCpu<WrkResult>, WorkerSpread {
   /** Connections the origins behind the proxy accepted during the measured run. */
   upstreamConnections: number;
 }
@@ -56,7 +61,8 @@ export function measuresFloor(workload: Workload): boolean {
  * reports rps, p99 latency, the proxy's CPU time per request and the upstream connections it
  * opened per 1000 requests (from the origins' `stub_status` accepts counters). Where
  * `measuresFloor`, the floor relay is a third side in the same alternation, and ours' rps and p99
- * are also compared with it.
+ * are also compared with it. Ours with `workers = 2` is a side of every workload, compared with
+ * ours in rps, p99, CPU per request and the spread of connections over its workers.
  * @param fleet the running processes
  * @param options duration, rounds, tools, log
  * @returns the rows
@@ -93,17 +99,21 @@ async function workloadRows(
     for (const port of originPorts) sum += await readNginxAccepts(port);
     return sum;
   }
-  function measure(port: number, pid?: number): () => Promise<Sample> {
+  function measure(port: number, pid?: number, control?: number): () => Promise<Sample> {
     const url = `http://127.0.0.1:${port}${workload.body.path}`;
     const load = { threads: THREADS, connections: workload.connections };
+    const read = control === undefined ? undefined : () => readWorkerAccepted(control);
     return async () => {
       await runWrk(url, { ...load, durationSeconds: warmupSeconds });
       const before = await accepted();
-      const run = await measureCpu(pid, () => runWrk(url, { ...load, durationSeconds: seconds }));
+      const run = await withWorkerSpread(
+        read,
+        () => measureCpu(pid, () => runWrk(url, { ...load, durationSeconds: seconds })),
+      );
       return { ...run, upstreamConnections: await accepted() - before };
     };
   }
-  const { originA, originB, nginx, ours, floor } = fleet;
+  const { originA, originB, nginx, ours, oursWorkers, floor } = fleet;
   const { available } = options;
   const origins = workload.pair ? [originA, originB] : [originA];
   const pid = (process: typeof ours) => process.ok ? process.value.pid : undefined;
@@ -116,6 +126,12 @@ async function workloadRows(
       measure(port(fleet.nginxPorts), pid(nginx)),
     ),
     sideIf("ours", ["wrk", ...origins, ours], available, measure(port(fleet.oursPorts), pid(ours))),
+    sideIf(
+      "ours-workers",
+      ["wrk", ...origins, oursWorkers],
+      available,
+      measure(port(fleet.oursWorkersPorts), pid(oursWorkers), fleet.oursWorkersControl),
+    ),
     ...measuresFloor(workload)
       ? [sideIf("floor", ["wrk", originA, floor], available, measure(fleet.floorPort, pid(floor)))]
       : [],
@@ -161,7 +177,15 @@ async function workloadRows(
       warn: churnWarning,
     }),
   ];
-  if (!measuresFloor(workload)) return rows;
+  const workers = workersRows({
+    work: label,
+    cpuOf: "proxy",
+    lowerIsBetter: LOWER_IS_BETTER,
+    one: common.ours,
+    two: samples.get("ours-workers")!,
+    warn: warning,
+  });
+  if (!measuresFloor(workload)) return [...rows, ...workers];
   const vsFloor = { peer: samples.get("floor")!, ours: common.ours, peerName: FLOOR };
   return [
     ...rows,
@@ -180,6 +204,7 @@ async function workloadRows(
       better: "lower",
       value: (s) => s.result.latencyMs[99] ?? NaN,
     }),
+    ...workers,
   ];
 }
 

@@ -1,6 +1,7 @@
 /**
  * The processes of the `tcp` case: nginx and an iperf3 server as upstreams, HAProxy and
- * wmproxy each forwarding one port to each upstream.
+ * wmproxy each forwarding one port to each upstream, and a second wmproxy with `workers = 2`
+ * forwarding one port to nginx (its control endpoint on, for the connections per worker).
  * @module
  */
 
@@ -13,6 +14,7 @@ import { startIperf3Server } from "../../servers/iperf3_server.ts";
 import { startNginx } from "../../servers/nginx.ts";
 import type { TcpRoute } from "../../servers/tcp_route.ts";
 import { startWmproxyStream } from "../../servers/wmproxy.ts";
+import { WORKERS } from "../../lib/workers_rows.ts";
 
 /** Ports a forwarder listens on: one in front of nginx, one in front of iperf3. */
 export interface ForwarderPorts {
@@ -32,12 +34,18 @@ export interface Fleet {
   haproxy: Attempt<ManagedProcess>;
   /** Ours. */
   ours: Attempt<ManagedProcess>;
+  /** Ours with `workers = 2`, in front of nginx only. */
+  oursWorkers: Attempt<ManagedProcess>;
   /** Upstream ports (direct targets). */
   upstream: ForwarderPorts;
   /** HAProxy's listening ports. */
   haproxyPorts: ForwarderPorts;
   /** Our listening ports. */
   oursPorts: ForwarderPorts;
+  /** Where ours with `workers = 2` listens (forwards to nginx). */
+  oursWorkersPort: number;
+  /** The control endpoint of ours with `workers = 2`. */
+  oursWorkersControl: number;
   /** Processes that started, in start order; stop them in reverse. */
   started: ManagedProcess[];
 }
@@ -50,7 +58,8 @@ export interface Fleet {
  * @returns the fleet; the caller stops `started` in a `finally`
  */
 export async function startFleet(dir: string, options: CaseOptions): Promise<Fleet> {
-  const [nginx, iperf3, haHttp, haIperf3, oursHttp, oursIperf3] = freePorts(6);
+  const [nginx, iperf3, haHttp, haIperf3, oursHttp, oursIperf3, workersHttp, workersControl] =
+    freePorts(8);
   const upstream = { http: nginx, iperf3 };
   const haproxyPorts = { http: haHttp, iperf3: haIperf3 };
   const oursPorts = { http: oursHttp, iperf3: oursIperf3 };
@@ -85,9 +94,21 @@ export async function startFleet(dir: string, options: CaseOptions): Promise<Fle
         undefined,
         (sub) => startWmproxyStream(sub, routes(oursPorts, upstream)),
       ),
+      oursWorkers: await launch(
+        "wmproxy-workers",
+        undefined,
+        (sub) =>
+          startWmproxyStream(
+            sub,
+            [{ name: "http", listenPort: workersHttp, upstreamPort: nginx }],
+            { workers: WORKERS, controlPort: workersControl },
+          ),
+      ),
       upstream,
       haproxyPorts,
       oursPorts,
+      oursWorkersPort: workersHttp,
+      oursWorkersControl: workersControl,
       started,
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 /**
- * HTTP load through each forwarder: wrk against nginx directly, via HAProxy and via ours.
+ * HTTP load through each forwarder: wrk against nginx directly, via HAProxy, via ours and via
+ * ours with `workers = 2`.
  * @module
  */
 
@@ -7,7 +8,9 @@ import { sampleAlternately, sideIf } from "../../lib/alternate.ts";
 import { measureCpu, type WithCpu } from "../../lib/cpu.ts";
 import { buildRow } from "../../lib/row.ts";
 import type { CaseOptions, Row } from "../../lib/types.ts";
+import { withWorkerSpread, type WorkerSpread, workersRows } from "../../lib/workers_rows.ts";
 import { runWrk, type WrkResult } from "../../lib/wrk.ts";
+import { readWorkerAccepted } from "../../servers/wmproxy_status.ts";
 import type { Fleet } from "./fleet.ts";
 import { LOWER_IS_BETTER, PEER } from "./names.ts";
 
@@ -16,7 +19,8 @@ const CONNECTIONS = 50;
 
 /**
  * Runs wrk (after a short warm-up) against each side, alternating, and reports rps, p99
- * latency and the forwarder's CPU time per request.
+ * latency and the forwarder's CPU time per request; then ours with `workers = 2` against ours
+ * with `workers = 1` (rps, p99, CPU per request, connections per worker).
  * @param fleet the running processes
  * @param options duration, rounds, tools, log
  * @returns the rows
@@ -24,15 +28,19 @@ const CONNECTIONS = 50;
 export async function wrkRows(fleet: Fleet, options: CaseOptions): Promise<Row[]> {
   const seconds = options.durationSeconds;
   const warmupSeconds = seconds >= 5 ? 2 : 1;
-  function measure(port: number, pid?: number): () => Promise<WithCpu<WrkResult>> {
+  function measure(port: number, pid?: number, control?: number): () => Promise<Sample> {
     const url = `http://127.0.0.1:${port}/`;
     const load = { threads: THREADS, connections: CONNECTIONS };
+    const read = control === undefined ? undefined : () => readWorkerAccepted(control);
     return async () => {
       await runWrk(url, { ...load, durationSeconds: warmupSeconds });
-      return await measureCpu(pid, () => runWrk(url, { ...load, durationSeconds: seconds }));
+      return await withWorkerSpread(
+        read,
+        () => measureCpu(pid, () => runWrk(url, { ...load, durationSeconds: seconds })),
+      );
     };
   }
-  const { nginx, haproxy, ours } = fleet;
+  const { nginx, haproxy, ours, oursWorkers } = fleet;
   const { available } = options;
   const sides = [
     sideIf("direct", ["wrk", nginx], available, measure(fleet.upstream.http)),
@@ -47,6 +55,16 @@ export async function wrkRows(fleet: Fleet, options: CaseOptions): Promise<Row[]
       ["wrk", nginx, ours],
       available,
       measure(fleet.oursPorts.http, ours.ok ? ours.value.pid : undefined),
+    ),
+    sideIf(
+      "ours-workers",
+      ["wrk", nginx, oursWorkers],
+      available,
+      measure(
+        fleet.oursWorkersPort,
+        oursWorkers.ok ? oursWorkers.value.pid : undefined,
+        fleet.oursWorkersControl,
+      ),
     ),
   ];
   const samples = await sampleAlternately(sides, options.rounds, (l) => options.log(`wrk ${l}`));
@@ -88,10 +106,20 @@ export async function wrkRows(fleet: Fleet, options: CaseOptions): Promise<Row[]
       better: "higher",
       value: (s) => s.result.rps,
     }),
+    ...workersRows({
+      work,
+      cpuOf: "forwarder",
+      lowerIsBetter: LOWER_IS_BETTER,
+      one: samples.get("ours")!,
+      two: samples.get("ours-workers")!,
+      warn: warning,
+    }),
   ];
 }
 
-function warning({ result }: WithCpu<WrkResult>): string | undefined {
+type Sample = WithCpu<WrkResult> & WorkerSpread;
+
+function warning({ result }: Sample): string | undefined {
   if (result.socketErrors === 0 && result.non2xx === 0) return undefined;
   return `wrk saw ${result.socketErrors} socket errors and ${result.non2xx} non-2xx answers in a run`;
 }

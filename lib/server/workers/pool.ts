@@ -273,21 +273,7 @@ export class WorkerPool {
         id: old.id,
         reason,
       });
-      const fresh = await this.#spawn(old.id);
-      try {
-        if (this.#stopping) throw new Error("stopping");
-        if (this.#config) {
-          await fresh.ask({
-            type: "apply",
-            config: this.#config,
-            generation: this.#generation,
-            shared: this.#shared ?? sharedFor(this.#config),
-          });
-        }
-      } catch (e) {
-        fresh.terminate();
-        throw e;
-      }
+      const fresh = await this.#startReplacement(old.id);
       this.#workers = this.#workers.map((w) => w === old ? fresh : w);
       this.#retiring.add(old);
       this.#recycles.set(old.id, (this.#recycles.get(old.id) ?? 0) + 1);
@@ -309,6 +295,29 @@ export class WorkerPool {
     logger.info("worker {id}: the old one has drained and ended", { id: old.id });
   }
 
+  /**
+   * A new worker with number `id` running the committed generation (its sockets bound);
+   * terminated again if the pool stops meanwhile or the generation cannot be applied.
+   */
+  async #startReplacement(id: number): Promise<WorkerHandle> {
+    const fresh = await this.#spawn(id);
+    try {
+      if (this.#stopping) throw new Error("stopping");
+      if (this.#config) {
+        await fresh.ask({
+          type: "apply",
+          config: this.#config,
+          generation: this.#generation,
+          shared: this.#shared ?? sharedFor(this.#config),
+        });
+      }
+    } catch (e) {
+      fresh.terminate();
+      throw e;
+    }
+    return fresh;
+  }
+
   /** A worker died: a new one with its number takes its place and the committed generation. */
   #replace(dead: WorkerHandle, error: Error): void {
     if (this.#stopping) return;
@@ -327,21 +336,13 @@ export class WorkerPool {
     });
     this.#serial(async () => {
       if (this.#stopping) return;
-      const fresh = await this.#spawn(dead.id);
-      if (this.#stopping) return fresh.terminate();
-      if (this.#config) {
-        await fresh.ask({
-          type: "apply",
-          config: this.#config,
-          generation: this.#generation,
-          shared: this.#shared ?? sharedFor(this.#config),
-        });
-      }
+      const fresh = await this.#startReplacement(dead.id);
       this.#workers = this.#workers.map((w) => w === dead ? fresh : w);
       this.#instances.delete(dead);
       this.publishPorts();
       logger.info("worker {id} replaced", { id: dead.id });
     }).catch((e) => {
+      if (this.#stopping) return;
       logger.error("worker {id} could not be replaced: {message}", {
         id: dead.id,
         message: (e as Error).message,

@@ -1,7 +1,6 @@
-import { parseSize } from "../reverse/limit_syntax.ts";
 import { parseTryPaths } from "../reverse/try_paths.ts";
 import { type Checker, isTable, show, type Table, warnUnknownKeys } from "./_checker.ts";
-import { optBool, optDuration, optInt, optString, wordList } from "./_fields.ts";
+import { optBool, optDuration, optInt, optSize, optString, wordList } from "./_fields.ts";
 import type { KeyPath } from "./locate.ts";
 import type { HttpFileServer } from "./schema.ts";
 
@@ -67,18 +66,7 @@ export function validateFileServer(
       c.error(p("precompressed"), `${show(enc)} is not a precompressed encoding`, '"br" or "gzip"');
     }
   }
-  const size = (k: string, fallback: number): number => {
-    const v = t[k];
-    if (v === undefined) return fallback;
-    const n = typeof v === "number" && Number.isInteger(v) && v >= 0
-      ? v
-      : typeof v === "string"
-      ? parseSize(v)
-      : null;
-    if (n !== null) return n;
-    return c.error(p(k), `${show(v)} is not a size`, 'bytes or a size like "64k", "32m"') ??
-      fallback;
-  };
+  const size = (k: string, fallback: number): number => optSize(c, t, p(k)) ?? fallback;
   const rulePath = /^\/[^*?()[\]^$\\]*$/.test(inherited.rule) ? inherited.rule : "";
   const status = optInt(c, t, p("status"), 100, 599) ?? 404;
   return {

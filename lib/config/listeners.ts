@@ -143,9 +143,8 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
         const own = servers.map((s) => s.max_connections).filter((m) => typeof m === "number");
         const pp = servers[0].proxy_protocol ?? false;
         specs.push({
-          // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds, and
-          // so does a TLS one that reads a PROXY header first (a plain socket and a hop).
-          key: `${tls ? pp ? "tls+pp" : "tls" : "tcp"} ${a}`,
+          // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds.
+          key: `${tls ? "tls" : "tcp"} ${a}`,
           name: `${tls ? "https" : "http"} ${a}`,
           transport: "tcp",
           bind_addr: a,

@@ -37,6 +37,8 @@ export interface ActiveHealthOptions {
   readonly health?: HealthRegistry;
   /** Check over TLS (an https upstream), with this SNI name or the server's hostname. @default null */
   readonly tls?: { readonly serverName?: string } | null;
+  /** Bytes each check sends first, before any TLS handshake (a PROXY protocol header). @default none */
+  readonly preface?: Uint8Array;
 }
 
 export type { ActiveServerState };
@@ -187,8 +189,12 @@ export class ActiveHealthCheck<T extends CheckedServer> {
         ? await connectTls(server.hostname, server.port, {
           timeout: timeoutMs,
           serverName: tls.serverName ?? server.hostname,
+          preface: this.#options.preface,
         })
         : await connectTcp(server.hostname, server.port, { timeout: timeoutMs });
+      if (!tls && this.#options.preface !== undefined) {
+        await writeAll(conn, this.#options.preface).catch(() => closeQuietly(conn));
+      }
     } catch (e) {
       return (e as Error).message;
     }

@@ -42,6 +42,20 @@ export function optMaxConnections(c: Checker, t: Table, path: KeyPath): number |
   return optInt(c, t, [...path, "max_connections"], 1, 10_000_000) ?? null;
 }
 
+/** A `send_proxy_protocol`-style version, `"v1"` or `"v2"` (any case); null when unset. */
+export function optProxyProtocolVersion(
+  c: Checker,
+  t: Table,
+  path: KeyPath,
+): "v1" | "v2" | null {
+  const text = optString(c, t, path);
+  if (text === undefined) return null;
+  const v = text.toLowerCase();
+  if (v === "v1" || v === "v2") return v;
+  c.error(path, `${show(text)} is not a PROXY protocol version`, '"v1" or "v2"');
+  return null;
+}
+
 /** A size: whole bytes, or a string like `"512m"` (binary units, lib/reverse/limit_syntax.ts). */
 export function optSize(c: Checker, t: Table, path: KeyPath): number | undefined {
   const v = t[path[path.length - 1]];

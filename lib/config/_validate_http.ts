@@ -12,6 +12,7 @@ import {
   optDuration,
   optInt,
   optMaxConnections,
+  optProxyProtocolVersion,
   optString,
   tableList,
   wordList,
@@ -72,6 +73,7 @@ export const HTTP_UPSTREAM_KEYS: readonly string[] = [
   "bind",
   "keepalive",
   "keepalive_timeout",
+  "send_proxy_protocol",
 ];
 /** Keys of an upstream's `health_check` table. */
 export const HEALTH_CHECK_KEYS: readonly string[] = ["path", "interval", "timeout"];
@@ -86,6 +88,7 @@ export const HTTP_SERVER_KEYS: readonly string[] = [
   "key",
   "root",
   "max_connections",
+  "proxy_protocol",
 ];
 /** Keys of an `[[http.server.location]]`, besides {@link HTTP_COMMON_KEYS}. */
 export const LOCATION_KEYS: readonly string[] = [
@@ -182,6 +185,7 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
   const servers = tableList(c, raw.server, [...path, "server"])
     .map(([t, p]) => validateServer(c, t, p, top, { upstreams: byName, zones, logs }))
     .filter((s): s is HttpServer => s !== undefined);
+  checkProxyProtocolAgrees(c, servers);
   return {
     limit_req_zone: Object.fromEntries(zones),
     log_format: Object.fromEntries(logs.formats),
@@ -191,6 +195,26 @@ export function validateHttp(c: Checker, raw: unknown): HttpSection | null {
     upstream: upstreams,
     server: servers,
   };
+}
+
+/** Servers sharing an address must agree on `proxy_protocol`: it is the address's. */
+function checkProxyProtocolAgrees(c: Checker, servers: readonly HttpServer[]): void {
+  const byAddr = new Map<string, number>();
+  servers.forEach((s, i) => {
+    for (const a of [...s.bind_addr, ...s.bind_ssl]) {
+      const first = byAddr.get(a);
+      if (first === undefined) byAddr.set(a, i);
+      else if ((servers[first].proxy_protocol ?? false) !== (s.proxy_protocol ?? false)) {
+        c.error(
+          ["http", "server", i, "proxy_protocol"],
+          `${show(a)} is shared with http.server[${first}], which says ${
+            servers[first].proxy_protocol ?? false
+          }`,
+          "the same proxy_protocol on every server of an address",
+        );
+      }
+    }
+  });
 }
 
 const LEVELS_EXPECTED = '"trace", "debug", "info", "warn" or "error"';
@@ -496,6 +520,7 @@ function validateUpstream(c: Checker, t: Table, path: KeyPath): HttpUpstream | u
     keepalive,
     keepalive_timeout: keepaliveTimeout,
     health_check: health,
+    send_proxy_protocol: optProxyProtocolVersion(c, t, [...path, "send_proxy_protocol"]),
   };
 }
 
@@ -531,6 +556,16 @@ function validateServer(
     .filter((l): l is HttpLocation => l !== undefined);
   if (binds === undefined || ssl === undefined || binds.length + ssl.length === 0) return undefined;
   if (ssl.length > 0 && tls === null) return undefined;
+  const proxyProtocol = optBool(c, t, [...path, "proxy_protocol"]) ?? false;
+  if (proxyProtocol && ssl.length > 0) {
+    // Deno 2.9 cannot start server-side TLS on a connection it accepted as plain TCP (its
+    // startTls is client-only), and the header comes before the handshake.
+    c.error(
+      [...path, "proxy_protocol"],
+      "is not supported with bind_ssl yet (the header precedes the TLS handshake)",
+      "proxy_protocol on a server with bind_addr only",
+    );
+  }
   return {
     bind_addr: binds,
     bind_ssl: ssl,
@@ -540,6 +575,7 @@ function validateServer(
     up_name: names.map((n) => n.toLowerCase()),
     location: locations,
     max_connections: optMaxConnections(c, t, path),
+    proxy_protocol: proxyProtocol,
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,

@@ -1,6 +1,7 @@
 import { isLoopback, parseAddress } from "../net/address.ts";
 import { type Checker, show, type Table } from "./_checker.ts";
 import {
+  optBool,
   optCidrList,
   optDuration,
   optMaxConnections,
@@ -26,6 +27,7 @@ export const PROXY_KEYS: readonly string[] = [
   "handshake_timeout",
   "timeout",
   "max_connections",
+  "proxy_protocol",
 ];
 const ALL: readonly ProxyProtocol[] = ["http", "https", "socks5"];
 const BITS: Readonly<Record<ProxyProtocol, number>> = { http: 1, https: 2, socks5: 4 };
@@ -79,6 +81,7 @@ export function validatePlainProxy(
       DEFAULTS.handshake_timeout,
     timeout: optDuration(c, raw, [...path, "timeout"]) ?? DEFAULTS.stream_timeout,
     max_connections: optMaxConnections(c, raw, path),
+    proxy_protocol: optBool(c, raw, [...path, "proxy_protocol"]) ?? false,
   };
   if (bind && !isLoopback(bind.hostname) && username === null && section.allow_ip.length === 0) {
     c.warn(

@@ -133,6 +133,9 @@ export function validateTunnelClient(c: Checker, raw: Table): TunnelClient | nul
   const local = raw.bind_addr !== undefined || raw.bind !== undefined;
   const proxy = local ? validatePlainProxy(c, raw, { tunnelClient: true }) : null;
   if (!local) ignoredUnless(c, raw, plainKeys, "with bind_addr (the local proxy)");
+  if (proxy?.proxy_protocol) {
+    c.warn([...PATH, "proxy_protocol"], "not applied to a tunnel client's local proxy; ignored");
+  }
 
   const remote = servers.map((s) => parseAddress(s)!).find((a) => !isLoopback(a.hostname));
   if (!ts && remote !== undefined) {

@@ -34,6 +34,8 @@ export interface ListenerSpecBase {
   readonly max_connections_set: boolean;
   /** Equal fingerprints mean the effective config is unchanged. */
   readonly fingerprint: string;
+  /** Each connection starts with a PROXY protocol header naming the client. @default false */
+  readonly proxy_protocol?: boolean;
 }
 
 /** A `[[stream.server]]` listener: TCP or UDP forwarding, or a WebSocket bridge (`settings.bind_mode`). */
@@ -122,6 +124,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       port: addr.port,
       kind: "proxy",
       settings: p,
+      proxy_protocol: p.proxy_protocol ?? false,
       ...limit(p.max_connections),
       fingerprint: JSON.stringify(["proxy", p, config.max_connections]),
     });
@@ -138,6 +141,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
         const addr = parseAddress(a)!;
         const settings = { servers, upstreams: config.http.upstream, tls };
         const own = servers.map((s) => s.max_connections).filter((m) => typeof m === "number");
+        const pp = servers[0].proxy_protocol ?? false;
         specs.push({
           // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds.
           key: `${tls ? "tls" : "tcp"} ${a}`,
@@ -149,6 +153,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
           kind: "http",
           tls,
           settings,
+          proxy_protocol: pp,
           ...limit(own.length > 0 ? Math.min(...own) : null),
           fingerprint: JSON.stringify(["http", tls, settings, config.max_connections]),
         });
@@ -172,6 +177,7 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
       port: addr.port,
       kind: "stream",
       settings: s,
+      proxy_protocol: s.proxy_protocol ?? false,
       ...limit(s.max_connections),
       fingerprint: JSON.stringify(["stream", s, config.max_connections]),
     });

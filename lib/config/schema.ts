@@ -145,6 +145,13 @@ export interface StreamServer {
    * unset = the top-level `max_connections`. @default null
    */
   readonly max_connections?: number | null;
+  /**
+   * tcp: each connection starts with a PROXY protocol header (v1 or v2) naming the client;
+   * a connection without one is closed. @default false
+   */
+  readonly proxy_protocol?: boolean;
+  /** tcp: send a PROXY protocol header naming the client first on each upstream connection. @default null */
+  readonly send_proxy_protocol?: ProxyProtocolVersion | null;
 }
 
 /** The `[stream]` section. */
@@ -188,6 +195,11 @@ export interface ProxySection {
   readonly timeout: number;
   /** Client connections held open at most; unset = the top-level one. @default null */
   readonly max_connections?: number | null;
+  /**
+   * Each connection starts with a PROXY protocol header (v1 or v2) naming the client; a
+   * connection without one is closed. @default false
+   */
+  readonly proxy_protocol?: boolean;
 }
 
 /** What a tunnel mapping publishes: an HTTP or HTTPS virtual host, a TCP port, or a proxy. */
@@ -344,6 +356,11 @@ export interface HttpUpstream {
     readonly interval: number;
     readonly timeout: number;
   } | null;
+  /**
+   * Send a PROXY protocol header naming the client first on each connection to the servers;
+   * such connections carry one client's requests only and are not pooled. @default null
+   */
+  readonly send_proxy_protocol?: ProxyProtocolVersion | null;
 }
 
 /** A `[http.limit_req_zone]` entry: `NAME = "{client_ip} limit=10m rate=1000r/s"`. */
@@ -495,6 +512,12 @@ export interface HttpServer extends HttpTimeouts {
    * an address applies); unset = the top-level one. @default null
    */
   readonly max_connections?: number | null;
+  /**
+   * Connections to its addresses (plain and TLS) start with a PROXY protocol header (v1 or
+   * v2, before the TLS handshake) naming the client; servers sharing an address must agree.
+   * @default false
+   */
+  readonly proxy_protocol?: boolean;
   /** The server's access log, for requests no location takes (inherited). @default null */
   readonly access_log: HttpAccessLog | null;
   /** The server's error log (inherited). @default null */

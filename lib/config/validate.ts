@@ -7,6 +7,7 @@ import {
   optDuration,
   optInt,
   optMaxConnections,
+  optProxyProtocolVersion,
   optSize,
   optString,
   tableList,
@@ -93,6 +94,8 @@ export const STREAM_SERVER_KEYS: readonly string[] = [
   "timeout",
   "max_sessions",
   "max_connections",
+  "proxy_protocol",
+  "send_proxy_protocol",
 ];
 /** Keys of `[stream]`. */
 export const STREAM_KEYS: readonly string[] = ["upstream", "server"];
@@ -380,6 +383,16 @@ function validateServer(
   if (transport === "udp" && t.max_connections !== undefined) {
     c.warn([...path, "max_connections"], 'does not apply to bind_mode = "udp" (see max_sessions)');
   }
+  const proxyProtocol = optBool(c, t, [...path, "proxy_protocol"]) ?? false;
+  const sendProxyProtocol = optProxyProtocolVersion(c, t, [...path, "send_proxy_protocol"]);
+  for (
+    const [key, set] of [["proxy_protocol", proxyProtocol], [
+      "send_proxy_protocol",
+      sendProxyProtocol !== null,
+    ]] as const
+  ) {
+    if (set && mode !== "tcp") c.warn([...path, key], 'only applies to bind_mode = "tcp"; ignored');
+  }
   if (!bind || !bindText || !upstream || !BIND_MODES.includes(mode)) return undefined;
   return {
     bind_addr: bindText,
@@ -392,6 +405,8 @@ function validateServer(
     timeout,
     max_sessions: maxSessions,
     max_connections: maxConnections,
+    proxy_protocol: mode === "tcp" && proxyProtocol,
+    send_proxy_protocol: mode === "tcp" ? sendProxyProtocol : null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { writeAll } from "./write.ts";
 import { formatAddress } from "./address.ts";
 import { startTimer, stopTimer, type Timer } from "./timer.ts";
 
@@ -26,6 +27,8 @@ export class ConnectError extends Error {
 export interface ConnectTlsOptions extends ConnectTcpOptions {
   /** Name sent as SNI and checked against the certificate. @default the hostname */
   serverName?: string;
+  /** Bytes sent in clear before the handshake (a PROXY protocol header). @default none */
+  preface?: Uint8Array;
 }
 
 /**
@@ -42,6 +45,14 @@ export async function connectTls(
   const started = performance.now();
   const timeout = options.timeout ?? 10_000;
   const tcp = await connectTcp(hostname, port, { timeout });
+  if (options.preface !== undefined) {
+    try {
+      await writeAll(tcp, options.preface);
+    } catch (e) {
+      tcp.close();
+      throw new ConnectError(formatAddress({ hostname, port }), "refused", e);
+    }
+  }
   const tls = await Deno.startTls(tcp, { hostname: options.serverName ?? hostname });
   const left = Math.max(1, timeout - (performance.now() - started));
   let timer: Timer = undefined;

@@ -4,6 +4,11 @@
  * send, read one from the start of an accepted connection.
  * @module
  */
+export {
+  acceptProxyHeader,
+  type AcceptProxyHeaderOptions,
+  ProxiedConn,
+} from "./proxy_protocol/accept.ts";
 export { type DecodedProxyHeader, decodeProxyHeader } from "./proxy_protocol/decode.ts";
 export { encodeLocalHeader, encodeProxyHeader } from "./proxy_protocol/encode.ts";
 export { ProxyProtocolError } from "./proxy_protocol/error.ts";

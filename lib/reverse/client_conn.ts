@@ -100,6 +100,14 @@ export class ClientConn implements Timed {
     if (spareOut.length < MAX_SPARE_OUT) spareOut.push(out.reset());
   }
 
+  /** The client's and the local address, for a PROXY protocol header. */
+  get addresses(): { remote: Deno.NetAddr; local: Deno.NetAddr } {
+    return {
+      remote: { transport: "tcp", hostname: this.ip, port: this.port },
+      local: { transport: "tcp", hostname: this.localIp, port: this.localPort },
+    };
+  }
+
   /** `host:port` of the client, for log lines. */
   get peer(): string {
     return formatAddress({ hostname: this.ip, port: this.port });

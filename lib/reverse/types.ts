@@ -53,6 +53,11 @@ export interface ReverseUpstream {
   readonly keepalive?: number;
   /** Milliseconds an idle upstream connection is kept before it is closed. @default 60000 */
   readonly keepaliveTimeoutMs?: number;
+  /**
+   * Send a PROXY protocol header naming the client first on each connection; such a
+   * connection carries one client's request and is never pooled. @default none
+   */
+  readonly sendProxyProtocol?: "v1" | "v2";
 }
 
 /** How an upstream is reached over TLS. */

@@ -1,7 +1,8 @@
 import { noDelay } from "../http/no_delay.ts";
 import { HttpReader } from "../http/reader.ts";
 import { cancelWatch, type LateWatch, watchLater } from "../http/watch_later.ts";
-import { connectTcp, connectTls } from "../net/connect.ts";
+import { ConnectError, connectTcp, connectTls } from "../net/connect.ts";
+import { writeAll } from "../net/write.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import type { ReverseUpstreamServer, UpstreamTls } from "./types.ts";
 
@@ -36,19 +37,32 @@ export class UpstreamConn implements LateWatch {
     noDelay(conn);
   }
 
-  /** Connects to `server` within `timeoutMs` (0: a day); throws `ConnectError`. */
+  /**
+   * Connects to `server` within `timeoutMs` (0: a day); throws `ConnectError`. `preface` (a
+   * PROXY protocol header) goes first, before any TLS handshake.
+   */
   static async open(
     server: ReverseUpstreamServer,
     timeoutMs: number,
     tls: UpstreamTls | null = null,
+    preface?: Uint8Array,
   ): Promise<UpstreamConn> {
     const timeout = timeoutMs > 0 ? timeoutMs : 86_400_000;
     const conn = tls
       ? await connectTls(server.hostname, server.port, {
         timeout,
         serverName: tls.serverName ?? server.hostname,
+        preface,
       })
       : await connectTcp(server.hostname, server.port, { timeout });
+    if (!tls && preface !== undefined) {
+      try {
+        await writeAll(conn, preface);
+      } catch (e) {
+        safeClose(conn);
+        throw new ConnectError(server.addr, "refused", e);
+      }
+    }
     return new UpstreamConn(conn, server);
   }
 

@@ -8,6 +8,7 @@ import { compileTemplate, type Template } from "./template.ts";
 import type { ReverseUpstream, ReverseUpstreamServer } from "./types.ts";
 import { UpstreamConn } from "./upstream_conn.ts";
 import { IdlePool } from "./upstream_pool.ts";
+import { encodeLocalHeader, encodeProxyHeader } from "../net/proxy_protocol/encode.ts";
 
 type Server = ReverseUpstreamServer;
 
@@ -111,7 +112,10 @@ export class UpstreamGroup {
         );
       }
     }
-    if (!old || JSON.stringify(old.healthCheck) !== JSON.stringify(upstream.healthCheck)) {
+    if (
+      !old || JSON.stringify(old.healthCheck) !== JSON.stringify(upstream.healthCheck) ||
+      old.sendProxyProtocol !== upstream.sendProxyProtocol
+    ) {
       this.#checker?.stop();
       const hc = upstream.healthCheck;
       this.#checker = hc
@@ -121,6 +125,12 @@ export class UpstreamGroup {
           timeoutMs: hc.timeoutMs,
           health: this.#health,
           tls: upstream.tls ?? null,
+          // Checks speak for us, not for a client: v2 LOCAL, or v1's UNKNOWN.
+          preface: upstream.sendProxyProtocol === "v2"
+            ? encodeLocalHeader()
+            : upstream.sendProxyProtocol === "v1"
+            ? new TextEncoder().encode("PROXY UNKNOWN\r\n")
+            : undefined,
         })
         : null;
       this.#checker?.start();
@@ -167,8 +177,21 @@ export class UpstreamGroup {
    * A new connection to `server` within `connectTimeoutMs`; throws `ConnectError`. Counts a
    * request in flight until {@link release}.
    */
-  async connect(server: Server, connectTimeoutMs: number): Promise<UpstreamConn> {
-    const c = await UpstreamConn.open(server, connectTimeoutMs, this.#upstream.tls ?? null);
+  async connect(
+    server: Server,
+    connectTimeoutMs: number,
+    client?: { readonly remote: Deno.NetAddr; readonly local: Deno.NetAddr },
+  ): Promise<UpstreamConn> {
+    const pp = this.#upstream.sendProxyProtocol;
+    const preface = pp !== undefined && client !== undefined
+      ? encodeProxyHeader(pp, client.remote, client.local)
+      : undefined;
+    const c = await UpstreamConn.open(
+      server,
+      connectTimeoutMs,
+      this.#upstream.tls ?? null,
+      preface,
+    );
     this.#lease(c);
     return c;
   }
@@ -189,7 +212,9 @@ export class UpstreamGroup {
     this.#leastConn?.end(s);
     c.requests++;
     const pool = this.#pools.get(s);
-    if (reusable && pool && !c.closed) pool.put(c, Date.now());
+    // A connection that began with one client's PROXY header is that client's alone.
+    const mine = this.#upstream.sendProxyProtocol !== undefined;
+    if (reusable && pool && !c.closed && !mine) pool.put(c, Date.now());
     else c.close();
   }
 

@@ -37,6 +37,10 @@ export class ProxyListener extends TcpListener<ProxyListenerSpec, ForwardProxy> 
     return true;
   }
 
+  protected override headerTimeoutMs(): number {
+    return this.spec.settings.handshake_timeout * 1000;
+  }
+
   protected details(): Record<string, unknown> {
     return { protocols: this.spec.settings.flag, auth: this.spec.settings.username !== null };
   }

@@ -123,6 +123,7 @@ function fromConfig(u: HttpUpstream): ReverseUpstream {
     method: method(u.method),
     keepalive: u.keepalive,
     keepaliveTimeoutMs: u.keepalive_timeout * 1000,
+    ...(u.send_proxy_protocol ? { sendProxyProtocol: u.send_proxy_protocol } : {}),
     healthCheck: u.health_check && {
       path: u.health_check.path,
       intervalMs: u.health_check.interval * 1000,

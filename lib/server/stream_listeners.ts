@@ -102,6 +102,7 @@ function tcpOptions(s: StreamServer): TcpForwarderOptions {
     servers: s.upstream.server,
     connectTimeout: s.proxy_connect_timeout * 1000,
     idleTimeout: s.timeout * 1000,
+    ...(s.send_proxy_protocol ? { sendProxyProtocol: s.send_proxy_protocol } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import type { CertResolver } from "../net/tls_listen.ts";
 import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
+import { PROXY_HEADER_TIMEOUT_MS, ProxyHeaderHandler } from "./proxy_header_handler.ts";
 
 /** A connection handler that tracks what it has open. */
 export interface TrackingHandler extends TcpConnHandler {
@@ -35,7 +36,6 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
   constructor(spec: S, handler: H, slot?: TcpSlot, certs?: CertResolver) {
     this.handler = handler;
     this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler, certs);
-    this.#slot.setHandler(handler);
     this.spec = spec;
   }
 
@@ -47,6 +47,16 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
   protected set spec(spec: S) {
     this.#spec = spec;
     this.#slot.setLimit(spec.max_connections);
+    this.#slot.setHandler(
+      spec.proxy_protocol
+        ? new ProxyHeaderHandler(this.handler, spec.name, this.headerTimeoutMs())
+        : this.handler,
+    );
+  }
+
+  /** How long a PROXY header may take (`proxy_protocol = true`). */
+  protected headerTimeoutMs(): number {
+    return PROXY_HEADER_TIMEOUT_MS;
   }
 
   /** Takes `spec` if it is of this listener's kind; false otherwise. */

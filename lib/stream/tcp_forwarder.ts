@@ -6,6 +6,8 @@ import { relay, safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
+import { encodeProxyHeader } from "../net/proxy_protocol/encode.ts";
+import { writeAll } from "../net/write.ts";
 
 /** A server a {@link TcpForwarder} connects to. */
 export interface StreamTarget extends FailoverServer {
@@ -23,6 +25,8 @@ export interface TcpForwarderOptions {
   readonly connectTimeout?: number;
   /** Milliseconds a connection may be idle both ways before it is closed; 0 = never. @default 600000 */
   readonly idleTimeout?: number;
+  /** Send a PROXY protocol header naming the client first on each upstream connection. @default none */
+  readonly sendProxyProtocol?: "v1" | "v2";
 }
 
 interface Generation {
@@ -82,6 +86,19 @@ export class TcpForwarder {
       if (!upstream) return;
       this.tracker.add(upstream.conn, false);
       try {
+        const pp = gen.options.sendProxyProtocol;
+        if (pp !== undefined) {
+          const head = encodeProxyHeader(pp, client.remoteAddr, client.localAddr);
+          if (!(await writeAll(upstream.conn, head).then(() => true, () => false))) {
+            logger.warn("conn {id} {peer} → {upstream}: closed before the PROXY header", {
+              id,
+              peer,
+              upstream: upstream.server.addr,
+            });
+            safeClose(upstream.conn);
+            return;
+          }
+        }
         const r = await relay(client, upstream.conn, { idleTimeout: gen.options.idleTimeout });
         if (debugEnabled()) {
           logger.debug(

@@ -47,7 +47,7 @@ export async function openUpstream(
     const idle = options.reuse ? group.takeIdle(server) : undefined;
     if (idle !== undefined) return idle;
     try {
-      return await group.connect(server, timeout);
+      return await group.connect(server, timeout, client.addresses);
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
       group.failed(server);

@@ -6,6 +6,7 @@ import { relay, safeClose } from "../net/relay.ts";
 import { debugEnabled } from "../log/level.ts";
 import { log } from "../log/logger.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
+import { upstreamConnectFailed } from "../metrics/families.ts";
 
 /** A server a {@link TcpForwarder} connects to. */
 export interface StreamTarget extends FailoverServer {
@@ -23,6 +24,8 @@ export interface TcpForwarderOptions {
   readonly connectTimeout?: number;
   /** Milliseconds a connection may be idle both ways before it is closed; 0 = never. @default 600000 */
   readonly idleTimeout?: number;
+  /** The upstream's name, for `/metrics`. @default the forwarder's name */
+  readonly upstream?: string;
 }
 
 interface Generation {
@@ -114,13 +117,15 @@ export class TcpForwarder {
       (server) => connectTcp(server.hostname, server.port, { timeout }),
       {
         isFailure: (e) => e instanceof ConnectError,
-        onFailure: ({ error, more }) =>
+        onFailure: ({ server, error, more }) => {
+          upstreamConnectFailed(gen.options.upstream ?? this.name, server.addr);
           logger.warn("conn {id} {peer}: {error}; {next}", {
             id,
             peer,
             error: (error as Error).message,
             next: more ? "trying the next server" : "no server left",
-          }),
+          });
+        },
       },
     );
     if (picked && debugEnabled()) {

@@ -37,7 +37,7 @@ const SENT = REGISTRY.counter(
 );
 const REFUSED = REGISTRY.counter(
   "wmproxy_listener_connections_refused_total",
-  "Client connections a listener turned away (allow/deny rules, failed proxy authentication)",
+  "Client connections the forward proxy turned away by allow_ip/deny_ip",
   ["listener"],
 );
 const REQUESTS = REGISTRY.histogram(

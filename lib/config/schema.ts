@@ -544,6 +544,11 @@ export interface Config {
   readonly control: string | null;
   /** Bearer token the control endpoint requires; mandatory off loopback. */
   readonly control_token: string | null;
+  /**
+   * Also serve `/metrics` (only) here, for a scraper without control access; the same
+   * `control_token` rule as `control`. @default null (only on the control endpoint)
+   */
+  readonly metrics_addr: string | null;
   /** Seconds `/stop` waits for open connections before closing them. @default 30 */
   readonly shutdown_timeout: number;
   /** Lowest level logged. @default "info" */

@@ -69,6 +69,7 @@ export const TOP_KEYS: readonly string[] = [
   "control",
   "control_token",
   "disable_control",
+  "metrics_addr",
   "shutdown_timeout",
   "default_level",
   "log_file",
@@ -128,11 +129,23 @@ export function validate(raw: Table, source: string, options: ValidateOptions = 
     );
   }
   if (disable) control = "";
+  const metricsAddr = optString(c, raw, ["metrics_addr"]) ?? null;
+  const parsedMetrics = metricsAddr === null ? null : parseAddress(metricsAddr);
+  if (metricsAddr !== null && !parsedMetrics) {
+    c.error(["metrics_addr"], `${show(metricsAddr)} is not a valid address`, ADDRESS_EXPECTED);
+  } else if (parsedMetrics && !isLoopback(parsedMetrics.hostname) && !token) {
+    c.error(
+      ["metrics_addr"],
+      `${show(metricsAddr!)} is not a loopback address and control_token is not set`,
+      "a loopback address, or control_token set",
+    );
+  }
 
   // Fields in file order, so that errors come in the order of the sections.
   const top = {
     control: control || null,
     control_token: token,
+    metrics_addr: metricsAddr,
     shutdown_timeout: optDuration(c, raw, ["shutdown_timeout"]) ?? DEFAULTS.shutdown_timeout,
     default_level: optLevel(c, raw),
     log_file: optString(c, raw, ["log_file"]) ?? null,

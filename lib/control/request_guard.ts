@@ -9,16 +9,21 @@ import { isIpv4, isIpv6, isLoopback, parseAddress } from "../net/address.ts";
  * (curl, `wmproxy reload`) send none of these with other values, so they keep working.
  * @param headers the request's header fields
  * @param bound the address the control endpoint listens on
+ * @param options `checkHost: false` skips the `Host` check (the metrics endpoint with a token)
  * @returns a short reason for a 403, or null
  */
-export function crossSiteProblem(headers: Headers, bound: Deno.NetAddr): string | null {
+export function crossSiteProblem(
+  headers: Headers,
+  bound: Deno.NetAddr,
+  options: { readonly checkHost?: boolean } = {},
+): string | null {
   if (headers.has("origin")) return "requests from web pages (Origin) are refused";
   const site = headers.get("sec-fetch-site")?.toLowerCase();
   if (site !== undefined && site !== "none" && site !== "same-origin") {
     return "cross-site requests are refused";
   }
   const host = headers.get("host");
-  if (host === null) return null;
+  if (host === null || options.checkHost === false) return null;
   if (!hostAllowed(host, bound)) {
     return `Host ${JSON.stringify(host)} is not this control endpoint's address`;
   }

@@ -16,6 +16,8 @@ export interface ControlTarget {
   reload(): Promise<ControlReply>;
   /** Validate the config file and tell what applying it would change. */
   adapt(): Promise<ControlReply>;
+  /** The Prometheus text exposition of the instance's metrics (every worker's, summed). */
+  metrics(): Promise<string>;
   /** Begin stopping: called after the reply has been sent. */
   stop(): void;
   /** Hidden routes under `/test/` for tests; undefined = no such route. */

@@ -1,3 +1,4 @@
+import { countedRead } from "../metrics/conn_metrics.ts";
 import { AdaptiveBuffer } from "./read_buffer.ts";
 import { startInterval, stopTimer } from "./timer.ts";
 import { takeTurn } from "./turns.ts";
@@ -176,7 +177,7 @@ export function fastReader(conn: Duplex): (buf: Uint8Array) => Promise<number> {
       s.description === "Deno.internal.rid"
     );
     const rid = ridSymbol === undefined ? undefined : Reflect.get(conn, ridSymbol);
-    if (typeof rid === "number") return (buf) => readOp(rid, buf);
+    if (typeof rid === "number") return countedRead(conn, (buf) => readOp(rid, buf));
   }
   return async (buf) => (await conn.read(buf)) ?? 0;
 }

@@ -5,7 +5,6 @@ import { parseRequestHead } from "../http/request_head.ts";
 import { requestServed } from "../net/conn_gauge.ts";
 import { takeTurn } from "../net/turns.ts";
 import { writeAll } from "../net/write.ts";
-import { debugEnabled } from "../log/level.ts";
 import { type ClientConn, WAIT_HEAD, WAIT_IDLE, WAIT_NONE } from "./client_conn.ts";
 import { logger } from "./logger.ts";
 import { checkAccess } from "./phases/access.ts";
@@ -75,7 +74,7 @@ export async function serveConnection(c: ClientConn): Promise<void> {
     c.clear();
     // The connection counted as served when accepted; each further request counts again.
     if (!first) requestServed();
-    if (c.gen.timed || debugEnabled()) ctx.started = performance.now();
+    ctx.started = performance.now();
     // The phases: route, access, limits, then the action (which answers), then the log line.
     const upgrade = wantsWebSocket(ctx.head);
     const answer = (upgrade ? routeWebSocket(ctx) : route(ctx)) ?? checkAccess(ctx) ??

@@ -6,7 +6,9 @@ import { redact } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 import type { LogLevel } from "../log/level.ts";
 import type { Validated, ValidateOptions } from "../config/validate.ts";
-import { type ControlServer, startControl } from "../control/server.ts";
+import { type ControlServer, startControl, startMetrics } from "../control/server.ts";
+import { REGISTRY } from "../metrics/families.ts";
+import { renderMetrics } from "./metrics.ts";
 import type { ControlReply, ControlTarget } from "../control/types.ts";
 import { log } from "../log/logger.ts";
 import { LogFileError, setupLogging } from "../log/setup.ts";
@@ -56,6 +58,10 @@ export class App implements ControlTarget {
   readonly #ownPorts = new OwnPorts();
   readonly #started = Date.now();
   #control: ControlServer | undefined;
+  /** `metrics_addr`'s endpoint, when set. */
+  #metricsServer: ControlServer | undefined;
+  #reloadsOk = 0;
+  #reloadsFailed = 0;
   #config: Config;
   #queue: Promise<unknown> = Promise.resolve();
   #stopping: Promise<void> | undefined;
@@ -106,9 +112,11 @@ export class App implements ControlTarget {
     }
     try {
       app.#control = app.#bindControl(validated.config);
+      app.#metricsServer = app.#bindMetrics(validated.config);
       app.#publishControl();
     } catch (e) {
       if (!(e instanceof ControlBusyError) || !options.controlOptional) {
+        await app.#control?.shutdown();
         await (app.#pool ?? app.#supervisor).stop(0);
         throw e;
       }
@@ -163,6 +171,18 @@ export class App implements ControlTarget {
     };
   }
 
+  async metrics(): Promise<string> {
+    const status = (await this.status()).body;
+    const registries = [REGISTRY.snapshot(), ...(await this.#pool?.metrics() ?? [])];
+    return renderMetrics(status, registries, {
+      generation: this.#generation,
+      reloadsOk: this.#reloadsOk,
+      reloadsFailed: this.#reloadsFailed,
+      uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
+      workers: this.#pool?.count ?? 1,
+    });
+  }
+
   /** The running generation (with workers, the one every worker and the main isolate run). */
   get #generation(): number {
     return (this.#pool ?? this.#supervisor).generation;
@@ -190,7 +210,12 @@ export class App implements ControlTarget {
   }
 
   reload(): Promise<ControlReply> {
-    return this.#serial(() => this.#reload());
+    return this.#serial(async () => {
+      const reply = await this.#reload();
+      if (reply.status === 200) this.#reloadsOk++;
+      else if (reply.status !== 503 && reply.status !== 409) this.#reloadsFailed++;
+      return reply;
+    });
   }
 
   adapt(): Promise<ControlReply> {
@@ -221,8 +246,11 @@ export class App implements ControlTarget {
     this.#memory?.stop();
     const control = this.#control;
     this.#control = undefined;
+    const metrics = this.#metricsServer;
+    this.#metricsServer = undefined;
     await Promise.all([
       control?.shutdown(),
+      metrics?.shutdown(),
       (this.#pool ?? this.#supervisor).stop(this.#config.shutdown_timeout * 1000),
     ]);
     closeTurns();
@@ -253,7 +281,12 @@ export class App implements ControlTarget {
       config.log_file !== this.#config.log_file;
     const oldControl = this.#control;
     let newControl: ControlServer | undefined = oldControl;
+    const oldMetrics = this.#metricsServer;
+    let newMetrics: ControlServer | undefined = oldMetrics;
     try {
+      if (config.metrics_addr !== this.#config.metrics_addr) {
+        newMetrics = this.#bindMetrics(config);
+      }
       if (config.control !== this.#config.control) {
         newControl = this.#bindControl(config);
         // Both refused while the endpoint moves.
@@ -266,8 +299,13 @@ export class App implements ControlTarget {
         // The reply to this very request travels over the old endpoint: do not wait for it.
         oldControl?.shutdown();
       }
+      if (newMetrics !== oldMetrics) {
+        this.#metricsServer = newMetrics;
+        oldMetrics?.shutdown();
+      }
       this.#publishControl();
       this.#control?.setToken(config.control_token);
+      this.#metricsServer?.setToken(config.control_token);
       this.#config = config;
       return {
         status: 200,
@@ -275,6 +313,7 @@ export class App implements ControlTarget {
       };
     } catch (e) {
       if (newControl !== oldControl) await newControl?.shutdown();
+      if (newMetrics !== oldMetrics) await newMetrics?.shutdown();
       this.#publishControl();
       if (relog) await this.#setupLogging(this.#config).catch(() => {});
       if (e instanceof LogFileError) {
@@ -340,6 +379,18 @@ export class App implements ControlTarget {
       return startControl(addr.hostname, addr.port, this, { token: config.control_token });
     } catch (e) {
       if (e instanceof Deno.errors.AddrInUse) throw new ControlBusyError(config.control, e);
+      throw e;
+    }
+  }
+
+  /** Starts `metrics_addr`'s endpoint; throws {@link BindError} when it cannot bind. */
+  #bindMetrics(config: Config): ControlServer | undefined {
+    if (!config.metrics_addr) return undefined;
+    const addr = parseAddress(config.metrics_addr)!;
+    try {
+      return startMetrics(addr.hostname, addr.port, this, { token: config.control_token });
+    } catch (e) {
+      if (isBindFailure(e)) throw new BindError("metrics_addr", config.metrics_addr, e);
       throw e;
     }
   }

@@ -1,4 +1,5 @@
 import { log } from "../log/logger.ts";
+import { inheritListener } from "../metrics/conn_metrics.ts";
 import { formatAddress } from "../net/address.ts";
 import { acceptProxyHeader } from "../net/proxy_protocol/accept.ts";
 import { safeClose } from "../net/relay.ts";
@@ -51,6 +52,7 @@ export class ProxyHeaderHandler implements TrackingHandler {
     } finally {
       tracker.delete(conn);
     }
+    inheritListener(conn, proxied);
     await this.#inner.handle(proxied as unknown as Deno.TcpConn);
   }
 }

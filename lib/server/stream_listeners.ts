@@ -42,7 +42,7 @@ class TcpStreamListener extends TcpListener<StreamListenerSpec, TcpForwarder> {
   }
 
   protected details(): Record<string, unknown> {
-    return { upstream: this.handler.health() };
+    return { up_name: this.spec.settings.upstream.name, upstream: this.handler.health() };
   }
 }
 
@@ -100,6 +100,7 @@ class UdpStreamListener implements Listener {
 function tcpOptions(s: StreamServer): TcpForwarderOptions {
   return {
     servers: s.upstream.server,
+    upstream: s.upstream.name,
     connectTimeout: s.proxy_connect_timeout * 1000,
     idleTimeout: s.timeout * 1000,
     ...(s.send_proxy_protocol ? { sendProxyProtocol: s.send_proxy_protocol } : {}),

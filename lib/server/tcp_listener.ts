@@ -1,5 +1,6 @@
 import type { ListenerSpec } from "../config/listeners.ts";
 import { log } from "../log/logger.ts";
+import { listenerMetrics } from "../metrics/families.ts";
 import type { ConnTracker } from "../net/conn_tracker.ts";
 import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
@@ -47,6 +48,7 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
   protected set spec(spec: S) {
     this.#spec = spec;
     this.#slot.setLimit(spec.max_connections);
+    this.#slot.setMetrics(listenerMetrics(spec.name));
     this.#slot.setHandler(
       spec.proxy_protocol
         ? new ProxyHeaderHandler(this.handler, spec.name, this.headerTimeoutMs())

@@ -1,4 +1,6 @@
 import { log } from "../log/logger.ts";
+import { attachListener } from "../metrics/conn_metrics.ts";
+import type { ListenerMetrics } from "../metrics/families.ts";
 import { type CertResolver, listenTlsSni } from "../net/tls_listen.ts";
 
 /** What a TCP slot hands its accepted connections to (TLS connections from a TLS slot). */
@@ -52,6 +54,8 @@ export class TcpSlot {
   #resume: (() => void) | undefined;
   /** When the accept loop last took a connection (performance.now()). */
   #lastAccept = 0;
+  /** Where accepted connections count their bytes (`/metrics`). */
+  #metrics: ListenerMetrics | undefined;
 
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
@@ -86,6 +90,11 @@ export class TcpSlot {
   /** New connections go to `handler` from now on. */
   setHandler(handler: TcpConnHandler): void {
     this.#handler = handler;
+  }
+
+  /** Accepted connections count into `metrics` from now on. */
+  setMetrics(metrics: ListenerMetrics): void {
+    this.#metrics = metrics;
   }
 
   /** At most `max` connections open from now on; a raised limit resumes accepting at once. */
@@ -153,6 +162,7 @@ export class TcpSlot {
       }
       this.#open++;
       this.#lastAccept = performance.now();
+      if (this.#metrics !== undefined) attachListener(conn, this.#metrics);
       // A handler that throws still gives its place back (and does not take the process down).
       this.#handler.handle(conn).then(done, (e) => {
         done();

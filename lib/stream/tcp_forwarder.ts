@@ -8,6 +8,7 @@ import { log } from "../log/logger.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
 import { encodeProxyHeader } from "../net/proxy_protocol/encode.ts";
 import { writeAll } from "../net/write.ts";
+import { upstreamConnectFailed } from "../metrics/families.ts";
 
 /** A server a {@link TcpForwarder} connects to. */
 export interface StreamTarget extends FailoverServer {
@@ -27,6 +28,8 @@ export interface TcpForwarderOptions {
   readonly idleTimeout?: number;
   /** Send a PROXY protocol header naming the client first on each upstream connection. @default none */
   readonly sendProxyProtocol?: "v1" | "v2";
+  /** The upstream's name, for `/metrics`. @default the forwarder's name */
+  readonly upstream?: string;
 }
 
 interface Generation {
@@ -131,13 +134,15 @@ export class TcpForwarder {
       (server) => connectTcp(server.hostname, server.port, { timeout }),
       {
         isFailure: (e) => e instanceof ConnectError,
-        onFailure: ({ error, more }) =>
+        onFailure: ({ server, error, more }) => {
+          upstreamConnectFailed(gen.options.upstream ?? this.name, server.addr);
           logger.warn("conn {id} {peer}: {error}; {next}", {
             id,
             peer,
             error: (error as Error).message,
             next: more ? "trying the next server" : "no server left",
-          }),
+          });
+        },
       },
     );
     if (picked && debugEnabled()) {

@@ -13,4 +13,6 @@ export interface HttpSession {
   readonly peer: string;
   readonly upstream: UpstreamSlot;
   readonly watchdog: Watchdog;
+  /** When the current request's head was parsed (ms, `performance.now()`), for `/metrics`. */
+  started: number;
 }

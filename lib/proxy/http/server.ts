@@ -1,4 +1,5 @@
 import { credentialsMatch, parseBasic } from "../auth.ts";
+import { listenerOf } from "../../metrics/conn_metrics.ts";
 import { errorResponse } from "../../http/error_response.ts";
 import { HttpError } from "../../http/errors.ts";
 import { noDelay } from "../../http/no_delay.ts";
@@ -44,11 +45,13 @@ export async function handleHttpProxy(
     peer: formatAddress(ctx.peer),
     upstream,
     watchdog: new Watchdog((kind) => onTimeout(s, kind)),
+    started: 0,
   };
   try {
     const { options } = ctx;
     if (!ipAllowed(ctx.peer.hostname, options.allow, options.deny)) {
       logger.warn("conn {id} {peer}: client address not allowed", { id: ctx.id, peer: s.peer });
+      listenerOf(conn)?.refused.inc();
       await reject(s, null, { status: 403, message: "client address not allowed" });
       return;
     }
@@ -84,6 +87,7 @@ async function nextRequest(s: HttpSession, first: boolean): Promise<RequestHead 
     const bytes = await s.reader.readHead("request");
     // A head completing just as the deadline passed was already answered with 408.
     if (bytes === null || s.watchdog.fired) return null;
+    s.started = performance.now();
     return parseRequestHead(bytes);
   } catch (e) {
     if (!(e instanceof HttpError)) throw e;

@@ -1,4 +1,5 @@
 import { debugEnabled } from "../../log/level.ts";
+import { listenerOf } from "../../metrics/conn_metrics.ts";
 import { log } from "../../log/logger.ts";
 import { formatAddress } from "../../net/address.ts";
 import { ByteReader } from "../../net/byte_reader.ts";
@@ -77,6 +78,7 @@ export async function handleSocks5(
     stage = COMMAND_NAMES[request.command];
     if (!ipAllowed(ctx.peer.hostname, ctx.options.allow, ctx.options.deny)) {
       logger.warn("conn {id} {peer}: client address not allowed", { id: ctx.id, peer });
+      listenerOf(conn)?.refused.inc();
       await sendFinal(conn, encodeReply(Socks5Reply.NOT_ALLOWED));
       return;
     }

@@ -1,5 +1,6 @@
 import { errorStatus } from "../../http/errors.ts";
 import { ConnectError } from "../../net/connect.ts";
+import { upstreamConnectFailed } from "../../metrics/families.ts";
 import { logger } from "../logger.ts";
 import type { ReverseUpstreamServer } from "../types.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
@@ -51,6 +52,7 @@ export async function openUpstream(
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
       group.failed(server);
+      upstreamConnectFailed(group.upstream.name, server.addr);
       state.lastError = e;
       (state.tried ??= new Set()).add(server);
       logger.warn("conn {id} {peer} {method} {target}: {error}; {next}", {

@@ -6,6 +6,7 @@ import { PacedSink } from "../../net/paced_sink.ts";
 import { debugEnabled } from "../../log/level.ts";
 import { errorText } from "../../log/logger.ts";
 import { WAIT_NONE, WAIT_STALL } from "../client_conn.ts";
+import { upstreamResponded } from "../../metrics/families.ts";
 import { logger } from "../logger.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
 import { passesAsIs, responseHead } from "./_response_head.ts";
@@ -43,7 +44,9 @@ const HOOKS: ExchangeHooks<RequestContext, UpstreamConn> = {
     return `no response from ${up.address} within ${ctx.location!.location.timeouts.proxyRead} ms`;
   },
   received(ctx, up, response) {
-    ctx.location!.group!.succeeded(up.server);
+    const group = ctx.location!.group!;
+    group.succeeded(up.server);
+    upstreamResponded(group.upstream.name, up.server.addr, ctx.elapsed() / 1000);
     ctx.status = response.status;
     ctx.upStatus = response.status;
   },

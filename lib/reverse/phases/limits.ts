@@ -1,3 +1,4 @@
+import { listenerOf } from "../../metrics/conn_metrics.ts";
 import type { Answer, RequestContext } from "./context.ts";
 
 const LIMITED: Answer = {
@@ -14,6 +15,7 @@ export function checkLimits(ctx: RequestContext): Answer | null {
   const limit = ctx.location!.location.limitReq;
   if (!limit) return null;
   if (limit.zone.admit(ctx, limit.burst)) return null;
+  listenerOf(ctx.client.conn)?.limited(limit.zone.options.name);
   ctx.error = `limit_req zone "${limit.zone.options.name}" exceeded`;
   return LIMITED;
 }

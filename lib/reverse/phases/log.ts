@@ -1,4 +1,5 @@
 import { debugEnabled } from "../../log/level.ts";
+import { listenerOf } from "../../metrics/conn_metrics.ts";
 import { logger } from "../logger.ts";
 import { errorLine } from "../access_log.ts";
 import type { RequestContext } from "./context.ts";
@@ -9,6 +10,12 @@ import type { RequestContext } from "./context.ts";
  * logging is on: `conn 3 127.0.0.1:5000 GET example.com/a → 200 via 10.0.0.2:80 in 1.2 ms`.
  */
 export function logRequest(ctx: RequestContext): void {
+  listenerOf(ctx.client.conn)?.request(
+    "reverse",
+    ctx.head.method,
+    ctx.status,
+    ctx.elapsed() / 1000,
+  );
   const loc = ctx.location;
   const access = loc !== null ? loc.access : ctx.server?.access ?? null;
   if (access !== null) access.sink.write(access.line(ctx));

@@ -15,6 +15,7 @@ import type { ListenerStatus, Supervisor } from "../supervisor.ts";
 import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
 import { exportSharedState, type SharedState } from "../../shared_state/shared_state.ts";
 import { mergeReports } from "./merge_status.ts";
+import type { FamilySnapshot } from "../../metrics/registry.ts";
 import { isSpreadable } from "./spread.ts";
 import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
 
@@ -213,6 +214,20 @@ export class WorkerPool {
       draining: main.draining + workers.reduce((n, w) => n + w.draining, 0),
       workers: workers.map(({ listeners: _, ...summary }) => summary),
     };
+  }
+
+  /** Each worker's metrics registry snapshot (retiring ones included; a dead one left out). */
+  async metrics(): Promise<FamilySnapshot[][]> {
+    const asked = [...this.#workers, ...this.#retiring];
+    const replies = await Promise.all(
+      asked.map((w) => w.ask<FamilySnapshot[]>({ type: "metrics" }).catch(() => null)),
+    );
+    return replies.filter((r) => r !== null);
+  }
+
+  /** Worker isolates running now. */
+  get count(): number {
+    return this.#workers.length;
   }
 
   /** Makes worker `id` do what a hidden test hook asks. */

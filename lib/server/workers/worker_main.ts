@@ -27,6 +27,7 @@ import {
   type SharedState,
 } from "../../shared_state/shared_state.ts";
 import { isSpreadable } from "./spread.ts";
+import { REGISTRY } from "../../metrics/families.ts";
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent) => void) | null;
@@ -103,6 +104,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return await apply(msg.config, msg.generation, msg.shared);
     case "status":
       return status();
+    case "metrics":
+      return REGISTRY.snapshot();
     case "ports":
       // The main isolate's own ports (control endpoint, its listeners): the proxy refuses them.
       ownPorts.setSiblings(msg.ports);

@@ -86,6 +86,7 @@ export const HTTP_SERVER_KEYS: readonly string[] = [
   "key",
   "root",
   "max_connections",
+  "http2",
 ];
 /** Keys of an `[[http.server.location]]`, besides {@link HTTP_COMMON_KEYS}. */
 export const LOCATION_KEYS: readonly string[] = [
@@ -540,6 +541,7 @@ function validateServer(
     up_name: names.map((n) => n.toLowerCase()),
     location: locations,
     max_connections: optMaxConnections(c, t, path),
+    http2: optBool(c, t, [...path, "http2"]) ?? true,
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,

@@ -1,5 +1,6 @@
 /**
- * nginx as a peer HTTP/2 front: one process, one worker, TLS with `http2 on`, `location /`
+ * nginx as a peer HTTP/2 front: one process, one worker, TLS with HTTP/2 (`listen ... ssl
+ * http2`, the form Debian 12's nginx 1.22 knows; `http2 on` from 1.25.1), `location /`
  * proxied to an `upstream` with `keepalive 256`, and `/files/` served from a directory
  * (sendfile on).
  * @module
@@ -71,8 +72,7 @@ http {
   }
 
   server {
-    listen 127.0.0.1:${options.port} ssl;
-    http2 on;
+    listen 127.0.0.1:${options.port} ssl http2;
     ssl_certificate ${options.cert};
     ssl_certificate_key ${options.key};
     location / {

@@ -41,7 +41,7 @@ Deno.test("HTTP/2 over bind_ssl: proxy and files through the same phases, 16 MiB
   const p = await makePki(dir.path, [["a.test"]]);
   const big = bigBody();
   const bigHash = await sha256(big);
-  const origin = startOrigin("O", async (req, seen) => {
+  const origin = startOrigin("O", (req, seen) => {
     const path = new URL(req.url).pathname;
     if (path === "/big") return new Response(big);
     if (path === "/echo") {

@@ -4,6 +4,7 @@
  */
 
 import type { BenchCase } from "../lib/types.ts";
+import { H2_CASE } from "./h2.ts";
 import { HTTP_PROXY_CASE } from "./http_proxy.ts";
 import { IDLE_CASE } from "./idle.ts";
 import { REVERSE_CASE } from "./reverse.ts";
@@ -22,6 +23,7 @@ export const CASES: readonly BenchCase[] = [
   SOCKS5_CASE,
   REVERSE_CASE,
   STATIC_CASE,
+  H2_CASE,
   WS_CASE,
   IDLE_CASE,
   TUNNEL_CASE,

@@ -89,6 +89,7 @@ export const HTTP_SERVER_KEYS: readonly string[] = [
   "root",
   "max_connections",
   "proxy_protocol",
+  "http2",
 ];
 /** Keys of an `[[http.server.location]]`, besides {@link HTTP_COMMON_KEYS}. */
 export const LOCATION_KEYS: readonly string[] = [
@@ -576,6 +577,7 @@ function validateServer(
     location: locations,
     max_connections: optMaxConnections(c, t, path),
     proxy_protocol: proxyProtocol,
+    http2: optBool(c, t, [...path, "http2"]) ?? true,
     access_log: mine.access_log,
     error_log: mine.error_log,
     ...Object.fromEntries(TIMEOUT_KEYS.map((k) => [k, mine[k]])) as unknown as HttpTimeouts,

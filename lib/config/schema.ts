@@ -518,6 +518,12 @@ export interface HttpServer extends HttpTimeouts {
    * @default false
    */
   readonly proxy_protocol?: boolean;
+  /**
+   * Offer HTTP/2 (ALPN `h2`) on its `bind_ssl` addresses. ALPN is chosen before the request
+   * names a server, so an address offers `h2` only while every server on it leaves this on;
+   * plain `bind_addr` addresses always speak HTTP/1.1. @default true
+   */
+  readonly http2?: boolean;
   /** The server's access log, for requests no location takes (inherited). @default null */
   readonly access_log: HttpAccessLog | null;
   /** The server's error log (inherited). @default null */

@@ -3,11 +3,12 @@ import { flushFileSinks } from "../log/file_sink.ts";
 import { noDelay } from "../http/no_delay.ts";
 import { safeClose } from "../net/relay.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
-import { ClientConn } from "./client_conn.ts";
+import { ClientConn, WAIT_HEAD, WAIT_NONE } from "./client_conn.ts";
 import { DeadlineSweeper, tickFor } from "./_deadlines.ts";
 import { compileGeneration, type Generation, upstreamsOf } from "./generation.ts";
 import { logger } from "./logger.ts";
 import { serveConnection } from "./_serve.ts";
+import { serveHttp2Connection } from "./_serve_h2.ts";
 import type { ReverseOptions, ReverseUpstream } from "./types.ts";
 import { UpstreamGroup, upstreamKey, type UpstreamServerStatus } from "./upstream_group.ts";
 
@@ -37,6 +38,8 @@ export class ReverseProxy {
   readonly #health: HealthRegistry;
   readonly #sweeper: DeadlineSweeper;
   #groups = new Map<string, UpstreamGroup>();
+  /** Shutdowns of the open HTTP/2 connections (GOAWAY when the listener drains). */
+  readonly #http2 = new Set<AbortController>();
   #gen: Generation;
   #closed = false;
 
@@ -83,12 +86,19 @@ export class ReverseProxy {
     let client: ClientConn | undefined;
     try {
       noDelay(conn);
-      client = new ClientConn(nextId++, conn, {
-        gen: this.#gen,
-        sweeper: this.#sweeper,
-        tracker,
-      });
-      await serveConnection(client);
+      const gen = this.#gen;
+      client = new ClientConn(nextId++, conn, { gen, sweeper: this.#sweeper, tracker });
+      const h2 = gen.options.http2 === true && "handshake" in conn && await chosenH2(client);
+      if (h2 === null) return; // no handshake in time: closed
+      if (h2) {
+        await serveHttp2Connection(client, {
+          sweeper: this.#sweeper,
+          nextId: () => nextId++,
+          open: this.#http2,
+        });
+      } else {
+        await serveConnection(client);
+      }
     } catch (e) {
       if (e instanceof Deno.errors.InvalidData) {
         // A TLS client that broke the protocol (plain HTTP to an HTTPS port, a failed
@@ -110,6 +120,14 @@ export class ReverseProxy {
       else safeClose(conn);
       tracker.delete(conn);
     }
+  }
+
+  /**
+   * Open HTTP/2 connections stop taking new streams (GOAWAY) and close once their streams
+   * are done; for a draining listener.
+   */
+  goAway(): void {
+    for (const c of this.#http2) c.abort();
   }
 
   /** Upstream state for `/status`: upstream name → server address → state. */
@@ -147,4 +165,21 @@ export class ReverseProxy {
     this.#groups = next;
     return gen;
   }
+}
+
+/**
+ * Completes a TLS handshake within the head timeout: whether ALPN chose HTTP/2, null when
+ * the timeout closed the connection first. A failed handshake throws `InvalidData`.
+ */
+async function chosenH2(client: ClientConn): Promise<boolean | null> {
+  client.wait(WAIT_HEAD, client.gen.timeouts.clientRead);
+  let info: Deno.TlsHandshakeInfo;
+  try {
+    info = await (client.conn as Deno.TlsConn).handshake();
+  } catch (e) {
+    if (client.fired !== WAIT_NONE) return null;
+    throw e;
+  }
+  client.clear();
+  return info.alpnProtocol === "h2";
 }

@@ -195,4 +195,9 @@ export interface ReverseOptions {
   readonly servers: readonly ReverseServer[];
   /** Whether clients reach this listener over TLS (for `{scheme}` and X-Forwarded-Proto). */
   readonly tls: boolean;
+  /**
+   * TLS clients may choose HTTP/2 by ALPN (the listener must offer `h2`): a connection whose
+   * handshake chose it is served as HTTP/2. @default false
+   */
+  readonly http2?: boolean;
 }

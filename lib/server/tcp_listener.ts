@@ -33,10 +33,11 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
    * @param handler what accepted connections go to
    * @param slot a socket already bound for this address by a predecessor, if any
    * @param certs makes the socket a TLS one, with certificates from here (by SNI)
+   * @param alpn for a TLS socket: the ALPN protocols offered (default `http/1.1` only)
    */
-  constructor(spec: S, handler: H, slot?: TcpSlot, certs?: CertResolver) {
+  constructor(spec: S, handler: H, slot?: TcpSlot, certs?: CertResolver, alpn?: string[]) {
     this.handler = handler;
-    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler, certs);
+    this.#slot = slot ?? new TcpSlot(spec.hostname, spec.port, handler, certs, alpn);
     this.spec = spec;
   }
 

@@ -47,6 +47,7 @@ export class TcpSlot {
   #handler: TcpConnHandler;
   #loop: Promise<void> | undefined;
   readonly #certs: CertResolver | undefined;
+  readonly #alpn: string[] | undefined;
   #limit = Infinity;
   #open = 0;
   #hits = 0;
@@ -60,19 +61,33 @@ export class TcpSlot {
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
    * it is consulted per handshake, so what it returns may change without rebinding
+   * @param alpn for a TLS socket: the ALPN protocols offered (default `http/1.1` only)
    */
-  constructor(hostname: string, port: number, handler: TcpConnHandler, certs?: CertResolver) {
+  constructor(
+    hostname: string,
+    port: number,
+    handler: TcpConnHandler,
+    certs?: CertResolver,
+    alpn?: string[],
+  ) {
     this.hostname = hostname;
     this.port = port;
     this.#handler = handler;
     this.#certs = certs;
+    this.#alpn = alpn;
   }
 
   /** Binds the socket; throws Deno.errors.AddrInUse and the like. */
   bind(): void {
     const { hostname, port } = this;
     this.#listener = this.#certs
-      ? listenTlsSni({ hostname, port, certs: this.#certs, backlog: LISTEN_BACKLOG })
+      ? listenTlsSni({
+        hostname,
+        port,
+        certs: this.#certs,
+        alpnProtocols: this.#alpn,
+        backlog: LISTEN_BACKLOG,
+      })
       : Deno.listen({
         hostname,
         port,

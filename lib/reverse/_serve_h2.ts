@@ -1,0 +1,77 @@
+import { requestServed } from "../net/conn_gauge.ts";
+import { serveHttp2 } from "../net/http2_serve.ts";
+import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
+import type { DeadlineSweeper } from "./_deadlines.ts";
+import { H2StreamConn } from "./_h2_stream.ts";
+import { serveConnection } from "./_serve.ts";
+import { ClientConn } from "./client_conn.ts";
+import { logger } from "./logger.ts";
+
+/** What {@link serveHttp2Connection} needs besides the connection. */
+export interface Http2Env {
+  /** Enforces the deadlines of the streams' exchanges. */
+  readonly sweeper: DeadlineSweeper;
+  /** Ids for the streams (each a connection in logs). */
+  readonly nextId: () => number;
+  /** Where the connection registers its shutdown, so a draining listener can send GOAWAY. */
+  readonly open: Set<AbortController>;
+}
+
+/**
+ * Serves an HTTP/2 client connection (its handshake chose `h2`): each stream runs through
+ * the same phases as an HTTP/1.1 request — route, access, limits, the action, header rules,
+ * the log — on an {@link H2StreamConn}, upstream over the HTTP/1.1 pools. With no stream
+ * open for `clientKeepAlive`, and when the listener drains, the connection is shut down
+ * gracefully (GOAWAY; open streams finish).
+ */
+export async function serveHttp2Connection(client: ClientConn, env: Http2Env): Promise<void> {
+  const gen = client.gen;
+  const conn = client.conn;
+  const addrs = { local: conn.localAddr as Deno.NetAddr, remote: conn.remoteAddr as Deno.NetAddr };
+  const shutdown = new AbortController();
+  const idleMs = gen.timeouts.clientKeepAlive;
+  let active = 0;
+  let streams = 0;
+  let idle: Timer = undefined;
+  const armIdle = () => {
+    if (idleMs > 0) idle = startTimer(() => shutdown.abort(), idleMs);
+  };
+  const handler = async (request: Request): Promise<Response> => {
+    // The connection counted as served when accepted; each further stream counts again.
+    if (streams++ > 0) requestServed();
+    if (active++ === 0) {
+      stopTimer(idle);
+      idle = undefined;
+    }
+    const stream = new H2StreamConn(request, addrs);
+    const c = new ClientConn(env.nextId(), stream as unknown as Deno.Conn, {
+      gen,
+      sweeper: env.sweeper,
+      tracker: client.tracker,
+    });
+    serveConnection(c).catch((e) => {
+      logger.error("conn {id} {peer}: unexpected {error}", { id: c.id, peer: c.peer, error: e });
+    }).finally(() => {
+      c.finish();
+      if (--active === 0 && !shutdown.signal.aborted) armIdle();
+    });
+    return await stream.response;
+  };
+  env.open.add(shutdown);
+  armIdle();
+  try {
+    await serveHttp2(conn, handler, {
+      signal: shutdown.signal,
+      onError: (e) => {
+        logger.error("conn {id} {peer}: unexpected {error}", {
+          id: client.id,
+          peer: client.peer,
+          error: e,
+        });
+      },
+    });
+  } finally {
+    stopTimer(idle);
+    env.open.delete(shutdown);
+  }
+}

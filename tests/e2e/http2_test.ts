@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { decoder, encoder, sha256 } from "../_support/bytes.ts";
+import { curl } from "../_support/curl.ts";
+import { readExactly, readUntil, writeAll } from "../_support/io.ts";
+import { startOrigin, startWsEcho } from "../_support/origins.ts";
+import { makePki, type TestPki } from "../_support/pki.ts";
+import { freePort } from "../_support/ports.ts";
+import { control, type Instance, startInstance } from "../_support/process.ts";
+import { tempDir } from "../_support/temp.ts";
+
+const BIG = 16 * 1024 * 1024;
+
+/** 16 MiB of a repeating pattern that is not all one byte. */
+function bigBody(): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(BIG);
+  for (let i = 0; i < b.length; i++) b[i] = (i * 7 + (i >> 12)) & 0xff;
+  return b;
+}
+
+/** `curl --http2` (or `extra` says otherwise) to a.test on `port`: HTTP version, status, body. */
+async function get(p: TestPki, port: number, path: string, ...extra: string[]) {
+  const r = await curl([
+    "--cacert",
+    p.caFile,
+    "--resolve",
+    `a.test:${port}:127.0.0.1`,
+    "--http2",
+    "-w",
+    "\n%{http_version} %{http_code}",
+    ...extra,
+    `https://a.test:${port}${path}`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const nl = r.stdout.lastIndexOf("\n");
+  const [version, status] = r.stdout.slice(nl + 1).split(" ");
+  return { version, status: Number(status), body: r.stdout.slice(0, nl) };
+}
+
+Deno.test("HTTP/2 over bind_ssl: proxy and files through the same phases, 16 MiB both ways, 100 streams on one connection, HTTP/1.1 and is_ws on the same port", async () => {
+  const dir = await tempDir();
+  const p = await makePki(dir.path, [["a.test"]]);
+  const big = bigBody();
+  const bigHash = await sha256(big);
+  const origin = startOrigin("O", (req, seen) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/big") return new Response(big);
+    if (path === "/echo") {
+      return new Response(`${seen.bodyLength} ${seen.bodyHash}`);
+    }
+    return new Response(
+      `O ${seen.path} host=${req.headers.get("host")} proto=${
+        req.headers.get("x-forwarded-proto")
+      } real=${req.headers.get("x-real-ip")}`,
+    );
+  });
+  const ws = startWsEcho();
+  await Deno.mkdir(`${dir.path}/www`);
+  await Deno.writeTextFile(`${dir.path}/www/a.txt`, "file a\n");
+  const ctl = freePort();
+  const port = freePort();
+  const leaf = p.leaves["a.test"];
+  let inst: Instance | undefined;
+  try {
+    inst = await startInstance(
+      dir.path,
+      `
+control = "127.0.0.1:${ctl}"
+[http]
+access_log = "main short info"
+[http.log_format]
+short = "{method} {path} {status}"
+[http.log_names]
+main = "${dir.path}/access.log"
+[[http.server]]
+bind_ssl = "127.0.0.1:${port}"
+up_name = "a.test"
+cert = "${leaf.certFile}"
+key = "${leaf.keyFile}"
+headers = ["proxy X-Real-IP {client_ip}", "+ X-Served-By wmproxy"]
+[[http.server.location]]
+rule = "/files"
+file_server = { root = "${dir.path}/www", prefix = "/files" }
+[[http.server.location]]
+rule = "/denied"
+deny_ip = ["127.0.0.1"]
+static_response = "never"
+[[http.server.location]]
+rule = "/ws"
+is_ws = true
+proxy_url = "http://127.0.0.1:${ws.port}"
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://127.0.0.1:${origin.port}"
+`,
+    );
+    // Proxied over HTTP/2: Host from :authority, request and response header rules applied.
+    const proxied = await get(p, port, "/hello?x=1", "-D", "-");
+    assert.equal(proxied.version, "2");
+    assert.equal(proxied.status, 200);
+    assert.match(proxied.body, /^x-served-by: wmproxy\r$/m);
+    assert.match(
+      proxied.body,
+      new RegExp(`O /hello\\?x=1 host=a\\.test:${port} proto=https real=127\\.0\\.0\\.1$`),
+    );
+    // A static file, and deny_ip.
+    assert.deepEqual(await get(p, port, "/files/a.txt"), {
+      version: "2",
+      status: 200,
+      body: "file a\n",
+    });
+    assert.equal((await get(p, port, "/denied")).status, 403);
+
+    // 16 MiB up (with a length, then chunked upstream: curl -T sends none) and down, byte-exact.
+    await Deno.writeFile(`${dir.path}/big.bin`, big);
+    const up = await get(p, port, "/echo", "--data-binary", `@${dir.path}/big.bin`);
+    assert.deepEqual(up, { version: "2", status: 200, body: `${BIG} ${bigHash}` });
+    const streamed = await get(
+      p,
+      port,
+      "/echo",
+      "-H",
+      "Content-Length:",
+      "-T",
+      `${dir.path}/big.bin`,
+    );
+    assert.equal(streamed.body, `${BIG} ${bigHash}`);
+    const down = await get(p, port, "/big", "-o", `${dir.path}/down.bin`);
+    assert.equal(down.version, "2");
+    assert.equal(await sha256(await Deno.readFile(`${dir.path}/down.bin`)), bigHash);
+
+    // nghttp: 100 concurrent streams on one connection.
+    const before = origin.seen.length;
+    const n = await new Deno.Command("nghttp", {
+      args: ["-n", "-s", "-m", "100", `https://127.0.0.1:${port}/many`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(n.code, 0, decoder.decode(n.stderr));
+    const rows = decoder.decode(n.stdout).split("\n").filter((l) =>
+      /\s200\s+\d+\s+\/many$/.test(l)
+    );
+    assert.equal(rows.length, 100);
+    assert.equal(origin.seen.length - before, 100);
+
+    // HTTP/1.1 clients on the same port.
+    const h1 = await get(p, port, "/one", "--http1.1");
+    assert.equal(h1.version, "1.1");
+    assert.match(h1.body, /^O \/one /);
+
+    // A WebSocket upgrade over HTTP/1.1 (ALPN http/1.1) on the same port reaches is_ws.
+    const conn = await Deno.connectTls({
+      hostname: "127.0.0.1",
+      port,
+      caCerts: [await Deno.readTextFile(p.caFile)],
+      alpnProtocols: ["http/1.1"],
+    });
+    try {
+      await writeAll(
+        conn,
+        "GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      );
+      assert.match(await readUntil(conn, "\r\n\r\n"), /^HTTP\/1\.1 101 /);
+      const mask = [1, 2, 3, 4];
+      const payload = encoder.encode("hi").map((b, i) => b ^ mask[i % 4]);
+      await writeAll(conn, new Uint8Array([0x81, 0x80 | 2, ...mask, ...payload]));
+      assert.deepEqual([...await readExactly(conn, 4)], [0x81, 2, 0x68, 0x69]);
+    } finally {
+      conn.close();
+    }
+
+    assert.equal((await control(`http://127.0.0.1:${ctl}`, "stop")).status, 200);
+    assert.equal((await inst.exited()).code, 0);
+    // Every HTTP/2 stream has its access-log line.
+    const log = await Deno.readTextFile(`${dir.path}/access.log`);
+    assert.match(log, /^GET \/hello 200$/m);
+    assert.match(log, /^GET \/files\/a\.txt 200$/m);
+    assert.match(log, /^GET \/denied 403$/m);
+    assert.equal(log.match(/^GET \/many 200$/gm)?.length, 100);
+  } finally {
+    await inst?.kill();
+    await origin.close();
+    await ws.close();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("http2 = false on a bind_ssl server: its address offers HTTP/1.1 only", async () => {
+  const dir = await tempDir();
+  const p = await makePki(dir.path, [["a.test"]]);
+  const port = freePort();
+  const leaf = p.leaves["a.test"];
+  const inst = await startInstance(
+    dir.path,
+    `
+[[http.server]]
+bind_ssl = "127.0.0.1:${port}"
+up_name = "a.test"
+cert = "${leaf.certFile}"
+key = "${leaf.keyFile}"
+http2 = false
+[[http.server.location]]
+rule = "/"
+static_response = "s"
+`,
+  );
+  try {
+    assert.deepEqual(await get(p, port, "/"), { version: "1.1", status: 200, body: "s" });
+  } finally {
+    await inst.kill();
+    await dir.cleanup();
+  }
+});

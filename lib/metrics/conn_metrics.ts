@@ -7,28 +7,50 @@ import type { ListenerMetrics } from "./families.ts";
 
 const LISTENER = Symbol("wmproxy.listener_metrics");
 
+/** A prototype whose `read`/`write` count into the connection's listener, per original prototype. */
+const countingProtos = new WeakMap<object, object>();
+
+type Io = (this: Deno.Conn, p: Uint8Array) => Promise<number | null>;
+
+function countingProto(proto: object): object {
+  let counting = countingProtos.get(proto);
+  if (counting === undefined) {
+    const read = Reflect.get(proto, "read") as Io;
+    const write = Reflect.get(proto, "write") as Io;
+    counting = Object.create(proto, {
+      read: {
+        value(this: Deno.Conn, p: Uint8Array) {
+          const m = Reflect.get(this, LISTENER) as ListenerMetrics;
+          return read.call(this, p).then((n) => {
+            if (n !== null) m.received.value += n;
+            return n;
+          });
+        },
+      },
+      write: {
+        value(this: Deno.Conn, p: Uint8Array) {
+          const m = Reflect.get(this, LISTENER) as ListenerMetrics;
+          return write.call(this, p).then((n) => {
+            m.sent.value += n as number;
+            return n;
+          });
+        },
+      },
+    }) as object;
+    countingProtos.set(proto, counting);
+  }
+  return counting;
+}
+
 /**
  * Marks `conn` as accepted by the listener of `metrics` and counts the bytes read from and
- * written to it through its `read`/`write` (and {@link countedRead}'s).
+ * written to it through its `read`/`write` (and {@link countedRead}'s). The connection gets one
+ * property and a shared counting prototype, no closures of its own: an idle connection costs
+ * what it did without metrics.
  */
 export function attachListener(conn: Deno.Conn, metrics: ListenerMetrics): void {
   Reflect.set(conn, LISTENER, metrics);
-  const read = conn.read;
-  const write = conn.write;
-  const received = metrics.received;
-  const sent = metrics.sent;
-  conn.read = function (p: Uint8Array) {
-    return read.call(this, p).then((n) => {
-      if (n !== null) received.value += n;
-      return n;
-    });
-  };
-  conn.write = function (p: Uint8Array) {
-    return write.call(this, p).then((n) => {
-      sent.value += n;
-      return n;
-    });
-  };
+  Object.setPrototypeOf(conn, countingProto(Object.getPrototypeOf(conn)));
 }
 
 /**

@@ -1,5 +1,9 @@
 import { log } from "../log/logger.ts";
 import { type CertResolver, listenTlsSni } from "../net/tls_listen.ts";
+import {
+  listenTlsProxied,
+  type ListenTlsProxiedOptions,
+} from "../net/proxy_protocol/tls_listener.ts";
 
 /** What a TCP slot hands its accepted connections to (TLS connections from a TLS slot). */
 export interface TcpConnHandler {
@@ -7,6 +11,9 @@ export interface TcpConnHandler {
 }
 
 const logger = log("server");
+
+/** How a TLS slot reads PROXY headers before the handshake. */
+export type HeaderBeforeTls = Pick<ListenTlsProxiedOptions, "timeoutMs" | "onRejected">;
 
 /** What a slot reports about its connection limit in `/status`. */
 export interface SlotLimitReport {
@@ -52,6 +59,8 @@ export class TcpSlot {
   #resume: (() => void) | undefined;
   /** When the accept loop last took a connection (performance.now()). */
   #lastAccept = 0;
+  /** A TLS slot's PROXY header reading, done before the handshake (set before binding). */
+  #headerBeforeTls: HeaderBeforeTls | null = null;
 
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
@@ -64,8 +73,29 @@ export class TcpSlot {
     this.#certs = certs;
   }
 
+  /**
+   * `proxy_protocol` on a TLS slot: the header precedes the handshake, so the slot reads it
+   * before TLS (see lib/net/proxy_protocol/tls_listener.ts) when it binds. Returns whether
+   * the slot does (a TLS slot); a plain slot leaves the header to its handler.
+   */
+  readHeaderBeforeTls(options: HeaderBeforeTls | null): boolean {
+    if (this.#certs === undefined) return false;
+    this.#headerBeforeTls = options;
+    return true;
+  }
+
   /** Binds the socket; throws Deno.errors.AddrInUse and the like. */
   bind(): void {
+    if (this.#certs && this.#headerBeforeTls) {
+      this.#listener = listenTlsProxied({
+        hostname: this.hostname,
+        port: this.port,
+        certs: this.#certs,
+        backlog: LISTEN_BACKLOG,
+        ...this.#headerBeforeTls,
+      });
+      return;
+    }
     const { hostname, port } = this;
     this.#listener = this.#certs
       ? listenTlsSni({ hostname, port, certs: this.#certs, backlog: LISTEN_BACKLOG })

@@ -558,15 +558,6 @@ function validateServer(
   if (binds === undefined || ssl === undefined || binds.length + ssl.length === 0) return undefined;
   if (ssl.length > 0 && tls === null) return undefined;
   const proxyProtocol = optBool(c, t, [...path, "proxy_protocol"]) ?? false;
-  if (proxyProtocol && ssl.length > 0) {
-    // Deno 2.9 cannot start server-side TLS on a connection it accepted as plain TCP (its
-    // startTls is client-only), and the header comes before the handshake.
-    c.error(
-      [...path, "proxy_protocol"],
-      "is not supported with bind_ssl yet (the header precedes the TLS handshake)",
-      "proxy_protocol on a server with bind_addr only",
-    );
-  }
   return {
     bind_addr: binds,
     bind_ssl: ssl,

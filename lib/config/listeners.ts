@@ -143,8 +143,9 @@ export function listenerSpecs(config: Config): ListenerSpec[] {
         const own = servers.map((s) => s.max_connections).filter((m) => typeof m === "number");
         const pp = servers[0].proxy_protocol ?? false;
         specs.push({
-          // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds.
-          key: `${tls ? "tls" : "tcp"} ${a}`,
+          // A TLS socket is another kind of socket: plain <-> TLS at one address rebinds. So is
+          // a TLS one reading PROXY headers (a plain socket before a private TLS one).
+          key: `${tls ? (pp ? "tls+proxy" : "tls") : "tcp"} ${a}`,
           name: `${tls ? "https" : "http"} ${a}`,
           transport: "tcp",
           bind_addr: a,

@@ -10,6 +10,15 @@ const logger = log("server");
 /** Milliseconds a PROXY header may take when the listener has no handshake timeout of its own. */
 export const PROXY_HEADER_TIMEOUT_MS = 5000;
 
+/** The one log line for a connection closed for its missing, malformed or late PROXY header. */
+export function logRejectedHeader(name: string, peer: Deno.NetAddr, error: Error): void {
+  logger.warn("{name} {peer}: {error}; closed", {
+    name,
+    peer: formatAddress(peer),
+    error: error.message,
+  });
+}
+
 /**
  * `proxy_protocol = true`: reads the PROXY header each connection starts with, then hands the
  * connection on with the header's client address as its `remoteAddr`. A connection whose
@@ -42,11 +51,7 @@ export class ProxyHeaderHandler implements TrackingHandler {
     try {
       proxied = await acceptProxyHeader(conn, { timeoutMs: this.#timeoutMs });
     } catch (e) {
-      logger.warn("{name} {peer}: {error}; closed", {
-        name: this.#name,
-        peer: formatAddress(conn.remoteAddr as Deno.NetAddr),
-        error: (e as Error).message,
-      });
+      logRejectedHeader(this.#name, conn.remoteAddr as Deno.NetAddr, e as Error);
       safeClose(conn);
       return;
     } finally {

@@ -6,7 +6,11 @@ import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import type { CertResolver } from "../net/tls_listen.ts";
 import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
-import { PROXY_HEADER_TIMEOUT_MS, ProxyHeaderHandler } from "./proxy_header_handler.ts";
+import {
+  logRejectedHeader,
+  PROXY_HEADER_TIMEOUT_MS,
+  ProxyHeaderHandler,
+} from "./proxy_header_handler.ts";
 
 /** A connection handler that tracks what it has open. */
 export interface TrackingHandler extends TcpConnHandler {
@@ -50,8 +54,16 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
     this.#spec = spec;
     this.#slot.setLimit(spec.max_connections);
     this.#slot.setMetrics(listenerMetrics(spec.name));
-    this.#slot.setHandler(
+    const beforeTls = this.#slot.readHeaderBeforeTls(
       spec.proxy_protocol
+        ? {
+          timeoutMs: this.headerTimeoutMs(),
+          onRejected: (peer, error) => logRejectedHeader(spec.name, peer, error),
+        }
+        : null,
+    );
+    this.#slot.setHandler(
+      spec.proxy_protocol && !beforeTls
         ? new ProxyHeaderHandler(this.handler, spec.name, this.headerTimeoutMs())
         : this.handler,
     );

@@ -2,6 +2,10 @@ import { log } from "../log/logger.ts";
 import { attachListener } from "../metrics/conn_metrics.ts";
 import type { ListenerMetrics } from "../metrics/families.ts";
 import { type CertResolver, listenTlsSni } from "../net/tls_listen.ts";
+import {
+  listenTlsProxied,
+  type ListenTlsProxiedOptions,
+} from "../net/proxy_protocol/tls_listener.ts";
 
 /** What a TCP slot hands its accepted connections to (TLS connections from a TLS slot). */
 export interface TcpConnHandler {
@@ -9,6 +13,9 @@ export interface TcpConnHandler {
 }
 
 const logger = log("server");
+
+/** How a TLS slot reads PROXY headers before the handshake. */
+export type HeaderBeforeTls = Pick<ListenTlsProxiedOptions, "timeoutMs" | "onRejected">;
 
 /** What a slot reports about its connection limit in `/status`. */
 export interface SlotLimitReport {
@@ -57,6 +64,8 @@ export class TcpSlot {
   #lastAccept = 0;
   /** Where accepted connections count their bytes (`/metrics`). */
   #metrics: ListenerMetrics | undefined;
+  /** A TLS slot's PROXY header reading, done before the handshake (set before binding). */
+  #headerBeforeTls: HeaderBeforeTls | null = null;
 
   /**
    * @param certs for a TLS socket: where each handshake's certificate comes from (by SNI);
@@ -77,8 +86,30 @@ export class TcpSlot {
     this.#alpn = alpn;
   }
 
+  /**
+   * `proxy_protocol` on a TLS slot: the header precedes the handshake, so the slot reads it
+   * before TLS (see lib/net/proxy_protocol/tls_listener.ts) when it binds. Returns whether
+   * the slot does (a TLS slot); a plain slot leaves the header to its handler.
+   */
+  readHeaderBeforeTls(options: HeaderBeforeTls | null): boolean {
+    if (this.#certs === undefined) return false;
+    this.#headerBeforeTls = options;
+    return true;
+  }
+
   /** Binds the socket; throws Deno.errors.AddrInUse and the like. */
   bind(): void {
+    if (this.#certs && this.#headerBeforeTls) {
+      this.#listener = listenTlsProxied({
+        hostname: this.hostname,
+        port: this.port,
+        certs: this.#certs,
+        alpnProtocols: this.#alpn,
+        backlog: LISTEN_BACKLOG,
+        ...this.#headerBeforeTls,
+      });
+      return;
+    }
     const { hostname, port } = this;
     this.#listener = this.#certs
       ? listenTlsSni({

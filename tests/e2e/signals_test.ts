@@ -7,11 +7,12 @@ import { startInstance } from "../_support/process.ts";
 import { tempDir } from "../_support/temp.ts";
 
 function config(ports: number[], backend: number): string {
-  return ports.map((p) => `
+  // Top-level keys first: after a [[stream.server]] header they would belong to that table.
+  return "disable_control = true\n" + ports.map((p) => `
 [[stream.server]]
 bind_addr = "127.0.0.1:${p}"
 proxy_url = "tcp://127.0.0.1:${backend}"
-`).join("") + "disable_control = true\n";
+`).join("");
 }
 
 Deno.test("SIGHUP reloads the config file and SIGINT stops with exit 0", async () => {
@@ -20,7 +21,7 @@ Deno.test("SIGHUP reloads the config file and SIGINT stops with exit 0", async (
   const [a, b] = [freePort(), freePort()];
   const inst = await startInstance(
     dir.path,
-    `disable_control = true\n${config([a], backend.port)}`,
+    config([a], backend.port),
   );
   try {
     assert.ok(await refuses(b));

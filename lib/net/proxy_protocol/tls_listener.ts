@@ -19,10 +19,12 @@
  */
 
 import { relay, safeClose } from "../relay.ts";
+import { readClientHello } from "../tls_client_hello.ts";
+import { writeAll } from "../write.ts";
 import { listenTlsSni, type ListenTlsSniOptions } from "../tls_listen.ts";
 import { startTimer, stopTimer, type Timer } from "../timer.ts";
 import { acceptProxyHeader } from "./accept.ts";
-import type { ProxyProtocolError } from "./error.ts";
+import { ProxyProtocolError } from "./error.ts";
 
 /** Options for {@link listenTlsProxied}. */
 export interface ListenTlsProxiedOptions extends ListenTlsSniOptions {
@@ -31,6 +33,8 @@ export interface ListenTlsProxiedOptions extends ListenTlsSniOptions {
   /** Called for a connection closed because its header was missing, malformed or late. */
   readonly onRejected: (peer: Deno.NetAddr, error: ProxyProtocolError) => void;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Milliseconds a hop connection may wait for its header's side to claim it. */
 const CLAIM_MS = 5000;
@@ -181,15 +185,26 @@ class ProxiedTlsListener implements Deno.TlsListener {
     }
   }
 
-  /** Reads `conn`'s header, then relays the rest of it to the private TLS listener. */
+  /**
+   * Reads `conn`'s header and then its whole ClientHello (both within `timeoutMs`), connects
+   * the hop, writes the hello to it in one piece and relays the rest. One piece because the
+   * private listener fails a handshake whose ClientHello it reads in parts (see
+   * lib/net/tls_client_hello.ts), and the header's read usually takes the hello's first bytes.
+   */
   async #forward(conn: Deno.TcpConn): Promise<void> {
     const { timeoutMs, onRejected } = this.#options;
     let proxied;
+    let hello: Uint8Array | null;
     try {
       proxied = await acceptProxyHeader(conn, { timeoutMs });
+      hello = await this.#readHello(proxied, timeoutMs);
     } catch (e) {
       onRejected(conn.remoteAddr, e as ProxyProtocolError);
       safeClose(conn);
+      return;
+    }
+    if (hello === null) {
+      safeClose(conn); // gone before its ClientHello was complete
       return;
     }
     let hop: Deno.TcpConn;
@@ -204,9 +219,35 @@ class ProxiedTlsListener implements Deno.TlsListener {
     const port = hop.localAddr.port;
     const addrs = { remoteAddr: proxied.remoteAddr, localAddr: proxied.localAddr };
     this.#register(port, addrs);
+    try {
+      await writeAll(hop, hello);
+    } catch {
+      safeClose(hop);
+    }
     await relay(proxied, hop).catch(() => {});
     // Never claimed (the private listener dropped it): forget it.
     if (this.#hops.get(port) === addrs) this.#hops.delete(port);
+  }
+
+  /**
+   * The ClientHello after the header, within `timeoutMs`; null when the client left first
+   * (or its end was taken for one as the deadline closed it). Throws {@link ProxyProtocolError} when it is late (the connection is closed).
+   */
+  async #readHello(proxied: Deno.Conn, timeoutMs: number): Promise<Uint8Array | null> {
+    let late = false;
+    const timer = startTimer(() => {
+      late = true;
+      safeClose(proxied);
+    }, timeoutMs);
+    try {
+      const hello = await readClientHello(proxied, EMPTY);
+      return late ? null : hello;
+    } catch {
+      if (late) throw new ProxyProtocolError(`no TLS ClientHello within ${timeoutMs} ms`);
+      return null;
+    } finally {
+      stopTimer(timer);
+    }
   }
 
   /** The TLS side of the hop: each connection is matched with its header by source port. */

@@ -39,6 +39,13 @@ const EMPTY = new Uint8Array(0);
 /** Milliseconds a hop connection may wait for its header's side to claim it. */
 const CLAIM_MS = 5000;
 
+/**
+ * Public connections accepted and not yet handed to an `accept` caller (reading their header
+ * and ClientHello, or waiting in the ready queue) at most: beyond it new clients wait in the
+ * kernel's backlog, however many send their header slowly.
+ */
+const MAX_PENDING = 256;
+
 /** What the header side knows of a hop: the addresses its TLS connection gets. */
 interface Hop {
   readonly remoteAddr: Deno.NetAddr;
@@ -86,7 +93,9 @@ class ProxiedTlsListener implements Deno.TlsListener {
   readonly #ready: Deno.TlsConn[] = [];
   /** Pending `accept` calls. */
   readonly #takers: { resolve(c: Deno.TlsConn): void; reject(e: Error): void }[] = [];
-  /** Wakes the front loop when an `accept` call comes. */
+  /** Public connections accepted and not handed out yet (bounded by {@link MAX_PENDING}). */
+  #pending = 0;
+  /** Wakes the front loop when an `accept` call comes or a pending connection leaves. */
   #wanted: (() => void) | undefined;
   #closed = false;
 
@@ -105,14 +114,27 @@ class ProxiedTlsListener implements Deno.TlsListener {
   accept(): Promise<Deno.TlsConn> {
     if (this.#closed) return Promise.reject(new Deno.errors.BadResource("listener closed"));
     const conn = this.#ready.shift();
-    if (conn) return Promise.resolve(conn);
+    if (conn) {
+      this.#settled();
+      return Promise.resolve(conn);
+    }
     const taken = new Promise<Deno.TlsConn>((resolve, reject) => {
       this.#takers.push({ resolve, reject });
     });
+    this.#wake();
+    return taken;
+  }
+
+  #wake(): void {
     const wake = this.#wanted;
     this.#wanted = undefined;
     wake?.();
-    return taken;
+  }
+
+  /** A pending connection was handed out or dropped: the front loop may accept another. */
+  #settled(): void {
+    this.#pending--;
+    this.#wake();
   }
 
   close(): void {
@@ -167,7 +189,7 @@ class ProxiedTlsListener implements Deno.TlsListener {
    */
   async #frontLoop(): Promise<void> {
     while (!this.#closed) {
-      if (this.#takers.length === 0) {
+      if (this.#takers.length === 0 || this.#pending >= MAX_PENDING) {
         await new Promise<void>((r) => this.#wanted = r);
         continue;
       }
@@ -181,6 +203,7 @@ class ProxiedTlsListener implements Deno.TlsListener {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
+      this.#pending++;
       this.#forward(conn);
     }
   }
@@ -201,10 +224,12 @@ class ProxiedTlsListener implements Deno.TlsListener {
     } catch (e) {
       onRejected(conn.remoteAddr, e as ProxyProtocolError);
       safeClose(conn);
+      this.#settled();
       return;
     }
     if (hello === null) {
       safeClose(conn); // gone before its ClientHello was complete
+      this.#settled();
       return;
     }
     let hop: Deno.TcpConn;
@@ -212,6 +237,7 @@ class ProxiedTlsListener implements Deno.TlsListener {
       hop = await Deno.connect({ hostname: "127.0.0.1", port: this.#back.addr.port });
     } catch {
       safeClose(conn); // the listener closed meanwhile
+      this.#settled();
       return;
     }
     conn.setNoDelay(true);
@@ -226,7 +252,10 @@ class ProxiedTlsListener implements Deno.TlsListener {
     }
     await relay(proxied, hop).catch(() => {});
     // Never claimed (the private listener dropped it): forget it.
-    if (this.#hops.get(port) === addrs) this.#hops.delete(port);
+    if (this.#hops.get(port) === addrs) {
+      this.#hops.delete(port);
+      this.#settled();
+    }
   }
 
   /**
@@ -299,7 +328,9 @@ class ProxiedTlsListener implements Deno.TlsListener {
     Object.defineProperty(conn, "remoteAddr", { value: hop.remoteAddr });
     Object.defineProperty(conn, "localAddr", { value: hop.localAddr });
     const taker = this.#takers.shift();
-    if (taker) taker.resolve(conn);
-    else this.#ready.push(conn);
+    if (taker) {
+      taker.resolve(conn);
+      this.#settled();
+    } else this.#ready.push(conn);
   }
 }

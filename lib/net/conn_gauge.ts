@@ -21,6 +21,15 @@ export function clientOpened(): void {
 }
 
 /**
+ * A client connection handed on to be counted again under a wrapper (called by
+ * `ConnTracker.handOn`): takes back what {@link clientOpened} counted for it.
+ */
+export function clientHandedOn(): void {
+  open--;
+  served--;
+}
+
+/**
  * One more request on a kept-alive HTTP connection (its first request counts with the
  * connection): what a recycled worker's `worker_max_requests` counts, with the connections.
  */

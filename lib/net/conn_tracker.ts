@@ -1,4 +1,4 @@
-import { clientClosed, clientOpened } from "./conn_gauge.ts";
+import { clientClosed, clientHandedOn, clientOpened } from "./conn_gauge.ts";
 
 /** Something open that can be closed by force. */
 export interface Closable {
@@ -44,6 +44,19 @@ export class ConnTracker {
     if (this.#open.delete(conn) && this.#open.size === 0) {
       for (const w of this.#waiters.splice(0)) w();
     }
+  }
+
+  /**
+   * Stops tracking a client connection its handler is about to add again under another object
+   * (a wrapper, e.g. one with the addresses of the PROXY header it started with), so that
+   * `accepted` counts it once.
+   */
+  handOn(conn: Closable): void {
+    if (this.#clients.delete(conn)) {
+      this.#accepted--;
+      clientHandedOn();
+    }
+    this.delete(conn);
   }
 
   /** Resolves true when no connection is open, or false when `timeoutMs` passes first. */

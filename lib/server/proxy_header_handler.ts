@@ -51,12 +51,13 @@ export class ProxyHeaderHandler implements TrackingHandler {
     try {
       proxied = await acceptProxyHeader(conn, { timeoutMs: this.#timeoutMs });
     } catch (e) {
+      tracker.delete(conn);
       logRejectedHeader(this.#name, conn.remoteAddr as Deno.NetAddr, e as Error);
       safeClose(conn);
       return;
-    } finally {
-      tracker.delete(conn);
     }
+    // The inner handler tracks (and counts) it from here, as `proxied`.
+    tracker.handOn(conn);
     inheritListener(conn, proxied);
     await this.#inner.handle(proxied as unknown as Deno.TcpConn);
   }

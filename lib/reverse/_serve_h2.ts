@@ -7,6 +7,7 @@ import { serveRequest } from "./_serve.ts";
 import { ClientConn } from "./client_conn.ts";
 import { logger } from "./logger.ts";
 import { RequestContext } from "./phases/context.ts";
+import { logRequest } from "./phases/log.ts";
 
 const NO_RAW_HEAD = new Uint8Array(0);
 
@@ -55,8 +56,18 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
       tracker: client.tracker,
       h2: stream,
     });
+    const ctx = new RequestContext(c, stream.head, NO_RAW_HEAD);
+    let served: Promise<boolean>;
+    try {
+      served = serveRequest(ctx);
+    } catch (e) {
+      served = Promise.reject(e);
+    }
     // The phases ended: a streamed body is complete. After a throw, finish() resets it.
-    serveRequest(new RequestContext(c, stream.head, NO_RAW_HEAD)).then(() => stream.end(), (e) => {
+    served.then(() => {
+      logRequest(ctx);
+      stream.end();
+    }, (e) => {
       logger.error("conn {id} {peer}: unexpected {error}", { id: c.id, peer: c.peer, error: e });
     }).finally(() => {
       c.finish();

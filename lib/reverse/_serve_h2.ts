@@ -1,3 +1,4 @@
+import { inheritListener } from "../metrics/conn_metrics.ts";
 import { requestServed } from "../net/conn_gauge.ts";
 import { serveHttp2 } from "../net/http2_serve.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
@@ -50,6 +51,7 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
       idle = undefined;
     }
     const stream = new H2Stream(request, addrs);
+    inheritListener(conn, stream); // requests and limits count for the listener
     const c = new ClientConn(env.nextId(), stream as unknown as Deno.Conn, {
       gen,
       sweeper: env.sweeper,

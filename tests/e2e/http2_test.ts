@@ -174,6 +174,17 @@ proxy_url = "http://127.0.0.1:${origin.port}"
       conn.close();
     }
 
+    // Streams count as requests of their listener.
+    const metrics = await (await fetch(`http://127.0.0.1:${ctl}/metrics`)).text();
+    const counted = metrics.match(
+      new RegExp(
+        `^wmproxy_http_request_duration_seconds_count\\{listener="https 127\\.0\\.0\\.1:${port}",` +
+          `proxy="reverse",method="GET",status="2xx"\\} (\\d+)$`,
+        "m",
+      ),
+    );
+    assert.ok(counted !== null && Number(counted[1]) >= 100, metrics);
+
     assert.equal((await control(`http://127.0.0.1:${ctl}`, "stop")).status, 200);
     assert.equal((await inst.exited()).code, 0);
     const log = await Deno.readTextFile(`${dir.path}/access.log`);

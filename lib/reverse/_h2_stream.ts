@@ -1,6 +1,5 @@
 import { type BodyLength, CHUNKED_BODY, NO_BODY } from "../http/body_length.ts";
 import { HOP_BY_HOP } from "../http/connection.ts";
-import { HttpError } from "../http/errors.ts";
 import { HeaderList } from "../http/headers.ts";
 import type { RequestHead } from "../http/request_head.ts";
 import type { ByteSink } from "../net/write.ts";
@@ -18,6 +17,22 @@ const RESPONSE_QUEUE = 256 * 1024;
 const LAST_CHUNK = latin1("0\r\n\r\n");
 const CRLF = latin1("\r\n");
 const DIGITS = /^[0-9]{1,15}$/;
+const NO_RESPONSE = latin1("502 Bad Gateway: no response\n");
+const BAD_FIELD = latin1("500 Internal Server Error: invalid response field\n");
+
+/**
+ * The `Response`; a 500 when a field is one `Headers` refuses (the fields come from our strict
+ * parser or checked header rules, so this is a safety net).
+ */
+function response(body: BodyInit | null, status: number, headers: StreamFields): Response {
+  try {
+    return new Response(body, { status, headers });
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    if (body instanceof ReadableStream) body.cancel().catch(() => {});
+    return new Response(BAD_FIELD as BodyInit, { status: 500 });
+  }
+}
 
 /** A string of code points below 256 as bytes. */
 function latin1(s: string): Uint8Array {
@@ -35,33 +50,30 @@ export interface StreamReply {
   /** Where the body of a {@link stream} answer goes; takes empty writes in any case. */
   readonly sink: ByteSink;
   /** Answers with a whole body, or none (`null`: HEAD, 204, 304, or no body). */
-  respond(status: number, headers: Headers, body: Uint8Array | string | null): void;
+  respond(status: number, headers: StreamFields, body: Uint8Array | null): void;
   /**
    * Answers with a body written afterwards to the returned sink, with backpressure (a write
    * waits while 256 KiB are queued towards the client). Closing the connection before
    * {@link end} resets the stream (a cut-short body never looks complete).
    */
-  stream(status: number, headers: Headers): ByteSink;
+  stream(status: number, headers: StreamFields): ByteSink;
   /** The body written to the {@link stream} sink is complete. */
   end(): void;
 }
 
+/** Response fields for a {@link StreamReply}: `[name, value]` pairs, in order. */
+export type StreamFields = [string, string][];
+
 /**
- * `fields` as web `Headers` for a {@link StreamReply}, leaving out `Connection` (a field an
- * HTTP/2 message cannot carry). Throws `HttpError` 500 for a field `Headers` refuses (a
- * header rule's making).
+ * `fields` as {@link StreamFields}, leaving out `Connection` (a field an HTTP/2 message
+ * cannot carry). Pairs, not web `Headers`: `Response` copies them either way.
  */
-export function webHeaders(fields: HeaderList): Headers {
-  const headers = new Headers();
-  try {
-    for (let i = 0; i < fields.size; i++) {
-      if (fields.lowerName(i) !== "connection") headers.append(fields.name(i), fields.value(i));
-    }
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    throw new HttpError(500, e.message);
+export function streamFields(fields: HeaderList): StreamFields {
+  const out: StreamFields = [];
+  for (let i = 0; i < fields.size; i++) {
+    if (fields.lowerName(i) !== "connection") out.push([fields.name(i), fields.value(i)]);
   }
-  return headers;
+  return out;
 }
 
 /**
@@ -181,13 +193,13 @@ export class H2Stream implements StreamReply {
     return Promise.reject(new Deno.errors.BadResource("an HTTP/2 stream takes no HTTP/1.1 bytes"));
   }
 
-  respond(status: number, headers: Headers, body: Uint8Array | string | null): void {
+  respond(status: number, headers: StreamFields, body: Uint8Array | null): void {
     if (this.#answered) return;
     this.#answered = true;
-    this.#resolve(new Response(body as BodyInit | null, { status, headers }));
+    this.#resolve(response(body as BodyInit | null, status, headers));
   }
 
-  stream(status: number, headers: Headers): ByteSink {
+  stream(status: number, headers: StreamFields): ByteSink {
     if (this.#answered) return this.sink;
     this.#answered = true;
     const body = new ReadableStream<Uint8Array>({
@@ -197,7 +209,7 @@ export class H2Stream implements StreamReply {
       pull: () => this.#wake(),
       cancel: () => this.#abort(),
     }, new ByteLengthQueuingStrategy({ highWaterMark: RESPONSE_QUEUE }));
-    this.#resolve(new Response(body, { status, headers }));
+    this.#resolve(response(body, status, headers));
     return this.sink;
   }
 
@@ -207,7 +219,7 @@ export class H2Stream implements StreamReply {
     c?.close();
     this.#wake();
     if (!this.#answered) {
-      this.respond(502, new Headers(), "502 Bad Gateway: no response\n");
+      this.respond(502, [], NO_RESPONSE);
     }
   }
 
@@ -230,7 +242,7 @@ export class H2Stream implements StreamReply {
     c?.error(new Deno.errors.BrokenPipe("response cut off"));
     this.#wake();
     if (!this.#answered) {
-      this.respond(502, new Headers(), "502 Bad Gateway: no response\n");
+      this.respond(502, [], NO_RESPONSE);
     }
   }
 

@@ -14,7 +14,7 @@ import { WAIT_NONE, WAIT_STALL } from "../client_conn.ts";
 import { upstreamResponded } from "../../metrics/families.ts";
 import { logger } from "../logger.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
-import { webHeaders } from "../_h2_stream.ts";
+import { streamFields } from "../_h2_stream.ts";
 import { passesAsIs, responseFields, responseHead } from "./_response_head.ts";
 import type { RequestContext } from "./context.ts";
 import { sendAnswer } from "./respond.ts";
@@ -173,7 +173,7 @@ function responseStream(
 ): Uint8Array {
   const response = info.response;
   const status = response.status;
-  const headers = webHeaders(responseFields(ctx, response));
+  const headers = streamFields(responseFields(ctx, response));
   const h2 = ctx.client.h2!;
   const length = info.length;
   if (

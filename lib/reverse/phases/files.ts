@@ -8,7 +8,7 @@ import { safeClose } from "../../net/relay.ts";
 import { type ByteSink, writeAll } from "../../net/write.ts";
 import { fileChunks } from "../../static/file_body.ts";
 import type { StaticFiles, StaticReply, StaticRequest } from "../../static/files.ts";
-import { webHeaders } from "../_h2_stream.ts";
+import { streamFields } from "../_h2_stream.ts";
 import { applyResponseRules } from "../header_rules.ts";
 import { expandCandidate, type TryPaths } from "../try_paths.ts";
 import type { LocationAction } from "../types.ts";
@@ -97,17 +97,7 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
   }
   if (h2 !== null) {
     // An HTTP/2 stream: the status, fields and body as they are.
-    let fields: Headers;
-    try {
-      fields = webHeaders(headers);
-    } catch (e) {
-      await chunks?.return(undefined);
-      if (!(e instanceof HttpError)) throw e;
-      return await sendAnswer(ctx, {
-        status: 500,
-        body: `500 Internal Server Error: ${e.message}\n`,
-      });
-    }
+    const fields = streamFields(headers);
     if (body === null) h2.respond(reply.status, fields, null);
     else if (body.kind === "bytes") h2.respond(reply.status, fields, body.bytes);
     else {

@@ -5,7 +5,7 @@ import { lingerClose } from "../../http/linger.ts";
 import { serializeResponseHead, withBody } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
 import { writeAll } from "../../net/write.ts";
-import { webHeaders } from "../_h2_stream.ts";
+import { streamFields } from "../_h2_stream.ts";
 import { applyResponseRules } from "../header_rules.ts";
 import { discardBody } from "./_body.ts";
 import type { Answer, RequestContext } from "./context.ts";
@@ -49,17 +49,8 @@ export async function sendAnswer(ctx: RequestContext, answer: Answer): Promise<b
 
 /** The answer on an HTTP/2 stream: status, fields and body as they are. */
 function answerStream(ctx: RequestContext, answer: Answer): void {
-  let body = encoder.encode(answer.body);
-  let headers: Headers;
-  try {
-    headers = webHeaders(answerFields(ctx, answer, body.length));
-  } catch (e) {
-    if (!(e instanceof HttpError)) throw e;
-    ctx.status = 500;
-    answer = internalError(e);
-    body = encoder.encode(answer.body);
-    headers = webHeaders(answerFields(ctx, answer, body.length));
-  }
+  const body = encoder.encode(answer.body);
+  const headers = streamFields(answerFields(ctx, answer, body.length));
   const status = answer.status;
   const bodyless = ctx.head.method === "HEAD" || status === 204 || status === 304;
   ctx.client.h2!.respond(status, headers, bodyless ? null : body);

@@ -16,8 +16,11 @@ export interface RequestHead {
   readonly target: string;
   /** Which form the target has. */
   readonly form: TargetForm;
-  /** The protocol version. */
-  readonly version: HttpVersion;
+  /**
+   * The protocol version: as parsed, or `HTTP/2.0` for a request that came on an HTTP/2
+   * stream (made from its `Request`, never parsed).
+   */
+  readonly version: HttpVersion | "HTTP/2.0";
   /** The header fields, in order. */
   readonly headers: HeaderList;
   /** How the body is delimited, already checked for ambiguity. */

@@ -1,11 +1,10 @@
-import { copyBody } from "../http/body_copy.ts";
-import { responseBodyLength } from "../http/body_length.ts";
+import { type BodyLength, CHUNKED_BODY, NO_BODY } from "../http/body_length.ts";
 import { HOP_BY_HOP } from "../http/connection.ts";
-import { HttpReader } from "../http/reader.ts";
-import { listTokens } from "../http/headers.ts";
-import { parseResponseHead, type ResponseHead } from "../http/response_head.ts";
+import { HeaderList } from "../http/headers.ts";
+import type { RequestHead } from "../http/request_head.ts";
+import type { ByteSink } from "../net/write.ts";
 
-/** Request fields an HTTP/1.1 head gets from us, never from the HTTP/2 request. */
+/** Request fields the phases get from us, never from the HTTP/2 request. */
 const DROPPED: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP,
   "host",
@@ -13,14 +12,29 @@ const DROPPED: ReadonlySet<string> = new Set([
   "expect",
   "http2-settings",
 ]);
-/** Statuses whose response has no body, whatever the head says. */
-const NULL_BODY: ReadonlySet<number> = new Set([204, 205, 304]);
 /** Response bytes queued towards the HTTP/2 stream before the phases' writes wait. */
 const RESPONSE_QUEUE = 256 * 1024;
 const LAST_CHUNK = latin1("0\r\n\r\n");
 const CRLF = latin1("\r\n");
+const DIGITS = /^[0-9]{1,15}$/;
+const NO_RESPONSE = latin1("502 Bad Gateway: no response\n");
+const BAD_FIELD = latin1("500 Internal Server Error: invalid response field\n");
 
-/** A string of code points below 256 as bytes (header values are ByteStrings). */
+/**
+ * The `Response`; a 500 when a field is one `Headers` refuses (the fields come from our strict
+ * parser or checked header rules, so this is a safety net).
+ */
+function response(body: BodyInit | null, status: number, headers: StreamFields): Response {
+  try {
+    return new Response(body, { status, headers });
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    if (body instanceof ReadableStream) body.cancel().catch(() => {});
+    return new Response(BAD_FIELD as BodyInit, { status: 500 });
+  }
+}
+
+/** A string of code points below 256 as bytes. */
 function latin1(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -28,36 +42,71 @@ function latin1(s: string): Uint8Array {
 }
 
 /**
- * One HTTP/2 stream seen as an HTTP/1.1 connection carrying one exchange, so the phases that
- * serve connections (route, access, limits, the actions, header rules, the log) serve it
- * unchanged: reading it yields the request as an HTTP/1.1 head (`Host` from `:authority`,
- * `Connection: close`, the body chunked unless its length is known) and then the body, as
- * the client sends it; what the phases write is parsed back as an HTTP/1.1 response and
- * becomes {@link response}, its body streamed to the client with backpressure (the phases'
- * writes wait while {@link RESPONSE_QUEUE} bytes are queued). After the request body, a
- * read waits until the connection is closed or half-closed (the answer is over) or the
- * client gives up on the stream, and then ends.
+ * How the phases answer an HTTP/2 stream: status, fields and body handed over as they are,
+ * never as HTTP/1.1 bytes. The fields must be end-to-end ones (no `Connection`, no
+ * `Transfer-Encoding`).
  */
-export class H2StreamConn {
+export interface StreamReply {
+  /** Where the body of a {@link stream} answer goes; takes empty writes in any case. */
+  readonly sink: ByteSink;
+  /** Answers with a whole body, or none (`null`: HEAD, 204, 304, or no body). */
+  respond(status: number, headers: StreamFields, body: Uint8Array | null): void;
+  /**
+   * Answers with a body written afterwards to the returned sink, with backpressure (a write
+   * waits while 256 KiB are queued towards the client). Closing the connection before
+   * {@link end} resets the stream (a cut-short body never looks complete).
+   */
+  stream(status: number, headers: StreamFields): ByteSink;
+  /** The body written to the {@link stream} sink is complete. */
+  end(): void;
+}
+
+/** Response fields for a {@link StreamReply}: `[name, value]` pairs, in order. */
+export type StreamFields = [string, string][];
+
+/**
+ * `fields` as {@link StreamFields}, leaving out `Connection` (a field an HTTP/2 message
+ * cannot carry). Pairs, not web `Headers`: `Response` copies them either way.
+ */
+export function streamFields(fields: HeaderList): StreamFields {
+  const out: StreamFields = [];
+  for (let i = 0; i < fields.size; i++) {
+    if (fields.lowerName(i) !== "connection") out.push([fields.name(i), fields.value(i)]);
+  }
+  return out;
+}
+
+/**
+ * One HTTP/2 stream as the phases serve it: its request as a {@link RequestHead} made from
+ * the `Request` (Host from `:authority`, cookie fields as one joined with "; " as RFC 9113
+ * §8.2.3 says for HTTP/1.1, no hop-by-hop fields), read as a connection that yields the request
+ * body (chunked when its length is unknown, as the upstream gets it) and then waits until the
+ * exchange is over or the client gives up on the stream; answered through
+ * {@link StreamReply}, which becomes {@link response}.
+ */
+export class H2Stream implements StreamReply {
   readonly localAddr: Deno.NetAddr;
   readonly remoteAddr: Deno.NetAddr;
-  /** The response the phases wrote, once its head is complete; a 502 when none came. */
+  /** The request as the phases see it (`HTTP/2.0`, origin-form target). */
+  readonly head: RequestHead;
+  /** The response the phases gave; a 502 when they gave none. */
   readonly response: Promise<Response>;
-  readonly #method: string;
-  /** Request bytes not yet read: the head, then body pieces. */
-  #in: Uint8Array[];
+  readonly sink: ByteSink = { write: (p) => this.#writeBody(p) };
+  readonly #request: Request;
+  #resolve!: (response: Response) => void;
+  #answered = false;
+  /** Request body bytes not yet read (chunk framing around pieces). */
+  #in: Uint8Array[] = [];
   #body: ReadableStreamDefaultReader<Uint8Array> | null;
   #chunked: boolean;
-  /** Closed, half-closed or given up: reads end. */
+  /** Closed or given up: reads end. */
   #over = false;
   #overWaiters: (() => void)[] = [];
-  // The write side: one pending write, taken by the response parser's reads.
-  #out: Uint8Array | null = null;
-  #outOff = 0;
-  #outDone: ((n: number) => void) | null = null;
-  #outFailed: ((e: Error) => void) | null = null;
-  #wantOut: (() => void) | null = null;
+  #watching = false;
   #aborted = false;
+  /** The streamed response body while open. */
+  #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #room: (() => void) | null = null;
 
   /**
    * @param request the HTTP/2 request
@@ -66,24 +115,42 @@ export class H2StreamConn {
   constructor(request: Request, addrs: { local: Deno.NetAddr; remote: Deno.NetAddr }) {
     this.localAddr = addrs.local;
     this.remoteAddr = addrs.remote;
-    this.#method = request.method;
-    const url = new URL(request.url);
-    const length = request.headers.get("content-length");
-    this.#body = request.body?.getReader() ?? null;
-    this.#chunked = this.#body !== null && length === null;
-    let head = `${request.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+    this.#request = request;
+    this.response = new Promise((r) => this.#resolve = r);
+    const url = request.url;
+    const from = url.indexOf("//") + 2;
+    const slash = url.indexOf("/", from);
+    const authority = url.slice(from, slash < 0 ? url.length : slash);
+    const target = slash < 0 ? "/" : url.slice(slash);
+    const headers = new HeaderList();
+    headers.addLower("host", "host", authority);
+    const stream = request.body;
+    let length: string | null = null;
     for (const [name, value] of request.headers) {
-      if (DROPPED.has(name) || (name === "content-length" && this.#body === null)) continue;
-      head += `${name}: ${value}\r\n`;
+      // Deno's server already joins the crumbs of several cookie fields with "; ".
+      if (name === "content-length") length = value;
+      else if (!DROPPED.has(name)) headers.addLower(name, name, value);
     }
-    if (this.#chunked) head += "Transfer-Encoding: chunked\r\n";
-    head += "Connection: close\r\n\r\n";
-    this.#in = [latin1(head)];
-    request.signal.addEventListener("abort", () => this.#abort(), { once: true });
-    this.response = this.#parseResponse();
+    let body: BodyLength = NO_BODY;
+    if (stream !== null) {
+      if (length !== null && DIGITS.test(length)) {
+        headers.addLower("content-length", "content-length", length);
+        body = { kind: "length", length: Number(length) };
+      } else body = CHUNKED_BODY;
+    }
+    this.#body = stream?.getReader() ?? null;
+    this.#chunked = body.kind === "chunked";
+    this.head = {
+      method: request.method,
+      target,
+      form: "origin",
+      version: "HTTP/2.0",
+      headers,
+      body,
+    };
   }
 
-  /** The request as HTTP/1.1: head, body; then waits for the end of the exchange. */
+  /** The request body (chunked when its length is unknown); then waits for the end of the exchange. */
   async read(p: Uint8Array): Promise<number | null> {
     while (true) {
       if (this.#over) return null;
@@ -97,6 +164,9 @@ export class H2StreamConn {
       }
       const body = this.#body;
       if (body === null) {
+        // Only a slow exchange gets here (the client is watched for giving up): the request's
+        // signal is not touched by the rest.
+        this.#watchAbort();
         await new Promise<void>((r) => this.#overWaiters.push(r));
         continue;
       }
@@ -118,159 +188,102 @@ export class H2StreamConn {
     }
   }
 
-  /** Response bytes from the phases: taken by the parser as the HTTP/2 stream makes room. */
-  write(p: Uint8Array): Promise<number> {
-    if (this.#aborted) return Promise.reject(new Deno.errors.BrokenPipe("stream reset"));
-    if (this.#over) return Promise.reject(new Deno.errors.BadResource("closed"));
-    if (p.length === 0) return Promise.resolve(0);
-    return new Promise((resolve, reject) => {
-      this.#out = p;
-      this.#outOff = 0;
-      this.#outDone = resolve;
-      this.#outFailed = reject;
-      this.#wakeOut();
-    });
+  /** HTTP/1.1 bytes: never for a stream (its answers go through {@link StreamReply}). */
+  write(_p: Uint8Array): Promise<number> {
+    return Promise.reject(new Deno.errors.BadResource("an HTTP/2 stream takes no HTTP/1.1 bytes"));
   }
 
-  /** The answer is over: pending and later reads end, the parser sees the end of stream. */
+  respond(status: number, headers: StreamFields, body: Uint8Array | null): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#resolve(response(body as BodyInit | null, status, headers));
+  }
+
+  stream(status: number, headers: StreamFields): ByteSink {
+    if (this.#answered) return this.sink;
+    this.#answered = true;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        this.#controller = c;
+      },
+      pull: () => this.#wake(),
+      cancel: () => this.#abort(),
+    }, new ByteLengthQueuingStrategy({ highWaterMark: RESPONSE_QUEUE }));
+    this.#resolve(response(body, status, headers));
+    return this.sink;
+  }
+
+  end(): void {
+    const c = this.#controller;
+    this.#controller = null;
+    c?.close();
+    this.#wake();
+    if (!this.#answered) {
+      this.respond(502, [], NO_RESPONSE);
+    }
+  }
+
+  /** The answer is over: pending and later reads end. */
   closeWrite(): Promise<void> {
     this.#end();
     return Promise.resolve();
   }
 
-  /** Ends the exchange (reads end, the parser sees the end of stream). */
+  /**
+   * Ends the exchange: reads end, the request body is dropped, and a streamed response body
+   * not yet {@link end}ed is cut off (the client sees the stream reset).
+   */
   close(): void {
     this.#end();
     this.#body?.cancel().catch(() => {});
     this.#body = null;
+    const c = this.#controller;
+    this.#controller = null;
+    c?.error(new Deno.errors.BrokenPipe("response cut off"));
+    this.#wake();
+    if (!this.#answered) {
+      this.respond(502, [], NO_RESPONSE);
+    }
+  }
+
+  async #writeBody(p: Uint8Array): Promise<number> {
+    if (p.length === 0) return 0;
+    const c = this.#controller;
+    if (this.#aborted) throw new Deno.errors.BrokenPipe("stream reset");
+    if (c === null) throw new Deno.errors.BadResource("no response body open");
+    c.enqueue(p.slice()); // the caller reuses its buffer
+    if ((c.desiredSize ?? 1) <= 0) {
+      await new Promise<void>((r) => this.#room = r);
+      if (this.#aborted) throw new Deno.errors.BrokenPipe("stream reset");
+      if (this.#controller === null) throw new Deno.errors.BadResource("response body closed");
+    }
+    return p.length;
+  }
+
+  #wake(): void {
+    const r = this.#room;
+    this.#room = null;
+    r?.();
   }
 
   #end(): void {
     if (this.#over) return;
     this.#over = true;
     for (const w of this.#overWaiters.splice(0)) w();
-    this.#wakeOut();
   }
 
-  /** The client gave up on the stream: writes fail, reads end. */
+  #watchAbort(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    const signal = this.#request.signal;
+    if (signal.aborted) this.#abort();
+    else signal.addEventListener("abort", () => this.#abort(), { once: true });
+  }
+
+  /** The client gave up on the stream: body writes fail, reads end. */
   #abort(): void {
+    if (this.#aborted) return;
     this.#aborted = true;
-    const fail = this.#outFailed;
-    this.#out = null;
-    this.#outDone = this.#outFailed = null;
-    fail?.(new Deno.errors.BrokenPipe("stream reset"));
     this.close();
-  }
-
-  #wakeOut(): void {
-    const w = this.#wantOut;
-    this.#wantOut = null;
-    w?.();
-  }
-
-  /** The response parser's source: the pending write's bytes; 0 at the end. */
-  async #readOut(p: Uint8Array): Promise<number> {
-    while (this.#out === null) {
-      if (this.#over || this.#aborted) return 0;
-      await new Promise<void>((r) => this.#wantOut = r);
-    }
-    const out = this.#out;
-    const n = Math.min(p.length, out.length - this.#outOff);
-    p.set(out.subarray(this.#outOff, this.#outOff + n));
-    this.#outOff += n;
-    if (this.#outOff === out.length) {
-      const done = this.#outDone!;
-      this.#out = null;
-      this.#outDone = this.#outFailed = null;
-      done(out.length);
-    }
-    return n;
-  }
-
-  async #parseResponse(): Promise<Response> {
-    const reader = new HttpReader({ read: (p) => this.#readOut(p) });
-    let head: ResponseHead;
-    try {
-      while (true) {
-        const raw = await reader.readHead("response");
-        if (raw === null) {
-          reader.release();
-          return new Response("502 Bad Gateway: no response\n", { status: 502 });
-        }
-        head = parseResponseHead(raw);
-        if (head.status >= 200) break; // a 1xx is not passed on
-      }
-    } catch {
-      reader.release();
-      return new Response("502 Bad Gateway: broken response\n", { status: 502 });
-    }
-    const headers = new Headers();
-    const fields = head.headers;
-    const named = fields.has("connection") ? listTokens(fields, "connection") : null;
-    for (let i = 0; i < fields.size; i++) {
-      const lower = fields.lowerName(i);
-      if (HOP_BY_HOP.has(lower) || lower === "transfer-encoding") continue;
-      if (named !== null && named.includes(lower)) continue;
-      headers.append(lower, fields.value(i));
-    }
-    const length = responseBodyLength(head, this.#method);
-    if (length.kind === "none" || NULL_BODY.has(head.status)) {
-      reader.release();
-      this.#drain();
-      return new Response(null, { status: head.status, headers });
-    }
-    const body = this.#bodyStream(reader, length);
-    return new Response(body, { status: head.status, headers });
-  }
-
-  /** The response body, decoded from its HTTP/1.1 framing, as the client pulls it. */
-  #bodyStream(
-    reader: HttpReader,
-    length: ReturnType<typeof responseBodyLength>,
-  ): ReadableStream<Uint8Array> {
-    let room: (() => void) | null = null;
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const stream = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
-      },
-      pull: () => {
-        const r = room;
-        room = null;
-        r?.();
-      },
-      cancel: () => {
-        this.#abort();
-        const r = room;
-        room = null;
-        r?.();
-      },
-    }, new ByteLengthQueuingStrategy({ highWaterMark: RESPONSE_QUEUE }));
-    const sink = {
-      write: async (p: Uint8Array): Promise<number> => {
-        if (this.#aborted) throw new Deno.errors.BrokenPipe("stream reset");
-        controller.enqueue(p.slice());
-        if ((controller.desiredSize ?? 1) <= 0) await new Promise<void>((r) => room = r);
-        return p.length;
-      },
-    };
-    copyBody(reader, sink, { length, dechunk: true, status: 502 }).then(
-      () => {
-        if (!this.#aborted) controller.close();
-      },
-      (e) => {
-        if (!this.#aborted) controller.error(e);
-      },
-    ).finally(() => {
-      reader.release();
-      this.#drain();
-    });
-    return stream;
-  }
-
-  /** Takes whatever the phases still write (nothing should come), so no write hangs. */
-  async #drain(): Promise<void> {
-    const p = new Uint8Array(4096);
-    while ((await this.#readOut(p)) > 0) { /* dropped */ }
   }
 }

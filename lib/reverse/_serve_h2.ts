@@ -1,11 +1,16 @@
+import { inheritListener } from "../metrics/conn_metrics.ts";
 import { requestServed } from "../net/conn_gauge.ts";
 import { serveHttp2 } from "../net/http2_serve.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { DeadlineSweeper } from "./_deadlines.ts";
-import { H2StreamConn } from "./_h2_stream.ts";
-import { serveConnection } from "./_serve.ts";
+import { H2Stream } from "./_h2_stream.ts";
+import { serveRequest } from "./_serve.ts";
 import { ClientConn } from "./client_conn.ts";
 import { logger } from "./logger.ts";
+import { RequestContext } from "./phases/context.ts";
+import { logRequest } from "./phases/log.ts";
+
+const NO_RAW_HEAD = new Uint8Array(0);
 
 /** What {@link serveHttp2Connection} needs besides the connection. */
 export interface Http2Env {
@@ -20,7 +25,9 @@ export interface Http2Env {
 /**
  * Serves an HTTP/2 client connection (its handshake chose `h2`): each stream runs through
  * the same phases as an HTTP/1.1 request — route, access, limits, the action, header rules,
- * the log — on an {@link H2StreamConn}, upstream over the HTTP/1.1 pools. With no stream
+ * the log — its request and answer as an {@link H2Stream} (a head made from the `Request`,
+ * the answer given as status, fields and body: no HTTP/1.1 bytes on the client side),
+ * upstream over the HTTP/1.1 pools. With no stream
  * open for `clientKeepAlive`, and when the listener drains, the connection is shut down
  * gracefully (GOAWAY; open streams finish).
  */
@@ -36,26 +43,39 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
   const armIdle = () => {
     if (idleMs > 0) idle = startTimer(() => shutdown.abort(), idleMs);
   };
-  const handler = async (request: Request): Promise<Response> => {
+  const handler = (request: Request): Promise<Response> => {
     // The connection counted as served when accepted; each further stream counts again.
     if (streams++ > 0) requestServed();
     if (active++ === 0) {
       stopTimer(idle);
       idle = undefined;
     }
-    const stream = new H2StreamConn(request, addrs);
+    const stream = new H2Stream(request, addrs);
+    inheritListener(conn, stream); // requests and limits count for the listener
     const c = new ClientConn(env.nextId(), stream as unknown as Deno.Conn, {
       gen,
       sweeper: env.sweeper,
       tracker: client.tracker,
+      h2: stream,
     });
-    serveConnection(c).catch((e) => {
+    const ctx = new RequestContext(c, stream.head, NO_RAW_HEAD);
+    let served: Promise<boolean>;
+    try {
+      served = serveRequest(ctx);
+    } catch (e) {
+      served = Promise.reject(e);
+    }
+    // The phases ended: a streamed body is complete. After a throw, finish() resets it.
+    served.then(() => {
+      logRequest(ctx);
+      stream.end();
+    }, (e) => {
       logger.error("conn {id} {peer}: unexpected {error}", { id: c.id, peer: c.peer, error: e });
     }).finally(() => {
       c.finish();
       if (--active === 0 && !shutdown.signal.aborted) armIdle();
     });
-    return await stream.response;
+    return stream.response;
   };
   env.open.add(shutdown);
   armIdle();

@@ -4,7 +4,8 @@
  * `{query}`, `{method}`, `{scheme}`, `{server_addr}`, `{server_port}`, `{upstream_addr}`,
  * `{http_NAME}`) a format may use `{d}` / `{d(%Y-%m-%d %H:%M:%S)}` (local time), `{l}` (the
  * level), `{status}`, `{up_status}` (the upstream's status, `-` when none answered),
- * `{referer}`, `{user_agent}`, `{cookie}` and `{request_time}` (ms).
+ * `{referer}`, `{user_agent}`, `{cookie}`, `{request_time}` (ms) and `{server_protocol}`
+ * (`HTTP/1.1`, `HTTP/2.0`..., as nginx's `$server_protocol`).
  */
 
 import { type FileSink, fileSink } from "../log/file_sink.ts";
@@ -25,6 +26,7 @@ const EXTRA = new Set([
   "user_agent",
   "cookie",
   "request_time",
+  "server_protocol",
 ]);
 
 /** Log levels, lowest first (wmproxy's names). */
@@ -96,6 +98,8 @@ export interface AccessSource extends VariableSource {
   header(name: string): string;
   /** Milliseconds since the head was parsed. */
   elapsed(): number;
+  /** The request's protocol (`HTTP/1.1`, `HTTP/2.0`), when known. */
+  readonly protocol?: string;
 }
 
 /** A compiled `access_log`: its file and a line builder. */
@@ -148,6 +152,8 @@ function piece(name: string, arg: string, level: string): Piece {
       return (s) => s.header("cookie");
     case "request_time":
       return (s) => s.elapsed().toFixed(1);
+    case "server_protocol":
+      return (s) => s.protocol ?? "-";
   }
   if (name.startsWith("http_")) return (s) => s.header(arg);
   const code = TEMPLATE_VARIABLES.get(name)!;

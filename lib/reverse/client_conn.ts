@@ -6,6 +6,7 @@ import type { CidrSet } from "../net/cidr.ts";
 import { fastReader, safeClose } from "../net/relay.ts";
 import { startTimer, stopTimer } from "../net/timer.ts";
 import type { DeadlineSweeper, Timed } from "./_deadlines.ts";
+import type { StreamReply } from "./_h2_stream.ts";
 import type { Generation } from "./generation.ts";
 import type { ConnTracker } from "../net/conn_tracker.ts";
 import { logger } from "./logger.ts";
@@ -52,6 +53,11 @@ export class ClientConn implements Timed {
   upstream: UpstreamConn | null = null;
   /** The response has started going to the client (a stall then closes the client too). */
   responding = false;
+  /**
+   * An HTTP/2 stream (its one request answered through this, not with HTTP/1.1 bytes on
+   * `conn`), or null for an HTTP/1.1 connection.
+   */
+  readonly h2: StreamReply | null;
   #out: HeadBuilder | null = null;
   #mode = WAIT_NONE;
   #period = 0;
@@ -63,9 +69,10 @@ export class ClientConn implements Timed {
   constructor(
     id: number,
     conn: Deno.Conn,
-    env: { gen: Generation; sweeper: DeadlineSweeper; tracker: ConnTracker },
+    env: { gen: Generation; sweeper: DeadlineSweeper; tracker: ConnTracker; h2?: StreamReply },
   ) {
     const { gen, sweeper } = env;
+    this.h2 = env.h2 ?? null;
     this.id = id;
     this.conn = conn;
     this.gen = gen;

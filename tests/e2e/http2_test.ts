@@ -47,6 +47,7 @@ Deno.test("HTTP/2 over bind_ssl: proxy and files through the same phases, 16 MiB
     if (path === "/echo") {
       return new Response(`${seen.bodyLength} ${seen.bodyHash}`);
     }
+    if (path === "/cookie") return new Response(`cookie=${req.headers.get("cookie")}`);
     return new Response(
       `O ${seen.path} host=${req.headers.get("host")} proto=${
         req.headers.get("x-forwarded-proto")
@@ -68,7 +69,7 @@ control = "127.0.0.1:${ctl}"
 [http]
 access_log = "main short info"
 [http.log_format]
-short = "{method} {path} {status}"
+short = "{method} {path} {status} {server_protocol}"
 [http.log_names]
 main = "${dir.path}/access.log"
 [[http.server]]
@@ -102,6 +103,10 @@ proxy_url = "http://127.0.0.1:${origin.port}"
       proxied.body,
       new RegExp(`O /hello\\?x=1 host=a\\.test:${port} proto=https real=127\\.0\\.0\\.1$`),
     );
+    // Cookie fields (HTTP/2 sends each crumb as its own) reach the upstream as one field
+    // joined with "; " (RFC 9113 §8.2.3), never ", ".
+    const cookies = await get(p, port, "/cookie", "-H", "Cookie: a=1", "-H", "Cookie: b=2");
+    assert.deepEqual(cookies, { version: "2", status: 200, body: "cookie=a=1; b=2" });
     // A static file, and deny_ip.
     assert.deepEqual(await get(p, port, "/files/a.txt"), {
       version: "2",
@@ -169,14 +174,26 @@ proxy_url = "http://127.0.0.1:${origin.port}"
       conn.close();
     }
 
+    // Streams count as requests of their listener.
+    const metrics = await (await fetch(`http://127.0.0.1:${ctl}/metrics`)).text();
+    const counted = metrics.match(
+      new RegExp(
+        `^wmproxy_http_request_duration_seconds_count\\{listener="https 127\\.0\\.0\\.1:${port}",` +
+          `proxy="reverse",method="GET",status="2xx"\\} (\\d+)$`,
+        "m",
+      ),
+    );
+    assert.ok(counted !== null && Number(counted[1]) >= 100, metrics);
+
     assert.equal((await control(`http://127.0.0.1:${ctl}`, "stop")).status, 200);
     assert.equal((await inst.exited()).code, 0);
-    // Every HTTP/2 stream has its access-log line.
     const log = await Deno.readTextFile(`${dir.path}/access.log`);
-    assert.match(log, /^GET \/hello 200$/m);
-    assert.match(log, /^GET \/files\/a\.txt 200$/m);
-    assert.match(log, /^GET \/denied 403$/m);
-    assert.equal(log.match(/^GET \/many 200$/gm)?.length, 100);
+    // Every HTTP/2 stream has its access-log line, with its protocol as nginx logs it.
+    assert.match(log, /^GET \/hello 200 HTTP\/2\.0$/m);
+    assert.match(log, /^GET \/files\/a\.txt 200 HTTP\/2\.0$/m);
+    assert.match(log, /^GET \/denied 403 HTTP\/2\.0$/m);
+    assert.equal(log.match(/^GET \/many 200 HTTP\/2\.0$/gm)?.length, 100);
+    assert.match(log, /^GET \/one 200 HTTP\/1\.1$/m);
   } finally {
     await inst?.kill();
     await origin.close();
@@ -208,6 +225,86 @@ static_response = "s"
     assert.deepEqual(await get(p, port, "/"), { version: "1.1", status: 200, body: "s" });
   } finally {
     await inst.kill();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("HTTP/2 streams answered directly: HEAD keeps Content-Length, a chunked upstream body and a large file arrive byte-exact, answers of the proxy carry the header rules", async () => {
+  const dir = await tempDir();
+  const p = await makePki(dir.path, [["a.test"]]);
+  const big = bigBody().subarray(0, 3 * 1024 * 1024 + 17);
+  const bigHash = await sha256(big);
+  const origin = startOrigin("O", (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/chunked") {
+      // No length: the origin sends it chunked; the client gets the data alone.
+      let i = 0;
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            if (i >= big.length) return c.close();
+            c.enqueue(big.slice(i, i += 65536 + 3));
+          },
+        }),
+      );
+    }
+    return new Response("1234567890", { headers: { "x-up": "yes" } });
+  });
+  await Deno.mkdir(`${dir.path}/www`);
+  await Deno.writeFile(`${dir.path}/www/big.bin`, big);
+  const dead = freePort();
+  const port = freePort();
+  const leaf = p.leaves["a.test"];
+  const inst = await startInstance(
+    dir.path,
+    `
+[[http.server]]
+bind_ssl = "127.0.0.1:${port}"
+up_name = "a.test"
+cert = "${leaf.certFile}"
+key = "${leaf.keyFile}"
+headers = ["+ X-Rule on"]
+[[http.server.location]]
+rule = "/files"
+file_server = { root = "${dir.path}/www", prefix = "/files" }
+[[http.server.location]]
+rule = "/static"
+static_response = "hello {method}"
+[[http.server.location]]
+rule = "/dead"
+proxy_url = "http://127.0.0.1:${dead}"
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://127.0.0.1:${origin.port}"
+`,
+  );
+  try {
+    const head = await get(p, port, "/up", "-I");
+    assert.equal(head.status, 200);
+    assert.match(head.body, /^content-length: 10\r$/m);
+    assert.match(head.body, /^x-up: yes\r$/m);
+    assert.match(head.body, /^x-rule: on\r$/m);
+    const fileHead = await get(p, port, "/files/big.bin", "-I");
+    assert.match(fileHead.body, new RegExp(`^content-length: ${big.length}\\r$`, "m"));
+
+    const chunked = await get(p, port, "/chunked", "-o", `${dir.path}/chunked.bin`);
+    assert.deepEqual([chunked.version, chunked.status], ["2", 200]);
+    assert.equal(await sha256(await Deno.readFile(`${dir.path}/chunked.bin`)), bigHash);
+    const file = await get(p, port, "/files/big.bin", "-o", `${dir.path}/file.bin`);
+    assert.deepEqual([file.version, file.status], ["2", 200]);
+    assert.equal(await sha256(await Deno.readFile(`${dir.path}/file.bin`)), bigHash);
+
+    const stat = await get(p, port, "/static", "-i");
+    assert.equal(stat.status, 200);
+    assert.match(stat.body, /^x-rule: on\r$/m);
+    assert.match(stat.body, /\r\n\r\nhello GET$/);
+    const down = await get(p, port, "/dead", "-i");
+    assert.equal(down.status, 502);
+    assert.match(down.body, /^content-type: text\/plain; charset=utf-8\r$/m);
+    assert.match(down.body, /\r\n\r\n502 Bad Gateway: /);
+  } finally {
+    await inst.kill();
+    await origin.close();
     await dir.cleanup();
   }
 });

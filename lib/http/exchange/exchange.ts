@@ -161,8 +161,9 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     const { response, length } = t;
     const head = x.head;
     const headers = response.headers;
-    // An HTTP/1.0 client cannot read chunked: send the data alone, ended by closing.
-    t.dechunk = head.version === "HTTP/1.0" && length.kind === "chunked";
+    // An HTTP/1.0 client cannot read chunked: send the data alone, ended by closing (an
+    // HTTP/2 client gets the data alone too, in DATA frames).
+    t.dechunk = head.version !== "HTTP/1.1" && length.kind === "chunked";
     t.keep = length.kind !== "close" && !t.dechunk && wantsKeepAlive(head.version, head.headers);
     // Content-Length beside Transfer-Encoding invites smuggling: never reuse that connection.
     t.upstreamKeep = length.kind !== "close" && wantsKeepAlive(response.version, headers) &&
@@ -203,8 +204,8 @@ async function runExchange<X extends ExchangeContext, U extends ExchangeUpstream
     }
     if (!t.body.done) {
       // The response ended before the request body did: neither side can be reused.
-      await closeAll(t);
       hooks.relayed(x, response.status);
+      await closeAll(t);
       return false;
     }
     if (t.body.error) t.keep = t.upstreamKeep = false;
@@ -363,9 +364,7 @@ async function failBeforeResponse<X extends ExchangeContext, U extends ExchangeU
     if (fault === null) {
       // The rest of the client's body can only be dropped with the connection.
       hooks.failed(x, status, message);
-      const bodyless = x.head.method === "HEAD";
-      const bytes = errorResponse(status, message, { close: true, bodyless });
-      await writeAll(x.client.conn, bytes).catch(() => {});
+      await hooks.answerClosing(x, status, message);
       await closeAll(t);
       return false;
     }
@@ -374,6 +373,19 @@ async function failBeforeResponse<X extends ExchangeContext, U extends ExchangeU
   release(t, false);
   hooks.failed(x, status, message);
   return await hooks.answer(x, status, message, body.done);
+}
+
+/**
+ * The usual {@link ExchangeHooks.answerClosing}: an error page with `Connection: close`
+ * written to the client connection (a write error ignored: the client is gone).
+ */
+export async function answerClosing(
+  x: ExchangeContext,
+  status: number,
+  message: string,
+): Promise<void> {
+  const bytes = errorResponse(status, message, { close: true, bodyless: x.head.method === "HEAD" });
+  await writeAll(x.client.conn, bytes).catch(() => {});
 }
 
 /** Closes both connections and waits for the body copy to notice. */

@@ -80,6 +80,11 @@ export interface ExchangeHooks<X extends ExchangeContext, U extends ExchangeUpst
    */
   answer(x: X, status: number, message: string, bodyRead: boolean): Promise<boolean>;
   /**
+   * Answers the failure with an error page while the request body is still coming: the
+   * connection closes after it (`answerClosing` in exchange.ts writes it as HTTP/1.1).
+   */
+  answerClosing(x: X, status: number, message: string): Promise<void>;
+  /**
    * Relaying broke: `e` is an `HttpError` when the upstream broke the response, else the
    * client went away (`started`: after the final response head, else while passing a 1xx).
    */

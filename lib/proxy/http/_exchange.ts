@@ -1,5 +1,5 @@
 import { endToEndHeaders } from "../../http/connection.ts";
-import { ExchangeEngine, RETRY } from "../../http/exchange/exchange.ts";
+import { answerClosing, ExchangeEngine, RETRY } from "../../http/exchange/exchange.ts";
 import type { ExchangeHooks, ResponseInfo } from "../../http/exchange/hooks.ts";
 import { HttpError } from "../../http/errors.ts";
 import { isFramingField, requestFraming } from "../../http/framing.ts";
@@ -51,6 +51,7 @@ const HOOKS: ExchangeHooks<ForwardExchange, Upstream> = {
     if (s.watchdog.fired) return false;
     return await reject(s, head, { status, message, bodyRead });
   },
+  answerClosing,
   relayFailed({ s, head }, up, e, started) {
     const fields = { id: s.ctx.id, peer: s.peer, error: errorText(e) };
     if (!started) {

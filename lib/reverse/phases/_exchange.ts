@@ -1,4 +1,9 @@
-import { ExchangeEngine, type ExchangeRequest, RETRY } from "../../http/exchange/exchange.ts";
+import {
+  answerClosing,
+  ExchangeEngine,
+  type ExchangeRequest,
+  RETRY,
+} from "../../http/exchange/exchange.ts";
 import type { ExchangeHooks, ResponseInfo } from "../../http/exchange/hooks.ts";
 import { HttpError } from "../../http/errors.ts";
 import { reasonPhrase } from "../../http/status.ts";
@@ -9,7 +14,8 @@ import { WAIT_NONE, WAIT_STALL } from "../client_conn.ts";
 import { upstreamResponded } from "../../metrics/families.ts";
 import { logger } from "../logger.ts";
 import type { UpstreamConn } from "../upstream_conn.ts";
-import { passesAsIs, responseHead } from "./_response_head.ts";
+import { streamFields } from "../_h2_stream.ts";
+import { passesAsIs, responseFields, responseHead } from "./_response_head.ts";
 import type { RequestContext } from "./context.ts";
 import { sendAnswer } from "./respond.ts";
 
@@ -62,11 +68,10 @@ const HOOKS: ExchangeHooks<RequestContext, UpstreamConn> = {
     const location = ctx.location!.location;
     client.responding = true;
     client.watchStall(Math.max(location.timeouts.proxyRead, location.timeouts.clientWrite));
+    const sink = client.h2?.sink ?? client.conn;
     // rate_limit: the response goes out paced; each slice counts as progress.
     const rate = location.rateLimit;
-    return rate
-      ? new PacedSink(client.conn, rate, { onProgress: () => client.wrote() })
-      : client.conn;
+    return rate ? new PacedSink(sink, rate, { onProgress: () => client.wrote() }) : sink;
   },
   ended(ctx) {
     ctx.client.responding = false;
@@ -103,7 +108,15 @@ const HOOKS: ExchangeHooks<RequestContext, UpstreamConn> = {
     if (client.fired === WAIT_STALL) ctx.error = "no progress within the timeout";
     client.responding = false;
   },
-  relayed() {},
+  relayed(ctx) {
+    // An HTTP/2 stream's body is complete (a broken one was cut off before).
+    ctx.client.h2?.end();
+  },
+  answerClosing(ctx, status, message) {
+    if (ctx.client.h2 === null) return answerClosing(ctx, status, message);
+    return sendAnswer(ctx, { status, body: `${status} ${reasonPhrase(status)}: ${message}\n` })
+      .then(() => {});
+  },
   release,
 };
 
@@ -129,6 +142,7 @@ export function exchange(
  * else rewritten into the connection's head buffer; the body behind it when given.
  */
 function responseStart(ctx: RequestContext, info: ResponseInfo, body: Uint8Array | null) {
+  if (ctx.client.h2 !== null) return responseStream(ctx, info, body);
   const out = ctx.client.out;
   const raw = info.raw;
   const asIs = passesAsIs(ctx, info.response, info);
@@ -146,6 +160,36 @@ function responseStart(ctx: RequestContext, info: ResponseInfo, body: Uint8Array
   out.bytes(body);
   return out.view();
 }
+
+/**
+ * Answers an HTTP/2 stream with the response's status and end-to-end fields (the rules
+ * applied): with `body` when it came whole, else a streamed body that the relay writes to the
+ * stream's sink. Returns no bytes (nothing goes to the client as HTTP/1.1).
+ */
+function responseStream(
+  ctx: RequestContext,
+  info: ResponseInfo,
+  body: Uint8Array | null,
+): Uint8Array {
+  const response = info.response;
+  const status = response.status;
+  const headers = streamFields(responseFields(ctx, response));
+  const h2 = ctx.client.h2!;
+  const length = info.length;
+  if (
+    ctx.head.method === "HEAD" || status === 204 || status === 304 || length.kind === "none" ||
+    (length.kind === "length" && length.length === 0)
+  ) {
+    h2.respond(status, headers, null);
+  } else if (body !== null) {
+    h2.respond(status, headers, body.slice()); // the reader's buffer is reused
+  } else {
+    h2.stream(status, headers);
+  }
+  return NO_BYTES;
+}
+
+const NO_BYTES = new Uint8Array(0);
 
 function logFailure(ctx: RequestContext, error: string): void {
   logger.warn("conn {id} {peer} {method} {target}: {error}", {

@@ -1,7 +1,7 @@
 import { HOP_BY_HOP } from "../../http/connection.ts";
 import { isFramingField } from "../../http/framing.ts";
 import type { HeadBuilder } from "../../http/head_builder.ts";
-import { listTokens } from "../../http/headers.ts";
+import { HeaderList, listTokens } from "../../http/headers.ts";
 import type { ResponseHead } from "../../http/response_head.ts";
 import type { RequestContext } from "./context.ts";
 
@@ -90,4 +90,37 @@ export function responseHead(
   if (!framing.keep) out.field("Connection", "close");
   else if (ctx.head.version === "HTTP/1.0") out.field("Connection", "keep-alive");
   out.crlf();
+}
+
+/**
+ * The response's fields as an HTTP/2 client gets them: the upstream's end-to-end fields
+ * (no hop-by-hop ones, none that `Connection` names, no `Transfer-Encoding`, no
+ * Content-Length beside it), then the response rules (`set` and `remove` drop the fields they
+ * name, `set` and `add` append), as {@link responseHead} writes them for HTTP/1.1.
+ */
+export function responseFields(ctx: RequestContext, response: ResponseHead): HeaderList {
+  const rules = ctx.location!.rules.response;
+  const headers = response.headers;
+  const named = headers.has("connection") ? listTokens(headers, "connection") : null;
+  const chunked = headers.has("transfer-encoding");
+  const out = new HeaderList();
+  for (let i = 0; i < headers.size; i++) {
+    const lower = headers.lowerName(i);
+    if (
+      HOP_BY_HOP.has(lower) || lower === "transfer-encoding" ||
+      (named !== null && named.includes(lower)) || (lower === "content-length" && chunked)
+    ) {
+      continue;
+    }
+    let skip = false;
+    for (const r of rules) {
+      if (r.op !== "add" && r.lower === lower) {
+        skip = true;
+        break;
+      }
+    }
+    if (!skip) out.addLower(headers.name(i), lower, headers.value(i));
+  }
+  for (const r of rules) if (r.op !== "remove") out.add(r.name, r.value.expand(ctx));
+  return out;
 }

@@ -1,7 +1,7 @@
 import { HOP_BY_HOP } from "../../http/connection.ts";
 import { isFramingField, requestFraming } from "../../http/framing.ts";
 import type { HeadBuilder } from "../../http/head_builder.ts";
-import { listTokens } from "../../http/headers.ts";
+import { type HeaderList, listTokens } from "../../http/headers.ts";
 import type { RequestContext } from "./context.ts";
 
 const XFF = "x-forwarded-for";
@@ -10,7 +10,8 @@ const XFH = "x-forwarded-host";
 
 /**
  * Writes the request as the upstream gets it into `out` and returns it (a view of `out`):
- * HTTP/1.1 with an origin-form target; the client's field lines copied as they are except
+ * HTTP/1.1 with an origin-form target; the client's field lines copied as they are (from the
+ * fields when the head was made, not parsed: `rawHead` empty) except
  * hop-by-hop ones (and those `Connection` names), `X-Forwarded-*` and the fields `proxy`
  * rules set; Host kept (the action's `hostHeader`, or an absolute-form target's authority,
  * replaces it; without one, the upstream's name); the body's framing as we write it, never the
@@ -59,7 +60,8 @@ export function upstreamRequest(
     }
     if (skip) (drop ??= []).push(i);
   }
-  out.fieldsOf(rawHead, drop);
+  if (rawHead.length > 0) out.fieldsOf(rawHead, drop);
+  else fieldsOf(out, headers, drop); // a head made, not parsed (an HTTP/2 stream's)
   if (replaceHost || !hasHost) {
     const host = loc.hostHeader !== null
       ? loc.hostHeader.expand(ctx)
@@ -80,6 +82,15 @@ export function upstreamRequest(
   out.crlf();
   if (body !== null) out.bytes(body);
   return out.view();
+}
+
+/** Appends the fields of `headers` except those whose index is in `drop` (ascending). */
+function fieldsOf(out: HeadBuilder, headers: HeaderList, drop: readonly number[] | null): void {
+  let d = 0;
+  for (let i = 0; i < headers.size; i++) {
+    if (drop !== null && drop[d] === i) d++;
+    else out.field(headers.name(i), headers.value(i));
+  }
 }
 
 /**

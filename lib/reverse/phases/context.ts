@@ -92,6 +92,11 @@ export class RequestContext implements AccessSource, RequestFacts {
     return this.client.ip;
   }
 
+  /** `{server_protocol}`: `HTTP/1.0`, `HTTP/1.1`, or `HTTP/2.0` on an HTTP/2 stream. */
+  get protocol(): string {
+    return this.head.version;
+  }
+
   /** `{method}`: the request method. */
   get method(): string {
     return this.head.method;

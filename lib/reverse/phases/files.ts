@@ -4,9 +4,11 @@ import { HeaderList } from "../../http/headers.ts";
 import { lingerClose } from "../../http/linger.ts";
 import { serializeResponseHead, withBody } from "../../http/serialize.ts";
 import { reasonPhrase } from "../../http/status.ts";
-import { writeAll } from "../../net/write.ts";
+import { safeClose } from "../../net/relay.ts";
+import { type ByteSink, writeAll } from "../../net/write.ts";
 import { fileChunks } from "../../static/file_body.ts";
 import type { StaticFiles, StaticReply, StaticRequest } from "../../static/files.ts";
+import { streamFields } from "../_h2_stream.ts";
 import { applyResponseRules } from "../header_rules.ts";
 import { expandCandidate, type TryPaths } from "../try_paths.ts";
 import type { LocationAction } from "../types.ts";
@@ -62,7 +64,8 @@ async function tryCandidates(
 async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<boolean> {
   const { head, client } = ctx;
   ctx.status = reply.status;
-  let keep = wantsKeepAlive(head.version, head.headers);
+  const h2 = client.h2;
+  let keep = h2 === null && wantsKeepAlive(head.version, head.headers);
   if (keep) keep = await discardBody(ctx);
   if (client.fired !== 0) return false;
   const headers = new HeaderList(reply.headers);
@@ -92,6 +95,23 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
       return await sendAnswer(ctx, { status: 404, body: "404 Not Found\n" });
     }
   }
+  if (h2 !== null) {
+    // An HTTP/2 stream: the status, fields and body as they are.
+    const fields = streamFields(headers);
+    if (body === null) h2.respond(reply.status, fields, null);
+    else if (body.kind === "bytes") h2.respond(reply.status, fields, body.bytes);
+    else {
+      const sink = h2.stream(reply.status, fields);
+      let whole = false;
+      try {
+        whole = await streamFile(ctx, sink, null, chunks!, first!, body.length);
+      } catch {
+        await chunks!.return(undefined); // the client is gone
+      }
+      if (!whole) safeClose(client.conn); // cut short: the stream is reset
+    }
+    return false;
+  }
   addConnectionField(headers, head.version, keep);
   const headBytes = serializeResponseHead({
     status: reply.status,
@@ -108,7 +128,7 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
     } else if (body.kind === "bytes") {
       await writeAll(client.conn, withBody(headBytes, body.bytes));
     } else {
-      keep = await streamFile(ctx, headBytes, chunks!, first!, body.length) && keep;
+      keep = await streamFile(ctx, client.conn, headBytes, chunks!, first!, body.length) && keep;
     }
   } catch {
     await chunks?.return(undefined);
@@ -118,10 +138,15 @@ async function writeReply(ctx: RequestContext, reply: StaticReply): Promise<bool
   return keep;
 }
 
-/** Writes the head then the file's chunks; false when the file ended short (close then). */
+/**
+ * Writes `headBytes` (unless null) then the file's chunks to `sink` (the client connection,
+ * or an HTTP/2 stream's body); false when the file ended short (close then). Throws when the
+ * client is gone.
+ */
 async function streamFile(
   ctx: RequestContext,
-  headBytes: Uint8Array,
+  sink: ByteSink,
+  headBytes: Uint8Array | null,
   chunks: AsyncGenerator<Uint8Array>,
   first: IteratorResult<Uint8Array>,
   length: number,
@@ -132,9 +157,9 @@ async function streamFile(
   client.watchStall(timeout);
   let sent = 0;
   try {
-    await writeAll(client.conn, headBytes);
+    if (headBytes !== null) await writeAll(sink, headBytes);
     for (let next = first; !next.done; next = await chunks.next()) {
-      await writeAll(client.conn, next.value);
+      await writeAll(sink, next.value);
       sent += next.value.length;
       client.wrote();
     }

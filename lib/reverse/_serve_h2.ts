@@ -7,6 +7,7 @@ import { H2Stream } from "./_h2_stream.ts";
 import { serveRequest } from "./_serve.ts";
 import { ClientConn } from "./client_conn.ts";
 import { logger } from "./logger.ts";
+import { errorText } from "../log/logger.ts";
 import { RequestContext } from "./phases/context.ts";
 import { logRequest } from "./phases/log.ts";
 
@@ -90,8 +91,23 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
         });
       },
     });
+  } catch (e) {
+    if (!clientLeft(e)) throw e;
+    // A client that drops its connection with streams open is no fault of ours.
+    logger.debug("conn {id} {peer}: HTTP/2 connection ended: {error}", {
+      id: client.id,
+      peer: client.peer,
+      error: errorText(e),
+    });
   } finally {
     stopTimer(idle);
     env.open.delete(shutdown);
   }
+}
+
+/** Whether the connection failed because the client went away (reset, broken, HTTP/2 protocol error). */
+function clientLeft(e: unknown): boolean {
+  return e instanceof Deno.errors.Http || (e as Error)?.name === "Http" ||
+    e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.BadResource || e instanceof Deno.errors.UnexpectedEof;
 }

@@ -78,6 +78,7 @@ export { BindError, ControlBusyError } from "./lib/server/errors.ts";
 export { type Closable, ConnTracker } from "./lib/net/conn_tracker.ts";
 export { type ControlOptions, type ControlServer, startControl } from "./lib/control/server.ts";
 export type { ControlReply, ControlTarget } from "./lib/control/types.ts";
+export type { FamilySnapshot, MetricType } from "./lib/metrics/registry.ts";
 export { callControl, type CallControlOptions, ControlClientError } from "./lib/control/client.ts";
 export {
   type StreamTarget,

@@ -2,7 +2,7 @@
  * The Prometheus text exposition format (version 0.0.4) of metric family snapshots.
  * @module
  */
-import type { FamilySnapshot } from "./registry.ts";
+import { type FamilySnapshot, stride } from "./registry.ts";
 
 /** The Content-Type of {@link renderExposition}'s text. */
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -13,29 +13,39 @@ export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
  * series are left out.
  */
 export function renderExposition(families: readonly FamilySnapshot[]): string {
-  const lines: string[] = [];
+  let out = "";
   for (const f of families) {
-    if (f.series.length === 0) continue;
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
+    const labels = f.labels;
+    const n = labels.length;
+    if (n === 0) continue;
+    const name = f.name;
+    out += `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} ${f.type}\n`;
+    const v = f.values;
     if (f.type !== "histogram") {
-      for (const s of f.series) lines.push(`${f.name}${braces(s.labels)} ${number(s.values[0])}`);
+      for (let i = 0; i < n; i++) out += `${name}${braces(labels[i])} ${number(v[i])}\n`;
       continue;
     }
     const bounds = f.buckets ?? [];
-    for (const s of f.series) {
-      const sep = s.labels === "" ? "" : ",";
+    const step = stride(f);
+    // `le="0.005"} ` and so on, the same for every series.
+    const les = bounds.map((b) => `le="${number(b)}"} `);
+    les.push('le="+Inf"} ');
+    const bucket = `${name}_bucket{`;
+    for (let i = 0; i < n; i++) {
+      const l = labels[i];
+      const head = l === "" ? bucket : `${bucket}${l},`;
+      const at = i * step;
       let cumulative = 0;
-      for (let i = 0; i <= bounds.length; i++) {
-        cumulative += s.values[i];
-        const le = i < bounds.length ? number(bounds[i]) : "+Inf";
-        lines.push(`${f.name}_bucket{${s.labels}${sep}le="${le}"} ${number(cumulative)}`);
+      for (let j = 0; j <= bounds.length; j++) {
+        cumulative += v[at + j];
+        out += `${head}${les[j]}${number(cumulative)}\n`;
       }
-      lines.push(`${f.name}_sum${braces(s.labels)} ${number(s.values[bounds.length + 1])}`);
-      lines.push(`${f.name}_count${braces(s.labels)} ${number(s.values[bounds.length + 2])}`);
+      const b = braces(l);
+      out += `${name}_sum${b} ${number(v[at + bounds.length + 1])}\n`;
+      out += `${name}_count${b} ${number(v[at + bounds.length + 2])}\n`;
     }
   }
-  lines.push("");
-  return lines.join("\n");
+  return out;
 }
 
 function braces(labels: string): string {

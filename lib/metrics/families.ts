@@ -37,8 +37,8 @@ const SENT = REGISTRY.counter(
 );
 const REFUSED = REGISTRY.counter(
   "wmproxy_listener_connections_refused_total",
-  "Client connections the forward proxy turned away by allow_ip/deny_ip",
-  ["listener"],
+  "Client connections (reverse proxy: requests) turned away, by reason: access (allow_ip/deny_ip), proxy_header (PROXY header missing, malformed or late), max_connections",
+  ["listener", "reason"],
 );
 const REQUESTS = REGISTRY.histogram(
   "wmproxy_http_request_duration_seconds",
@@ -76,6 +76,12 @@ const METHODS = new Set([
 ]);
 const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
+/**
+ * Why a client was turned away: `access` (allow_ip/deny_ip), `proxy_header` (its PROXY header
+ * was missing, malformed or late), `max_connections` (a listener that cannot pause accepting).
+ */
+export type RefuseReason = "access" | "proxy_header" | "max_connections";
+
 /** One listener's counters, labelled with its config name (`http.server[0]`). */
 export class ListenerMetrics {
   /** The `listener` label. */
@@ -84,15 +90,13 @@ export class ListenerMetrics {
   readonly received: Counter;
   /** Bytes written to clients. */
   readonly sent: Counter;
-  /** Connections turned away. */
-  readonly refused: Counter;
+  readonly #refused = new Map<RefuseReason, Counter>();
   readonly #requests = new Map<string, Histogram>();
 
   constructor(name: string) {
     this.name = name;
     this.received = RECEIVED.labels(name);
     this.sent = SENT.labels(name);
-    this.refused = REFUSED.labels(name);
   }
 
   /** One HTTP request answered with `status` after `seconds`. */
@@ -106,6 +110,16 @@ export class ListenerMetrics {
       this.#requests.set(key, h);
     }
     h.observe(seconds);
+  }
+
+  /** One client connection (or request) turned away for `reason`. */
+  refuse(reason: RefuseReason): void {
+    let c = this.#refused.get(reason);
+    if (c === undefined) {
+      c = REFUSED.labels(this.name, reason);
+      this.#refused.set(reason, c);
+    }
+    c.value++;
   }
 
   /** One request refused by `limit_req` zone `zone`. */

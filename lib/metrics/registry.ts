@@ -1,29 +1,60 @@
 /**
  * A small metrics registry: labelled counters, gauges and fixed-bucket histograms that the
- * engines bump with plain number arithmetic, and a snapshot of plain numbers (what a worker
- * sends the main isolate on a scrape, where snapshots are summed).
+ * engines bump with plain number arithmetic, and a compact snapshot of plain numbers (what a
+ * worker sends the main isolate on a scrape, where snapshots are summed).
  * @module
  */
 
 /** The kind of a metric family, as the exposition format names it. */
 export type MetricType = "counter" | "gauge" | "histogram";
 
-/** One labelled series in a snapshot: its rendered labels and its numbers. */
-export interface SeriesSnapshot {
-  /** `a="1",b="2"`, escaped, "" for none. */
-  readonly labels: string;
-  /** A counter or gauge: one value; a histogram: per-bucket counts (not cumulative), then sum, count. */
-  readonly values: number[];
-}
-
-/** A family's plain-data snapshot: structured-cloneable, summable. */
+/**
+ * A family's plain-data snapshot, compact so it crosses from a worker cheaply (one array of
+ * strings and one of numbers, no object per series) and sums quickly.
+ */
 export interface FamilySnapshot {
+  /** The metric name, e.g. `wmproxy_reloads_total`. */
   readonly name: string;
+  /** The `# HELP` text. */
   readonly help: string;
+  /** Counter, gauge or histogram. */
   readonly type: MetricType;
   /** A histogram's upper bounds, ascending (the `+Inf` bucket is implied). */
   readonly buckets?: readonly number[];
-  readonly series: SeriesSnapshot[];
+  /**
+   * How {@link mergeSnapshots} folds the same series of several isolates: summed (the default)
+   * or the smallest (a 0/1 gauge that holds only if it holds everywhere).
+   */
+  readonly merge?: "sum" | "min";
+  /** Each series' rendered labels, `a="1",b="2"` (escaped), "" for none. */
+  readonly labels: readonly string[];
+  /**
+   * {@link stride} numbers per series, in `labels` order: a counter or gauge its value; a
+   * histogram per-bucket counts (not cumulative, `+Inf` last), then sum, then count.
+   */
+  readonly values: Float64Array;
+}
+
+/** How many numbers each series of `f` has in {@link FamilySnapshot.values}. */
+export function stride(f: Pick<FamilySnapshot, "buckets">): number {
+  return f.buckets ? f.buckets.length + 3 : 1;
+}
+
+/** A snapshot of `series` (label string and numbers each), for families built at scrape time. */
+export function familyOf(
+  name: string,
+  help: string,
+  type: MetricType,
+  series: readonly { readonly labels: string; readonly value: number }[],
+  merge?: "sum" | "min",
+): FamilySnapshot {
+  const values = new Float64Array(series.length);
+  const labels: string[] = new Array(series.length);
+  for (let i = 0; i < series.length; i++) {
+    labels[i] = series[i].labels;
+    values[i] = series[i].value;
+  }
+  return { name, help, type, ...(merge ? { merge } : {}), labels, values };
 }
 
 /** A counter (or gauge) of one label set. */
@@ -67,7 +98,10 @@ export class Family<T extends Counter | Histogram> {
   readonly type: MetricType;
   readonly labelNames: readonly string[];
   readonly buckets: readonly number[] | undefined;
-  readonly #children = new Map<string, { labels: string; child: T }>();
+  readonly #children = new Map<string, T>();
+  /** Rendered labels and children in creation order (children are never removed). */
+  readonly #labels: string[] = [];
+  readonly #list: T[] = [];
   readonly #make: () => T;
 
   constructor(
@@ -89,29 +123,41 @@ export class Family<T extends Counter | Histogram> {
   /** The child for these label values (in {@link labelNames} order). */
   labels(...values: string[]): T {
     const key = values.join("\u0000");
-    let entry = this.#children.get(key);
-    if (entry === undefined) {
-      entry = { labels: renderLabels(this.labelNames, values), child: this.#make() };
-      this.#children.set(key, entry);
+    let child = this.#children.get(key);
+    if (child === undefined) {
+      child = this.#make();
+      this.#children.set(key, child);
+      this.#labels.push(renderLabels(this.labelNames, values));
+      this.#list.push(child);
     }
-    return entry.child;
+    return child;
   }
 
   /** Plain numbers of every child. */
   snapshot(): FamilySnapshot {
-    const series: SeriesSnapshot[] = [];
-    for (const { labels, child } of this.#children.values()) {
-      const values = child instanceof Histogram
-        ? [...child.counts, child.sum, child.count]
-        : [(child as Counter).value];
-      series.push({ labels, values });
+    const list = this.#list;
+    const n = list.length;
+    const step = stride(this);
+    const values = new Float64Array(n * step);
+    if (this.type === "histogram") {
+      const b = step - 2;
+      for (let i = 0; i < n; i++) {
+        const h = list[i] as Histogram;
+        const at = i * step;
+        values.set(h.counts, at);
+        values[at + b] = h.sum;
+        values[at + b + 1] = h.count;
+      }
+    } else {
+      for (let i = 0; i < n; i++) values[i] = (list[i] as Counter).value;
     }
     return {
       name: this.name,
       help: this.help,
       type: this.type,
       ...(this.buckets ? { buckets: this.buckets } : {}),
-      series,
+      labels: this.#labels.slice(),
+      values,
     };
   }
 }
@@ -154,31 +200,58 @@ export class Registry {
 }
 
 /**
- * Snapshots of several isolates as one: families by name, series by labels, values summed
- * (histogram buckets, sums and counts too).
+ * Snapshots of several isolates as one: families by name (in first-seen order), series by
+ * labels, values summed (histogram buckets, sums and counts too) or, for a `min` family, the
+ * smallest. The inputs are not changed; a family only one isolate has is passed through.
  */
 export function mergeSnapshots(all: readonly (readonly FamilySnapshot[])[]): FamilySnapshot[] {
-  const out = new Map<string, { family: FamilySnapshot; byLabels: Map<string, number[]> }>();
+  const byName = new Map<string, FamilySnapshot[]>();
   for (const snapshot of all) {
     for (const f of snapshot) {
-      let m = out.get(f.name);
-      if (m === undefined) {
-        m = { family: { ...f, series: [] }, byLabels: new Map() };
-        out.set(f.name, m);
-      }
-      for (const s of f.series) {
-        const have = m.byLabels.get(s.labels);
-        if (have === undefined) {
-          const values = [...s.values];
-          m.byLabels.set(s.labels, values);
-          m.family.series.push({ labels: s.labels, values });
-        } else {
-          for (let i = 0; i < have.length; i++) have[i] += s.values[i] ?? 0;
-        }
+      const have = byName.get(f.name);
+      if (have === undefined) byName.set(f.name, [f]);
+      else if (f.labels.length > 0) {
+        if (have[0].labels.length === 0) have[0] = f;
+        else have.push(f);
       }
     }
   }
-  return [...out.values()].map((m) => m.family);
+  const out: FamilySnapshot[] = [];
+  for (const parts of byName.values()) out.push(parts.length === 1 ? parts[0] : mergeFamily(parts));
+  return out;
+}
+
+function mergeFamily(parts: readonly FamilySnapshot[]): FamilySnapshot {
+  const first = parts[0];
+  const step = stride(first);
+  const min = first.merge === "min";
+  const index = new Map<string, number>();
+  const labels: string[] = [];
+  for (const p of parts) {
+    for (const l of p.labels) {
+      if (!index.has(l)) {
+        index.set(l, labels.length);
+        labels.push(l);
+      }
+    }
+  }
+  const values = new Float64Array(labels.length * step);
+  const seen = min ? new Uint8Array(labels.length) : undefined;
+  for (const p of parts) {
+    const v = p.values;
+    for (let i = 0; i < p.labels.length; i++) {
+      const k = index.get(p.labels[i])!;
+      const at = k * step;
+      const from = i * step;
+      if (seen !== undefined) {
+        values[at] = seen[k] === 0 ? v[from] : Math.min(values[at], v[from]);
+        seen[k] = 1;
+      } else {
+        for (let j = 0; j < step; j++) values[at + j] += v[from + j];
+      }
+    }
+  }
+  return { ...first, labels, values };
 }
 
 /** `a="x",b="y"` with values escaped as the exposition format wants. */

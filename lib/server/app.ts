@@ -172,15 +172,16 @@ export class App implements ControlTarget {
   }
 
   async metrics(): Promise<string> {
-    const status = (await this.status()).body;
-    const registries = [REGISTRY.snapshot(), ...(await this.#pool?.metrics() ?? [])];
-    return renderMetrics(status, registries, {
+    const workers = this.#pool?.metrics();
+    const main = [...this.#supervisor.metrics(), ...REGISTRY.snapshot()];
+    const isolates = [main, ...(await workers ?? [])];
+    return renderMetrics(isolates, {
       generation: this.#generation,
       reloadsOk: this.#reloadsOk,
       reloadsFailed: this.#reloadsFailed,
       uptimeSeconds: Math.round((Date.now() - this.#started) / 1000),
       workers: this.#pool?.count ?? 1,
-    });
+    }, this.#supervisor.tunnelStatus());
   }
 
   /** The running generation (with workers, the one every worker and the main isolate run). */

@@ -1,15 +1,14 @@
 /**
- * `/metrics`: what the instance's `/status` already knows (listeners, upstream health, UDP
- * sessions, tunnels) as gauges and counters, with the counters and histograms the engines keep
- * in each isolate's registry (lib/metrics/families.ts), summed over the workers.
+ * `/metrics`: each isolate's families (its listeners' counters and gauges, lib/server/
+ * listener_counters.ts, and the registry the engines count into, lib/metrics/families.ts),
+ * summed over the workers, with the instance's own facts (reloads, generation, tunnels, RSS).
  * @module
  */
 import {
+  familyOf,
   type FamilySnapshot,
   mergeSnapshots,
-  type MetricType,
   renderLabels,
-  type SeriesSnapshot,
 } from "../metrics/registry.ts";
 import { renderExposition } from "../metrics/exposition.ts";
 
@@ -31,127 +30,59 @@ type Report = Record<string, unknown>;
 
 /**
  * The exposition text of one scrape.
- * @param status the body of `/status` (with workers, already merged over them)
- * @param registries the registry snapshot of every isolate (main first)
+ * @param isolates the families of every isolate (main first), summed per series
  * @param facts generation, reloads, workers
+ * @param tunnel the tunnel end's `/status` part, if the instance runs one
  */
 export function renderMetrics(
-  status: Report,
-  registries: readonly (readonly FamilySnapshot[])[],
+  isolates: readonly (readonly FamilySnapshot[])[],
   facts: InstanceFacts,
+  tunnel?: Report,
 ): string {
-  return renderExposition([...statusFamilies(status, facts), ...mergeSnapshots(registries)]);
+  return renderExposition([...mergeSnapshots(isolates), ...instanceFamilies(facts, tunnel)]);
 }
 
-/** The families `/status` and the instance's own facts give. */
-export function statusFamilies(status: Report, facts: InstanceFacts): FamilySnapshot[] {
-  const accepted: SeriesSnapshot[] = [];
-  const open: SeriesSnapshot[] = [];
-  const limitHits: SeriesSnapshot[] = [];
-  const up: SeriesSnapshot[] = [];
-  const udpSessions: SeriesSnapshot[] = [];
-  const udpOpen: SeriesSnapshot[] = [];
-  const udpEvicted: SeriesSnapshot[] = [];
-  for (const l of (status.listeners ?? []) as Report[]) {
-    const name = String(l.name);
-    const one = renderLabels(["listener", "kind", "address"], [
-      name,
-      String(l.kind),
-      String(l.address),
-    ]);
-    accepted.push({ labels: one, values: [num(l.accepted)] });
-    open.push({ labels: one, values: [num(l.open)] });
-    if (typeof l.limit_hits === "number") {
-      limitHits.push({ labels: renderLabels(["listener"], [name]), values: [l.limit_hits] });
-    }
-    upstreamHealth(name, l, up);
-    const udp = l.udp as Report | undefined;
-    if (udp) {
-      const labels = renderLabels(["listener"], [name]);
-      udpSessions.push({ labels, values: [num(udp.sessions)] });
-      udpOpen.push({ labels, values: [num(l.open)] });
-      udpEvicted.push({ labels, values: [num(udp.evicted)] });
-    }
-  }
-  const tunnel = tunnelSeries(status.tunnel as Report | undefined);
-  const rss = Deno.memoryUsage().rss;
+/** The families of the instance's own facts and its tunnel end. */
+export function instanceFamilies(facts: InstanceFacts, tunnel?: Report): FamilySnapshot[] {
+  const t = tunnelSeries(tunnel);
+  const one = (value: number) => [{ labels: "", value }];
   return [
-    family(
-      "wmproxy_listener_connections_accepted_total",
-      "Client connections (UDP: sessions) a listener has accepted since it was bound",
-      "counter",
-      accepted,
-    ),
-    family(
-      "wmproxy_listener_connections_open",
-      "Client connections (UDP: sessions) open now",
+    familyOf("wmproxy_tunnel_sessions", "Tunnel sessions connected now", "gauge", t.sessions),
+    familyOf("wmproxy_tunnel_streams", "Tunnel streams open now", "gauge", t.streams),
+    familyOf("wmproxy_reloads_total", "Reloads, by result", "counter", [
+      { labels: 'result="ok"', value: facts.reloadsOk },
+      { labels: 'result="failed"', value: facts.reloadsFailed },
+    ]),
+    familyOf(
+      "wmproxy_config_generation",
+      "The running config generation",
       "gauge",
-      open,
+      one(facts.generation),
     ),
-    family(
-      "wmproxy_listener_max_connections_reached_total",
-      "Times a TCP listener reached max_connections and paused accepting",
-      "counter",
-      limitHits,
-    ),
-    family(
-      "wmproxy_upstream_server_up",
-      "Whether an upstream server may get connections (1) or is marked down (0)",
+    familyOf(
+      "wmproxy_workers",
+      "Worker isolates serving the spread listeners",
       "gauge",
-      up,
+      one(facts.workers),
     ),
-    family("wmproxy_udp_sessions_total", "UDP sessions started", "counter", udpSessions),
-    family("wmproxy_udp_sessions_open", "UDP sessions open now", "gauge", udpOpen),
-    family(
-      "wmproxy_udp_sessions_evicted_total",
-      "UDP sessions ended early to make room (max_sessions)",
-      "counter",
-      udpEvicted,
+    familyOf(
+      "wmproxy_uptime_seconds",
+      "Seconds since the instance started",
+      "gauge",
+      one(facts.uptimeSeconds),
     ),
-    family("wmproxy_tunnel_sessions", "Tunnel sessions connected now", "gauge", tunnel.sessions),
-    family("wmproxy_tunnel_streams", "Tunnel streams open now", "gauge", tunnel.streams),
-    family("wmproxy_reloads_total", "Reloads, by result", "counter", [
-      { labels: 'result="ok"', values: [facts.reloadsOk] },
-      { labels: 'result="failed"', values: [facts.reloadsFailed] },
-    ]),
-    family("wmproxy_config_generation", "The running config generation", "gauge", [
-      { labels: "", values: [facts.generation] },
-    ]),
-    family("wmproxy_workers", "Worker isolates serving the spread listeners", "gauge", [
-      { labels: "", values: [facts.workers] },
-    ]),
-    family("wmproxy_uptime_seconds", "Seconds since the instance started", "gauge", [
-      { labels: "", values: [facts.uptimeSeconds] },
-    ]),
-    family("process_resident_memory_bytes", "Resident memory of the process", "gauge", [
-      { labels: "", values: [rss] },
-    ]),
+    familyOf(
+      "process_resident_memory_bytes",
+      "Resident memory of the process",
+      "gauge",
+      one(Deno.memoryUsage().rss),
+    ),
   ];
 }
 
-/** Reverse listeners: `upstream.{name}.{addr}.up`; stream ones: `upstream.{addr}.up`. */
-function upstreamHealth(listener: string, l: Report, out: SeriesSnapshot[]): void {
-  const upstream = l.upstream as Report | undefined;
-  if (!upstream || typeof upstream !== "object") return;
-  const names = ["listener", "upstream", "server"];
-  const push = (group: string, addr: string, s: Report) => {
-    if (typeof s?.up !== "boolean") return;
-    out.push({ labels: renderLabels(names, [listener, group, addr]), values: [s.up ? 1 : 0] });
-  };
-  if (typeof l.up_name === "string") {
-    for (const [addr, s] of Object.entries(upstream)) push(l.up_name, addr, s as Report);
-    return;
-  }
-  for (const [group, servers] of Object.entries(upstream)) {
-    for (const [addr, s] of Object.entries((servers ?? {}) as Report)) {
-      push(group, addr, s as Report);
-    }
-  }
-}
-
 function tunnelSeries(t: Report | undefined): {
-  sessions: SeriesSnapshot[];
-  streams: SeriesSnapshot[];
+  sessions: { labels: string; value: number }[];
+  streams: { labels: string; value: number }[];
 } {
   if (!t) return { sessions: [], streams: [] };
   const mode = String(t.mode);
@@ -170,18 +101,9 @@ function tunnelSeries(t: Report | undefined): {
     }
   }
   return {
-    sessions: [{ labels, values: [sessions] }],
-    streams: [{ labels, values: [streams] }],
+    sessions: [{ labels, value: sessions }],
+    streams: [{ labels, value: streams }],
   };
-}
-
-function family(
-  name: string,
-  help: string,
-  type: MetricType,
-  series: SeriesSnapshot[],
-): FamilySnapshot {
-  return { name, help, type, series };
 }
 
 function num(v: unknown): number {

@@ -1,5 +1,5 @@
 import { log } from "../log/logger.ts";
-import { inheritListener } from "../metrics/conn_metrics.ts";
+import { inheritListener, listenerOf } from "../metrics/conn_metrics.ts";
 import { formatAddress } from "../net/address.ts";
 import { acceptProxyHeader } from "../net/proxy_protocol/accept.ts";
 import { safeClose } from "../net/relay.ts";
@@ -53,6 +53,7 @@ export class ProxyHeaderHandler implements TrackingHandler {
     } catch (e) {
       tracker.delete(conn);
       logRejectedHeader(this.#name, conn.remoteAddr as Deno.NetAddr, e as Error);
+      listenerOf(conn)?.refuse("proxy_header");
       safeClose(conn);
       return;
     }

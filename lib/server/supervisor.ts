@@ -13,6 +13,8 @@ import { assertPortFree } from "../net/exclusive.ts";
 import { BindError } from "./errors.ts";
 import type { Listener } from "./listener.ts";
 import { createListener, type ListenerEnv } from "./create_listener.ts";
+import { ListenerCounters, type NamedListener } from "./listener_counters.ts";
+import type { FamilySnapshot } from "../metrics/registry.ts";
 import { OwnPorts } from "./own_ports.ts";
 import { createFileServerListener } from "./static_listener.ts";
 import { TunnelHub } from "./tunnel_hub.ts";
@@ -94,6 +96,8 @@ export class Supervisor {
   #pool = new Map<string, Entry>();
   readonly #env: ListenerEnv;
   #draining = new Set<Listener>();
+  /** `/metrics`' listener families, with what retired listeners counted. */
+  readonly #counters = new ListenerCounters();
   #generation = 0;
   #config: Config | undefined;
   readonly #create: typeof createListener;
@@ -187,14 +191,18 @@ export class Supervisor {
       if (next) {
         // The new socket serves from now on; the old one stops accepting and drains.
         next.start();
-        closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
+        closing.push(
+          this.#retire(entry.spec, entry.listener, config.shutdown_timeout * 1000).closed,
+        );
         entry.listener = next;
       } else if (entry.spec.fingerprint !== spec.fingerprint && !entry.listener.update(spec)) {
         // Another kind at the same address: the new listener takes over the bound socket.
         const slot = entry.listener.handOver?.();
         const next = this.#create(spec, this.#env, slot);
         if (!slot) next.bind();
-        closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
+        closing.push(
+          this.#retire(entry.spec, entry.listener, config.shutdown_timeout * 1000).closed,
+        );
         entry.listener = next;
         next.start();
         if (next.started) closing.push(next.started());
@@ -204,7 +212,7 @@ export class Supervisor {
     for (const key of diff.removed) {
       const entry = this.#pool.get(key)!;
       this.#pool.delete(key);
-      closing.push(this.#retire(entry.listener, config.shutdown_timeout * 1000).closed);
+      closing.push(this.#retire(entry.spec, entry.listener, config.shutdown_timeout * 1000).closed);
     }
     for (const entry of fresh) this.#pool.set(entry.spec.key, entry);
     // Published before the new ports accept, so the proxy never reaches one unrecognised.
@@ -261,10 +269,27 @@ export class Supervisor {
     const entries = [...this.#pool.values()];
     this.#pool.clear();
     await Promise.all([
-      ...entries.map((e) => this.#retire(e.listener, timeoutMs, sweepMs).drained),
+      ...entries.map((e) => this.#retire(e.spec, e.listener, timeoutMs, sweepMs).drained),
       ...[...this.#draining].map((l) => l.drain(timeoutMs)),
       this.#env.tunnels.stop(timeoutMs),
     ]);
+  }
+
+  /**
+   * The listener families of `/metrics` (see {@link ListenerCounters}): counters only go up
+   * while the process lives, across rebuilt and removed listeners.
+   */
+  metrics(): FamilySnapshot[] {
+    const live: NamedListener[] = [];
+    for (const e of this.#pool.values()) {
+      live.push({ name: e.spec.name, kind: listenerKind(e.spec), listener: e.listener });
+    }
+    return this.#counters.families(live);
+  }
+
+  /** The tunnel end's `/status` part, if this supervisor runs one. */
+  tunnelStatus(): Record<string, unknown> | undefined {
+    return this.#env.tunnels.status() ?? undefined;
   }
 
   /** Listeners, open connections and upstream health. */
@@ -293,10 +318,12 @@ export class Supervisor {
    * `drained` once its connections are gone.
    */
   #retire(
+    spec: ListenerSpec,
     listener: Listener,
     timeoutMs: number,
     sweepMs?: number,
   ): { closed: Promise<void>; drained: Promise<void> } {
+    this.#counters.retire({ name: spec.name, kind: listenerKind(spec), listener });
     const closed = listener.close(sweepMs);
     this.#draining.add(listener);
     const drained = (async () => {
@@ -305,6 +332,7 @@ export class Supervisor {
         await listener.drain(timeoutMs);
       } finally {
         this.#draining.delete(listener);
+        this.#counters.settle(listener);
       }
     })();
     return { closed: closed.catch(() => {}), drained };

@@ -53,12 +53,16 @@ export abstract class TcpListener<S extends ListenerSpec, H extends TrackingHand
   protected set spec(spec: S) {
     this.#spec = spec;
     this.#slot.setLimit(spec.max_connections);
-    this.#slot.setMetrics(listenerMetrics(spec.name));
+    const metrics = listenerMetrics(spec.name);
+    this.#slot.setMetrics(metrics);
     const beforeTls = this.#slot.readHeaderBeforeTls(
       spec.proxy_protocol
         ? {
           timeoutMs: this.headerTimeoutMs(),
-          onRejected: (peer, error) => logRejectedHeader(spec.name, peer, error),
+          onRejected: (peer, error) => {
+            logRejectedHeader(spec.name, peer, error);
+            metrics.refuse("proxy_header");
+          },
         }
         : null,
     );

@@ -6,6 +6,7 @@ import { CidrSet, ipAllowed } from "../net/cidr.ts";
 import { ConnTracker } from "../net/conn_tracker.ts";
 import { safeClose } from "../net/relay.ts";
 import { refuseProxyUser } from "../proxy/refuse.ts";
+import { listenerOf } from "../metrics/conn_metrics.ts";
 import { Socks5Reply } from "../proxy/socks5/codec.ts";
 import { TcpListener, type TrackingHandler } from "./tcp_listener.ts";
 import type { TcpSlot } from "./tcp_slot.ts";
@@ -96,6 +97,7 @@ class TunnelHandler implements TrackingHandler {
       logger.warn("tunnel egress proxy: {peer} is not allowed (allow_ip/deny_ip)", {
         peer: formatAddress(peer),
       });
+      listenerOf(conn)?.refuse("access");
       return;
     }
     if (await client.carryEgress(conn, formatAddress(peer))) return;

@@ -2,6 +2,7 @@ import type { HealthRegistry } from "../balancer/health.ts";
 import type { ListenerSpec, StreamListenerSpec } from "../config/listeners.ts";
 import type { StreamServer } from "../config/schema.ts";
 import { log } from "../log/logger.ts";
+import { listenerMetrics } from "../metrics/families.ts";
 import { formatAddress } from "../net/address.ts";
 import { safeClose } from "../net/relay.ts";
 import { TcpForwarder, type TcpForwarderOptions } from "../stream/tcp_forwarder.ts";
@@ -141,6 +142,7 @@ export class WsToTcpListener implements Listener {
     // Deno.serve's accept loop cannot be paused: beyond the limit, answer 503 instead.
     if (this.#sessions.size >= this.#spec.max_connections) {
       this.#limitHits++;
+      listenerMetrics(this.#spec.name).refuse("max_connections");
       return Promise.resolve(
         new Response("503 Service Unavailable: max_connections reached\n", {
           status: 503,

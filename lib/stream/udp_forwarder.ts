@@ -54,7 +54,15 @@ export class UdpForwarder {
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
-  #counts = { sessions: 0, evicted: 0, expired: 0, datagrams_in: 0, datagrams_out: 0 };
+  #counts = {
+    sessions: 0,
+    evicted: 0,
+    expired: 0,
+    datagrams_in: 0,
+    datagrams_out: 0,
+    bytes_in: 0,
+    bytes_out: 0,
+  };
 
   /**
    * @param name name for logs
@@ -139,6 +147,7 @@ export class UdpForwarder {
         continue;
       }
       this.#counts.datagrams_in++;
+      this.#counts.bytes_in += data.byteLength;
       const client = from as Deno.NetAddr;
       const key = `${client.hostname}|${client.port}`;
       let session = this.#sessions.get(key);
@@ -224,6 +233,7 @@ export class UdpForwarder {
       try {
         await this.#socket!.send(data, session.client);
         this.#counts.datagrams_out++;
+        this.#counts.bytes_out += data.byteLength;
       } catch {
         if (this.#closed) return;
       }

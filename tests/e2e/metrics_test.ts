@@ -46,6 +46,10 @@ proxy_url = "http://origin"
 rule = "/dead"
 proxy_url = "http://dead"
 [[http.server.location]]
+rule = "/denied"
+deny_ip = "127.0.0.1"
+proxy_url = "http://origin"
+[[http.server.location]]
 rule = "/"
 proxy_url = "http://origin"
 [[stream.upstream]]
@@ -82,6 +86,7 @@ Deno.test("/metrics: promtool accepts it; requests, bytes, limit_req, upstream f
     assert.equal(await status(`http://127.0.0.1:${ports.http}/limited`), 200);
     assert.equal(await status(`http://127.0.0.1:${ports.http}/limited`), 503);
     assert.equal(await status(`http://127.0.0.1:${ports.http}/dead`), 502);
+    assert.equal(await status(`http://127.0.0.1:${ports.http}/denied`), 403);
     assert.equal(
       await status(`http://127.0.0.1:${ports.origin}/via-proxy`, "-x", `127.0.0.1:${ports.proxy}`),
       200,
@@ -123,6 +128,12 @@ Deno.test("/metrics: promtool accepts it; requests, bytes, limit_req, upstream f
       2,
     );
     assert.equal(m.value("wmproxy_limit_req_rejected_total", { listener: http, zone: "one" }), 1);
+    const refused = "wmproxy_listener_connections_refused_total";
+    assert.equal(m.value(refused, { listener: http, reason: "access" }), 1);
+    assert.equal(
+      m.value(req, { listener: http, proxy: "reverse", method: "GET", status: "4xx" }),
+      1,
+    );
     assert.equal(
       m.value("wmproxy_upstream_connect_failures_total", {
         upstream: "dead",
@@ -139,11 +150,13 @@ Deno.test("/metrics: promtool accepts it; requests, bytes, limit_req, upstream f
     );
     assert.equal(
       m.sum("wmproxy_listener_connections_accepted_total", { listener: http }),
-      5,
+      6,
     );
     assert.ok(m.sum("wmproxy_listener_received_bytes_total", { listener: http }) > 5 * 40);
     assert.ok(m.sum("wmproxy_listener_sent_bytes_total", { listener: "proxy" }) > 100);
     assert.equal(m.value("wmproxy_udp_sessions_total", { listener: "stream.server[0]" }), 1);
+    assert.equal(m.value("wmproxy_udp_received_bytes_total", { listener: "stream.server[0]" }), 4);
+    assert.equal(m.value("wmproxy_udp_sent_bytes_total", { listener: "stream.server[0]" }), 4);
     assert.equal(m.value("wmproxy_reloads_total", { result: "ok" }), 1);
     assert.equal(m.value("wmproxy_reloads_total", { result: "failed" }), 1);
     assert.equal(m.value("wmproxy_config_generation"), 2);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderExposition } from "../../lib/metrics/exposition.ts";
-import { mergeSnapshots, Registry } from "../../lib/metrics/registry.ts";
+import { familyOf, mergeSnapshots, Registry } from "../../lib/metrics/registry.ts";
 import { parseScrape, promtoolCheck } from "../_support/metrics.ts";
 
 function sample(): Registry {
@@ -36,4 +36,16 @@ Deno.test("mergeSnapshots() sums counters and histogram buckets of the same labe
   assert.equal(m.value("t_seconds_count", { kind: "x" }), 6);
   // The inputs are not changed.
   assert.equal(parseScrape(renderExposition(a)).value("t_seconds_count", { kind: "x" }), 3);
+});
+
+Deno.test("mergeSnapshots() takes the smallest value of a `min` family (upstream up in every worker)", () => {
+  const up = (a: number, b: number) => [
+    familyOf("t_up", "Up", "gauge", [
+      { labels: 's="a"', value: a },
+      { labels: 's="b"', value: b },
+    ], "min"),
+  ];
+  const m = parseScrape(renderExposition(mergeSnapshots([up(1, 1), up(1, 0), up(1, 1)])));
+  assert.equal(m.value("t_up", { s: "a" }), 1);
+  assert.equal(m.value("t_up", { s: "b" }), 0);
 });

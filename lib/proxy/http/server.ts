@@ -51,7 +51,7 @@ export async function handleHttpProxy(
     const { options } = ctx;
     if (!ipAllowed(ctx.peer.hostname, options.allow, options.deny)) {
       logger.warn("conn {id} {peer}: client address not allowed", { id: ctx.id, peer: s.peer });
-      listenerOf(conn)?.refused.inc();
+      listenerOf(conn)?.refuse("access");
       await reject(s, null, { status: 403, message: "client address not allowed" });
       return;
     }

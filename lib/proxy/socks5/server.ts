@@ -78,7 +78,7 @@ export async function handleSocks5(
     stage = COMMAND_NAMES[request.command];
     if (!ipAllowed(ctx.peer.hostname, ctx.options.allow, ctx.options.deny)) {
       logger.warn("conn {id} {peer}: client address not allowed", { id: ctx.id, peer });
-      listenerOf(conn)?.refused.inc();
+      listenerOf(conn)?.refuse("access");
       await sendFinal(conn, encodeReply(Socks5Reply.NOT_ALLOWED));
       return;
     }

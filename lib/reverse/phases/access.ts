@@ -1,3 +1,4 @@
+import { listenerOf } from "../../metrics/conn_metrics.ts";
 import type { Answer, RequestContext } from "./context.ts";
 
 const FORBIDDEN: Answer = { status: 403, body: "403 Forbidden\n" };
@@ -9,8 +10,10 @@ const FORBIDDEN: Answer = { status: 403, body: "403 Forbidden\n" };
 export function checkAccess(ctx: RequestContext): Answer | null {
   const { client, server, location } = ctx;
   const s = server.server;
-  if (!client.allowed(s.allow, s.deny)) return FORBIDDEN;
-  const l = location!.location;
-  if (!client.allowed(l.allow, l.deny)) return FORBIDDEN;
-  return null;
+  if (client.allowed(s.allow, s.deny)) {
+    const l = location!.location;
+    if (client.allowed(l.allow, l.deny)) return null;
+  }
+  listenerOf(client.conn)?.refuse("access");
+  return FORBIDDEN;
 }

@@ -15,7 +15,7 @@ import type { ListenerStatus, Supervisor } from "../supervisor.ts";
 import type { TestAction, WorkerLog, WorkerStatus } from "./protocol.ts";
 import { exportSharedState, type SharedState } from "../../shared_state/shared_state.ts";
 import { mergeReports } from "./merge_status.ts";
-import type { FamilySnapshot } from "../../metrics/registry.ts";
+import { type FamilySnapshot, mergeSnapshots } from "../../metrics/registry.ts";
 import { isSpreadable } from "./spread.ts";
 import { WorkerHandle, WorkerRequestError } from "./worker_handle.ts";
 
@@ -73,6 +73,10 @@ export class WorkerPool {
   #recycling = new Set<WorkerHandle>();
   /** Old workers replaced by a recycle, draining. */
   #retiring = new Set<WorkerHandle>();
+  /** Each worker's families as its last `/metrics` scrape saw them. */
+  #lastMetrics = new Map<WorkerHandle, FamilySnapshot[]>();
+  /** The counters of workers that have ended, summed (see {@link metrics}). */
+  #carried: FamilySnapshot[] = [];
   /** One recycle at a time: the next one starts when the previous old worker has stopped. */
   #recycleQueue: Promise<void> = Promise.resolve();
 
@@ -216,13 +220,34 @@ export class WorkerPool {
     };
   }
 
-  /** Each worker's metrics registry snapshot (retiring ones included; a dead one left out). */
+  /**
+   * Each worker's `/metrics` families (retiring ones included; a dead one left out), and the
+   * counters of the workers that have ended (recycled or died), so a sum over the workers
+   * never goes down.
+   */
   async metrics(): Promise<FamilySnapshot[][]> {
     const asked = [...this.#workers, ...this.#retiring];
-    const replies = await Promise.all(
-      asked.map((w) => w.ask<FamilySnapshot[]>({ type: "metrics" }).catch(() => null)),
-    );
-    return replies.filter((r) => r !== null);
+    const carried = this.#carried;
+    const replies = await Promise.all(asked.map(async (w) => {
+      const r = await w.ask<FamilySnapshot[]>({ type: "metrics" }).catch(() => null);
+      // Not for a worker that ended meanwhile: its counters are carried already.
+      if (r !== null && (this.#workers.includes(w) || this.#retiring.has(w))) {
+        this.#lastMetrics.set(w, r);
+      }
+      return r;
+    }));
+    return [...replies.filter((r) => r !== null), carried];
+  }
+
+  /**
+   * Worker `w` ends: its counters (`last`, else those of its last scrape) are carried over.
+   * Gauges are not: what it had open is gone with it.
+   */
+  #carry(w: WorkerHandle, last?: FamilySnapshot[] | null): void {
+    const final = last ?? this.#lastMetrics.get(w);
+    this.#lastMetrics.delete(w);
+    if (!final) return;
+    this.#carried = mergeSnapshots([this.#carried, final.filter((f) => f.type !== "gauge")]);
   }
 
   /** Worker isolates running now. */
@@ -302,7 +327,10 @@ export class WorkerPool {
     });
     try {
       await old.ask({ type: "stop", timeoutMs, sweepMs: RECYCLE_SWEEP_MS }).catch(() => {});
+      const last = await old.ask<FamilySnapshot[]>({ type: "metrics" }).catch(() => null);
+      this.#carry(old, last);
     } finally {
+      this.#carry(old);
       old.terminate();
       this.#retiring.delete(old);
       this.#instances.delete(old);
@@ -336,6 +364,7 @@ export class WorkerPool {
   /** A worker died: a new one with its number takes its place and the committed generation. */
   #replace(dead: WorkerHandle, error: Error): void {
     if (this.#stopping) return;
+    this.#carry(dead);
     if (!this.#workers.includes(dead)) {
       // An old worker draining after a recycle, or a replacement not yet in place.
       logger.error("worker {id} died while {state}: {message}", {

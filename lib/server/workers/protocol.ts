@@ -40,7 +40,7 @@ export type WorkerRequest =
     readonly shared: SharedState;
   }
   | { readonly type: "status"; readonly seq: number }
-  /** Its metrics registry's snapshot (`FamilySnapshot[]`), for `/metrics`. */
+  /** Its listener families and metrics registry (`FamilySnapshot[]`), for `/metrics`. */
   | { readonly type: "metrics"; readonly seq: number }
   | { readonly type: "ports"; readonly seq: number; readonly ports: readonly number[] }
   | { readonly type: "log"; readonly seq: number; readonly log: WorkerLog }

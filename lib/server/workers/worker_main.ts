@@ -105,7 +105,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case "status":
       return status();
     case "metrics":
-      return REGISTRY.snapshot();
+      return [...supervisor.metrics(), ...REGISTRY.snapshot()];
     case "ports":
       // The main isolate's own ports (control endpoint, its listeners): the proxy refuses them.
       ownPorts.setSiblings(msg.ports);

@@ -15,18 +15,18 @@
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const LOOPBACK = "127.0.0.1";
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: LOOPBACK, port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+/** N distinct free ports (all held open while choosing, so none is handed out twice). */
+function freePorts(n: number): number[] {
+  const held = Array.from({ length: n }, () => Deno.listen({ hostname: LOOPBACK, port: 0 }));
+  const ports = held.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of held) l.close();
+  return ports;
 }
 
 const listeners = Number(Deno.args[0] ?? 100);
 const scrapes = Number(Deno.env.get("SCRAPES") ?? 300);
 const workers = Number(Deno.env.get("WORKERS") ?? 1);
-const ctl = freePort();
-const ports = Array.from({ length: listeners }, () => freePort());
+const [ctl, ...ports] = freePorts(listeners + 1);
 const servers = ports.map((p) =>
   `[[http.server]]\nbind_addr = "${LOOPBACK}:${p}"\n[[http.server.location]]\nrule = "/"\n` +
   `static_response = "ok"\n`
@@ -41,6 +41,13 @@ const child = new Deno.Command(Deno.execPath(), {
   stdout: "null",
   stderr: "piped",
 }).spawn();
+// The instance's log, kept to show why it stopped if it does.
+let log = "";
+const logDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+  new WritableStream({ write: (s) => void (log = (log + s).slice(-8000)) }),
+);
+let exited = false;
+child.status.then(() => exited = true);
 const base = `http://${LOOPBACK}:${ctl}`;
 try {
   for (let i = 0;; i++) {
@@ -49,7 +56,7 @@ try {
       await r.body?.cancel();
       if (r.ok) break;
     } catch {
-      if (i > 200) throw new Error("the instance did not start");
+      if (exited || i > 200) throw new Error(`the instance did not start:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -74,7 +81,8 @@ try {
       `max ${times[times.length - 1].toFixed(2)} ms`,
   );
 } finally {
-  child.kill("SIGTERM");
+  if (!exited) child.kill("SIGTERM");
   await child.status;
+  await logDone;
   await Deno.remove(dir, { recursive: true });
 }

@@ -3,7 +3,7 @@ import { inheritListener, listenerOf } from "../metrics/conn_metrics.ts";
 import { formatAddress } from "../net/address.ts";
 import { acceptProxyHeader } from "../net/proxy_protocol/accept.ts";
 import { safeClose } from "../net/relay.ts";
-import type { TrackingHandler } from "./tcp_listener.ts";
+import type { TrackingHandler } from "./tcp_slot.ts";
 
 const logger = log("server");
 

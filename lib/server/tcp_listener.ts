@@ -1,22 +1,17 @@
 import type { ListenerSpec } from "../config/listeners.ts";
 import { log } from "../log/logger.ts";
 import { listenerMetrics } from "../metrics/families.ts";
-import type { ConnTracker } from "../net/conn_tracker.ts";
 import { formatAddress } from "../net/address.ts";
 import type { Listener, ListenerReport } from "./listener.ts";
 import type { CertResolver } from "../net/tls_listen.ts";
-import { type TcpConnHandler, TcpSlot } from "./tcp_slot.ts";
+import { TcpSlot, type TrackingHandler } from "./tcp_slot.ts";
+
+export type { TrackingHandler };
 import {
   logRejectedHeader,
   PROXY_HEADER_TIMEOUT_MS,
   ProxyHeaderHandler,
 } from "./proxy_header_handler.ts";
-
-/** A connection handler that tracks what it has open. */
-export interface TrackingHandler extends TcpConnHandler {
-  /** Open connections, for draining and `/status`. */
-  readonly tracker: ConnTracker;
-}
 
 const logger = log("server");
 

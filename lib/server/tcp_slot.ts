@@ -1,6 +1,7 @@
 import { log } from "../log/logger.ts";
 import { attachListener } from "../metrics/conn_metrics.ts";
 import type { ListenerMetrics } from "../metrics/families.ts";
+import type { ConnTracker } from "../net/conn_tracker.ts";
 import { type CertResolver, listenTlsSni } from "../net/tls_listen.ts";
 import {
   listenTlsProxied,
@@ -10,6 +11,12 @@ import {
 /** What a TCP slot hands its accepted connections to (TLS connections from a TLS slot). */
 export interface TcpConnHandler {
   handle(conn: Deno.TcpConn | Deno.TlsConn): Promise<void>;
+}
+
+/** A connection handler that tracks what it has open. */
+export interface TrackingHandler extends TcpConnHandler {
+  /** Open connections, for draining and `/status`. */
+  readonly tracker: ConnTracker;
 }
 
 const logger = log("server");

@@ -29,7 +29,7 @@ import { Backoff, HEALTHY_SESSION_MS } from "./_backoff.ts";
  * restarts is found again within about this long (±20 %), however long it was down.
  */
 export const PROBE_CAP_MS = 4_000;
-import type { StreamHandler, TunnelClientMapping } from "./client.ts";
+import type { StreamHandler, TunnelClientMapping } from "./types.ts";
 import { serveVisitor } from "./_visitor_stream.ts";
 
 const logger = log("tunnel");

@@ -12,7 +12,7 @@ import { startTimer, stopTimer } from "../../net/timer.ts";
 import type { MuxStream } from "../mux/stream.ts";
 import { MessageReader } from "../protocol/codec.ts";
 import { parseMessage } from "../protocol/messages.ts";
-import type { StreamHandler, TunnelClientMapping, VisitorOpen } from "./client.ts";
+import type { StreamHandler, TunnelClientMapping, VisitorOpen } from "./types.ts";
 
 const logger = log("tunnel");
 

@@ -148,3 +148,21 @@ export async function ping(conn: Deno.Conn, text: string): Promise<void> {
 export function statusOf(reply: string): number {
   return Number(reply.split(" ")[1]);
 }
+
+/**
+ * One new connection to `port` that echoes `text` once, then closes; false when the kernel
+ * reset it (with `tcp_migrate_req = 0`, a connection queued on a closing reusePort socket).
+ */
+export async function echoOnce(port: number, text: string): Promise<boolean> {
+  let conn: Deno.TcpConn | undefined;
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await ping(conn, text);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.ConnectionReset) return false;
+    throw e;
+  } finally {
+    conn?.close();
+  }
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ping, readToEnd } from "../_support/io.ts";
+import { echoOnce, readToEnd } from "../_support/io.ts";
 import { scrape } from "../_support/metrics.ts";
 import { startServer } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
@@ -10,22 +10,6 @@ import { startWorkers } from "../_support/workers.ts";
 const ACCEPTED = "wmproxy_listener_connections_accepted_total";
 const RECEIVED = "wmproxy_listener_received_bytes_total";
 const STREAM = "stream.server[0]";
-
-/** One connection to `port` that echoes `text` once, then closes; false if it was reset. */
-async function echoOnce(port: number, text: string): Promise<boolean> {
-  let conn: Deno.TcpConn | undefined;
-  try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await ping(conn, text);
-    return true;
-  } catch (e) {
-    // tcp_migrate_req = 0: a connection queued on a recycled worker's socket as it closes.
-    if (e instanceof Deno.errors.ConnectionReset) return false;
-    throw e;
-  } finally {
-    conn?.close();
-  }
-}
 
 Deno.test("/metrics: a listener removed and added again by reloads counts on from where it was", async () => {
   const dir = await tempDir();

@@ -6,6 +6,7 @@ import { curl } from "../_support/curl.ts";
 import { closeQuietly, readUntil, writeAll } from "../_support/io.ts";
 import { freePort, refuses } from "../_support/ports.ts";
 import { control, startInstance } from "../_support/process.ts";
+import { startHaproxy } from "../_support/haproxy.ts";
 import { tempDir } from "../_support/temp.ts";
 import { eventually } from "../_support/wait.ts";
 
@@ -19,29 +20,16 @@ Deno.test("proxy_protocol on http: keep-alive after the header, each connection 
   const http = freePort();
   const hap = freePort();
   const ctl = freePort();
-  await Deno.writeTextFile(
-    `${dir.path}/haproxy.cfg`,
-    `global
-  nbthread 1
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  http-reuse never
-frontend f
+  const haproxy = await startHaproxy(
+    dir.path,
+    ["mode http", "http-reuse never"],
+    `frontend f
   bind 127.0.0.1:${hap}
   default_backend b
 backend b
   server s 127.0.0.1:${http} send-proxy-v2
 `,
   );
-  const haproxy = new Deno.Command("haproxy", {
-    args: ["-f", `${dir.path}/haproxy.cfg`, "-db"],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
   const inst = await startInstance(
     dir.path,
     `
@@ -80,12 +68,7 @@ static_response = "we saw {client_ip}"
     assert.equal(await accepted(ctl), 2, "HAProxy opened one backend connection for five requests");
   } finally {
     await inst.kill();
-    try {
-      haproxy.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-    await haproxy.status;
+    await haproxy.stop();
     await dir.cleanup();
   }
 });

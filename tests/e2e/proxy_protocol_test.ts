@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { curl } from "../_support/curl.ts";
 import { closeQuietly, readToEnd, writeAll } from "../_support/io.ts";
+import { startHaproxy } from "../_support/haproxy.ts";
 import { freePort, refuses } from "../_support/ports.ts";
 import { startInstance } from "../_support/process.ts";
 import { tempDir } from "../_support/temp.ts";
@@ -72,15 +73,18 @@ stream {
 }
 `,
   );
-  await Deno.writeTextFile(
-    `${dir.path}/haproxy.cfg`,
-    `global
-  nbthread 1
-defaults
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend to_stream
+  const nginx = spawn("nginx", [
+    "-e",
+    "stderr",
+    "-p",
+    `${dir.path}/nginx`,
+    "-c",
+    `${dir.path}/nginx.conf`,
+  ]);
+  const haproxy = await startHaproxy(
+    dir.path,
+    [],
+    `frontend to_stream
   mode tcp
   bind 127.0.0.1:${p.hapToStream}
   default_backend to_stream
@@ -107,15 +111,6 @@ frontend behind
   http-request return status 200 content-type text/plain lf-string "haproxy saw %[src]"
 `,
   );
-  const nginx = spawn("nginx", [
-    "-e",
-    "stderr",
-    "-p",
-    `${dir.path}/nginx`,
-    "-c",
-    `${dir.path}/nginx.conf`,
-  ]);
-  const haproxy = spawn("haproxy", ["-f", `${dir.path}/haproxy.cfg`, "-db"]);
   const inst = await startInstance(
     dir.path,
     `
@@ -198,7 +193,7 @@ send_proxy_protocol = "v2"
     }
   } finally {
     await inst.kill();
-    await stop(haproxy);
+    await haproxy.stop();
     await stop(nginx);
     await dir.cleanup();
   }

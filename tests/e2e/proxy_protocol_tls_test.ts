@@ -9,6 +9,7 @@ import { closeQuietly, readToEnd, writeAll } from "../_support/io.ts";
 import { makePki } from "../_support/pki.ts";
 import { freePort, refuses } from "../_support/ports.ts";
 import { control, startInstance } from "../_support/process.ts";
+import { startHaproxy } from "../_support/haproxy.ts";
 import { tempDir } from "../_support/temp.ts";
 import { eventually } from "../_support/wait.ts";
 
@@ -19,22 +20,6 @@ Deno.test("proxy_protocol on bind_ssl: HAProxy send-proxy-v2 + ssl and curl --ha
   const pki = await makePki(dir.path, [["a.test"], ["b.test"]]);
   const [a, b] = [pki.leaves["a.test"], pki.leaves["b.test"]];
   const p = { tls: freePort(), hap: freePort(), ctl: freePort() };
-  await Deno.writeTextFile(
-    `${dir.path}/haproxy.cfg`,
-    `global
-  nbthread 1
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-frontend in
-  bind 127.0.0.1:${p.hap}
-  default_backend us
-backend us
-  server s 127.0.0.1:${p.tls} ssl verify none sni str(b.test) send-proxy-v2
-`,
-  );
   const config = (pp: boolean) => `
 control = "127.0.0.1:${p.ctl}"
 [[http.server]]
@@ -56,12 +41,16 @@ proxy_protocol = ${pp}
 rule = "/"
 static_response = "b saw {client_ip} {scheme}"
 `;
-  const haproxy = new Deno.Command("haproxy", {
-    args: ["-f", `${dir.path}/haproxy.cfg`, "-db"],
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+  const haproxy = await startHaproxy(
+    dir.path,
+    ["mode http"],
+    `frontend in
+  bind 127.0.0.1:${p.hap}
+  default_backend us
+backend us
+  server s 127.0.0.1:${p.tls} ssl verify none sni str(b.test) send-proxy-v2
+`,
+  );
   const inst = await startInstance(dir.path, config(true));
   const https = (name: string, ...args: string[]) =>
     curl([
@@ -135,12 +124,7 @@ static_response = "b saw {client_ip} {scheme}"
     );
   } finally {
     await inst.kill();
-    try {
-      haproxy.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-    await haproxy.status;
+    await haproxy.stop();
     await dir.cleanup();
   }
 });

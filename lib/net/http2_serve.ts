@@ -11,6 +11,8 @@
  * @module
  */
 
+import { ProtocolError } from "./protocol_error.ts";
+
 /** A request handler, as `Deno.serve` takes. */
 export type Http2Handler = (request: Request) => Response | Promise<Response>;
 
@@ -20,6 +22,18 @@ export interface ServeHttp2Options {
   readonly signal: AbortSignal;
   /** Called when the handler throws; the stream gets a 500. @default logs nothing */
   readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The client broke HTTP/2 on the connection (a frame the protocol forbids, bytes that are no
+ * frame, a flood of resets), or ended it with an error code: the server answered with GOAWAY
+ * and closed it. Hyper says no more than that (Deno passes its error on as "http2 error").
+ */
+export class Http2ProtocolError extends ProtocolError {
+  constructor(options?: ErrorOptions) {
+    super("http2", "HTTP/2 protocol error; connection closed", options);
+    this.name = "Http2ProtocolError";
+  }
 }
 
 /** The runtime lacks the internal HTTP/2 entry point this module relies on. */
@@ -61,8 +75,9 @@ export function http2Supported(): boolean {
 /**
  * Serves HTTP/2 on `conn` (a TLS connection whose handshake chose `h2`, not a byte read from
  * it yet): every stream is a `Request` given to `handler`, its `Response` streamed back.
- * Resolves when the connection is over. Throws {@link Http2UnavailableError} when the runtime
- * lacks the entry point.
+ * Resolves when the connection is over; rejects with {@link Http2ProtocolError} when the
+ * client broke the protocol, `Deno.errors.ConnectionReset` when its connection failed. Throws
+ * {@link Http2UnavailableError} when the runtime lacks the entry point.
  */
 export function serveHttp2(
   conn: Deno.Conn,
@@ -74,5 +89,23 @@ export function serveHttp2(
     options.onError?.(e);
     return new Response(INTERNAL_ERROR, { status: 500 });
   };
-  return SERVE(conn, options.signal, handler, onError, () => {}).finished;
+  return SERVE(conn, options.signal, handler, onError, () => {}).finished.catch(failed);
+}
+
+/**
+ * Why a connection failed, from what hyper says through Deno: its `Http2` kind ("http2
+ * error": an HTTP/2 error on the connection, GOAWAY sent or received) becomes an
+ * {@link Http2ProtocolError}; its `Io` kind ("connection error": the client reset or dropped
+ * the socket) a `Deno.errors.ConnectionReset`; anything else stays as it was.
+ */
+function failed(e: unknown): never {
+  if (isHttp(e) && /\bhttp2 error\b/.test(e.message)) throw new Http2ProtocolError({ cause: e });
+  if (isHttp(e) && /\bconnection error\b/.test(e.message)) {
+    throw new Deno.errors.ConnectionReset("the client's connection failed", { cause: e });
+  }
+  throw e;
+}
+
+function isHttp(e: unknown): e is Error {
+  return e instanceof Deno.errors.Http || (e as Error)?.name === "Http";
 }

@@ -1,6 +1,6 @@
 import { inheritListener } from "../metrics/conn_metrics.ts";
 import { requestServed } from "../net/conn_gauge.ts";
-import { serveHttp2 } from "../net/http2_serve.ts";
+import { Http2ProtocolError, serveHttp2 } from "../net/http2_serve.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { DeadlineSweeper } from "./_deadlines.ts";
 import { H2Stream } from "./_h2_stream.ts";
@@ -92,6 +92,15 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
       },
     });
   } catch (e) {
+    if (e instanceof Http2ProtocolError) {
+      // As a malformed HTTP/1.1 head: one line shown by default, no stack.
+      logger.warn("conn {id} {peer}: {error}", {
+        id: client.id,
+        peer: client.peer,
+        error: e.message,
+      });
+      return;
+    }
     if (!clientLeft(e)) throw e;
     // A client that drops its connection with streams open is no fault of ours.
     logger.debug("conn {id} {peer}: HTTP/2 connection ended: {error}", {
@@ -105,7 +114,10 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
   }
 }
 
-/** Whether the connection failed because the client went away (reset, broken, HTTP/2 protocol error). */
+/**
+ * Whether the connection failed because the client went away (reset, broken, cut short), or
+ * with another of hyper's errors (`Deno.errors.Http`), none of them ours to fix.
+ */
 function clientLeft(e: unknown): boolean {
   return e instanceof Deno.errors.Http || (e as Error)?.name === "Http" ||
     e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||

@@ -27,9 +27,20 @@ export class Flood {
   lastWriteAt: number = performance.now();
   /** Set when the flood ended: `"all"` once every byte was written, else the error. */
   ended: "all" | Error | undefined;
+  /** Resolves with {@link ended} once the flood ended. */
+  readonly finished: Promise<"all" | Error>;
+  #finish!: (how: "all" | Error) => void;
 
   constructor(total: number) {
     this.total = total;
+    this.finished = new Promise((r) => this.#finish = r);
+  }
+
+  /** Records how the flood ended. */
+  end(how: "all" | Error): void {
+    if (this.ended !== undefined) return;
+    this.ended = how;
+    this.#finish(how);
   }
 
   /** Records `n` more bytes written. */
@@ -86,9 +97,9 @@ async function floodConn(conn: Deno.Conn, flood: Flood): Promise<void> {
       const n = Math.min(chunk.length, flood.total - flood.written);
       flood.wrote(await conn.write(chunk.subarray(0, n)));
     }
-    flood.ended = "all";
+    flood.end("all");
   } catch (e) {
-    flood.ended = e instanceof Error ? e : new Error(String(e));
+    flood.end(e instanceof Error ? e : new Error(String(e)));
   }
 }
 
@@ -135,7 +146,7 @@ async function floodWs(ws: WebSocket, flood: Flood): Promise<void> {
   const update = () => flood.wrote(sent - ws.bufferedAmount - flood.written);
   while (flood.written < flood.total) {
     if (ws.readyState !== WebSocket.OPEN) {
-      flood.ended = new Error(`the WebSocket closed after ${flood.written} bytes`);
+      flood.end(new Error(`the WebSocket closed after ${flood.written} bytes`));
       return;
     }
     if (sent < flood.total && ws.bufferedAmount < WS_QUEUE) {
@@ -147,7 +158,7 @@ async function floodWs(ws: WebSocket, flood: Flood): Promise<void> {
     }
     update();
   }
-  flood.ended = "all";
+  flood.end("all");
 }
 
 /**

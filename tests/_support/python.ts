@@ -28,7 +28,10 @@ export interface PythonOptions {
 }
 
 /** The Debian package that provides each module tests import beyond the standard library. */
-const PACKAGES: Readonly<Record<string, string>> = { websockets: "python3-websockets" };
+const PACKAGES: Readonly<Record<string, string>> = {
+  websockets: "python3-websockets",
+  h2: "python3-h2",
+};
 
 const checked = new Map<string, Promise<void>>();
 const decoder = new TextDecoder();

@@ -27,6 +27,7 @@ export async function forward(ctx: RequestContext): Promise<boolean> {
   const group = loc.group!;
   const client = ctx.client;
   const state: ConnectState = {};
+  client.h2?.watch(); // an HTTP/2 stream reset while connecting or waiting cuts the exchange
   let fresh = false;
   let request: Uint8Array | null = null;
   let bodySent = false;

@@ -8,7 +8,8 @@
  * deno run -A bench/metrics/scrape.ts [LISTENERS]   # default 100
  * ```
  *
- * Environment: `SCRAPES` (default 300), `WORKERS` (default 1).
+ * Environment: `SCRAPES` (default 300), `WORKERS` (default 1), `LOAD=1` to scrape while
+ * `wrk -t1 -c20` keeps the first listener busy (a scrape of an instance at work).
  * @module
  */
 
@@ -26,6 +27,7 @@ function freePorts(n: number): number[] {
 const listeners = Number(Deno.args[0] ?? 100);
 const scrapes = Number(Deno.env.get("SCRAPES") ?? 300);
 const workers = Number(Deno.env.get("WORKERS") ?? 1);
+const load = Deno.env.get("LOAD") === "1";
 const [ctl, ...ports] = freePorts(listeners + 1);
 const servers = ports.map((p) =>
   `[[http.server]]\nbind_addr = "${LOOPBACK}:${p}"\n[[http.server.location]]\nrule = "/"\n` +
@@ -64,6 +66,13 @@ try {
     const r = await fetch(`http://${LOOPBACK}:${p}/`);
     await r.body?.cancel();
   }
+  const wrk = load
+    ? new Deno.Command("wrk", {
+      args: ["-t1", "-c20", "-d600s", `http://${LOOPBACK}:${ports[0]}/`],
+      stdout: "null",
+      stderr: "null",
+    }).spawn()
+    : null;
   let bytes = 0;
   const times: number[] = [];
   for (let i = 0; i < scrapes; i++) {
@@ -73,10 +82,16 @@ try {
     times.push(performance.now() - t0);
     bytes = text.length;
   }
+  if (wrk) {
+    wrk.kill("SIGTERM");
+    await wrk.status;
+  }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   console.log(
-    `${listeners} listeners, workers = ${workers}: ${scrapes} scrapes of ${bytes} bytes; ` +
+    `${listeners} listeners, workers = ${workers}${
+      load ? ", under wrk -c20" : ""
+    }: ${scrapes} scrapes of ${bytes} bytes; ` +
       `median ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, ` +
       `max ${times[times.length - 1].toFixed(2)} ms`,
   );

@@ -9,6 +9,8 @@ const LISTENER = Symbol("wmproxy.listener_metrics");
 
 /** A prototype whose `read`/`write` count into the connection's listener, per original prototype. */
 const countingProtos = new WeakMap<object, object>();
+/** For each counting prototype, the `read`/`write` it counts around. */
+const originals = new WeakMap<object, { read: Io; write: Io }>();
 
 type Io = (this: Deno.Conn, p: Uint8Array) => Promise<number | null>;
 
@@ -38,6 +40,7 @@ function countingProto(proto: object): object {
       },
     }) as object;
     countingProtos.set(proto, counting);
+    originals.set(counting, { read, write });
   }
   return counting;
 }
@@ -46,7 +49,8 @@ function countingProto(proto: object): object {
  * Marks `conn` as accepted by the listener of `metrics` and counts the bytes read from and
  * written to it through its `read`/`write` (and {@link countedRead}'s). The connection gets one
  * property and a shared counting prototype, no closures of its own: an idle connection costs
- * what it did without metrics.
+ * what it did without metrics. The relay reads and writes around the counting (see
+ * {@link uncountedRead}) and adds to the counters itself: a promise less per forwarded chunk.
  */
 export function attachListener(conn: Deno.Conn, metrics: ListenerMetrics): void {
   Reflect.set(conn, LISTENER, metrics);
@@ -82,4 +86,37 @@ export function countedRead(
       received.value += n;
       return n;
     });
+}
+
+/**
+ * The listener metrics of `conn` when {@link attachListener} counts its bytes through its own
+ * `read`/`write` (not a wrapper that inherited the listener): the counters a caller of
+ * {@link uncountedRead}/{@link uncountedWrite} adds to.
+ */
+export function countedBy(conn: unknown): ListenerMetrics | undefined {
+  return typeof conn === "object" && conn !== null && originals.has(Object.getPrototypeOf(conn))
+    ? listenerOf(conn)
+    : undefined;
+}
+
+/**
+ * `conn.read` without the counting of {@link attachListener}, for a caller that counts the bytes
+ * into {@link listenerOf}'s counters itself (the relay: no extra promise per read); for any other
+ * object, its own `read`.
+ */
+export function uncountedRead(
+  conn: Pick<Deno.Conn, "read">,
+): (p: Uint8Array) => Promise<number | null> {
+  const read = originals.get(Object.getPrototypeOf(conn))?.read;
+  return read === undefined ? (p) => conn.read(p) : (p) => read.call(conn as Deno.Conn, p);
+}
+
+/** `conn.write` without the counting of {@link attachListener}, like {@link uncountedRead}. */
+export function uncountedWrite(
+  conn: Pick<Deno.Conn, "write">,
+): (p: Uint8Array) => Promise<number> {
+  const write = originals.get(Object.getPrototypeOf(conn))?.write;
+  return write === undefined
+    ? (p) => conn.write(p)
+    : (p) => write.call(conn as Deno.Conn, p) as Promise<number>;
 }

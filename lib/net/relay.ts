@@ -1,4 +1,4 @@
-import { countedRead } from "../metrics/conn_metrics.ts";
+import { countedBy, countedRead, uncountedRead, uncountedWrite } from "../metrics/conn_metrics.ts";
 import { AdaptiveBuffer } from "./read_buffer.ts";
 import { startInterval, stopTimer } from "./timer.ts";
 import { takeTurn } from "./turns.ts";
@@ -108,18 +108,29 @@ async function pump(src: Duplex, dst: Duplex, state: RelayState): Promise<number
     : undefined;
   // A lazy source lends no buffer while idle: a pooled one is taken when bytes arrive.
   const buffer = new AdaptiveBuffer({ small: lazy === undefined });
-  const read = lazy === undefined ? fastReader(src) : undefined;
+  // The pump counts a client connection's bytes into its listener itself (one addition, where
+  // the counting `read`/`write` of `attachListener` would add a promise to every op).
+  const read = lazy === undefined ? uncountedReader(src) : undefined;
+  const write = uncountedWrite(dst);
+  const received = countedBy(src)?.received;
+  const sent = countedBy(dst)?.sent;
   const take = lazy === undefined ? undefined : () => buffer.current;
   let total = 0;
   try {
     while (true) {
       const n = await (read === undefined ? lazy!.readLazy(take!) : read(buffer.current));
       if (!n) break;
+      if (received !== undefined) received.value += n;
       const buf = buffer.current;
       state.active = true;
       total += n;
-      let off = await dst.write(n === buf.length ? buf : buf.subarray(0, n));
-      while (off < n) off += await dst.write(buf.subarray(off, n));
+      let off = await write(n === buf.length ? buf : buf.subarray(0, n));
+      if (sent !== undefined) sent.value += off;
+      while (off < n) {
+        const w = await write(buf.subarray(off, n));
+        if (sent !== undefined) sent.value += w;
+        off += w;
+      }
       buffer.update(n);
       const turn = takeTurn();
       if (turn !== undefined) await turn;
@@ -172,12 +183,24 @@ function findReadOp(): ReadOp | undefined {
  * the runtime's op directly, anything else through its `read`.
  */
 export function fastReader(conn: Duplex): (buf: Uint8Array) => Promise<number> {
-  if (readOp) {
-    ridSymbol ??= Object.getOwnPropertySymbols(conn).find((s) =>
-      s.description === "Deno.internal.rid"
-    );
-    const rid = ridSymbol === undefined ? undefined : Reflect.get(conn, ridSymbol);
-    if (typeof rid === "number") return countedRead(conn, (buf) => readOp(rid, buf));
-  }
-  return async (buf) => (await conn.read(buf)) ?? 0;
+  const op = opReader(conn);
+  return op === undefined ? async (buf) => (await conn.read(buf)) ?? 0 : countedRead(conn, op);
+}
+
+/** Like {@link fastReader}, but never counting into the connection's listener. */
+function uncountedReader(conn: Duplex): (buf: Uint8Array) => Promise<number> {
+  const op = opReader(conn);
+  if (op !== undefined) return op;
+  const read = uncountedRead(conn);
+  return async (buf) => (await read(buf)) ?? 0;
+}
+
+/** The runtime's read op bound to `conn`, when `conn` is a `Deno.Conn` and the op is there. */
+function opReader(conn: Duplex): ((buf: Uint8Array) => Promise<number>) | undefined {
+  if (readOp === undefined) return undefined;
+  ridSymbol ??= Object.getOwnPropertySymbols(conn).find((s) =>
+    s.description === "Deno.internal.rid"
+  );
+  const rid = ridSymbol === undefined ? undefined : Reflect.get(conn, ridSymbol);
+  return typeof rid === "number" ? (buf) => readOp(rid, buf) : undefined;
 }

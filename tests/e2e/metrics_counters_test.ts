@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { echoOnce, readToEnd } from "../_support/io.ts";
 import { scrape } from "../_support/metrics.ts";
-import { startServer } from "../_support/origins.ts";
+import { startOrigin, startServer } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
 import { control, startInstance } from "../_support/process.ts";
 import { tempDir } from "../_support/temp.ts";
@@ -164,6 +164,60 @@ proxy_url = "tcp://127.0.0.1:${backend.port}"
   } finally {
     await inst.kill();
     await backend.close();
+    await dir.cleanup();
+  }
+});
+
+Deno.test("/metrics: a reverse listener counts exactly the bytes a keep-alive client sent and got", async () => {
+  const dir = await tempDir();
+  const origin = startOrigin("O", () => new Response("x".repeat(3000)));
+  const ctl = freePort();
+  const http = freePort();
+  const inst = await startInstance(
+    dir.path,
+    `control = "127.0.0.1:${ctl}"
+[[http.upstream]]
+name = "origin"
+server = [{ addr = "127.0.0.1:${origin.port}" }]
+[[http.server]]
+bind_addr = "127.0.0.1:${http}"
+[[http.server.location]]
+rule = "/static"
+static_response = "hello"
+[[http.server.location]]
+rule = "/"
+proxy_url = "http://origin"
+`,
+  );
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: http });
+    const requests = [
+      "GET /static HTTP/1.1\r\nHost: a\r\n\r\n",
+      "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+      "GET /down HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    ];
+    let sent = 0;
+    for (const r of requests) {
+      const bytes = new TextEncoder().encode(r);
+      await conn.write(bytes);
+      sent += bytes.length;
+    }
+    let got = 0;
+    const buf = new Uint8Array(65536);
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      got += n;
+    }
+    conn.close();
+    assert.ok(got > 6000);
+    const m = await scrape(`http://127.0.0.1:${ctl}/metrics`);
+    const listener = `http 127.0.0.1:${http}`;
+    assert.equal(m.sum(RECEIVED, { listener }), sent);
+    assert.equal(m.sum("wmproxy_listener_sent_bytes_total", { listener }), got);
+  } finally {
+    await inst.kill();
+    await origin.close();
     await dir.cleanup();
   }
 });

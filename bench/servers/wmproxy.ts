@@ -175,7 +175,8 @@ export async function startWmproxy(
   return await startServer(
     "wmproxy",
     [Deno.execPath(), "run", "-A", "main.ts", "run", "-c", config, ...runFlags(run)],
-    ports.tcp ?? [],
+    // The control endpoint may come up after the listeners: wait for it too.
+    [...(ports.tcp ?? []), ...(run.controlPort === undefined ? [] : [run.controlPort])],
     // The first start may fetch npm packages and compile, hence the long deadline.
     {
       cwd: REPO_ROOT,

@@ -99,13 +99,16 @@ export function serveHttp2(
  * the socket) a `Deno.errors.ConnectionReset`; anything else stays as it was.
  */
 function failed(e: unknown): never {
-  if (isHttp(e) && /\bhttp2 error\b/.test(e.message)) throw new Http2ProtocolError({ cause: e });
-  if (isHttp(e) && /\bconnection error\b/.test(e.message)) {
+  if (isHttpError(e) && /\bhttp2 error\b/.test(e.message)) {
+    throw new Http2ProtocolError({ cause: e });
+  }
+  if (isHttpError(e) && /\bconnection error\b/.test(e.message)) {
     throw new Deno.errors.ConnectionReset("the client's connection failed", { cause: e });
   }
   throw e;
 }
 
-function isHttp(e: unknown): e is Error {
+/** Whether `e` is one of hyper's errors as Deno passes them on (`Deno.errors.Http`). */
+export function isHttpError(e: unknown): e is Error {
   return e instanceof Deno.errors.Http || (e as Error)?.name === "Http";
 }

@@ -1,6 +1,6 @@
 import { inheritListener } from "../metrics/conn_metrics.ts";
 import { requestServed } from "../net/conn_gauge.ts";
-import { Http2ProtocolError, serveHttp2 } from "../net/http2_serve.ts";
+import { Http2ProtocolError, isHttpError, serveHttp2 } from "../net/http2_serve.ts";
 import { startTimer, stopTimer, type Timer } from "../net/timer.ts";
 import type { DeadlineSweeper } from "./_deadlines.ts";
 import { H2Stream } from "./_h2_stream.ts";
@@ -119,7 +119,7 @@ export async function serveHttp2Connection(client: ClientConn, env: Http2Env): P
  * with another of hyper's errors (`Deno.errors.Http`), none of them ours to fix.
  */
 function clientLeft(e: unknown): boolean {
-  return e instanceof Deno.errors.Http || (e as Error)?.name === "Http" ||
-    e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+  return isHttpError(e) || e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.BrokenPipe ||
     e instanceof Deno.errors.BadResource || e instanceof Deno.errors.UnexpectedEof;
 }

@@ -40,3 +40,25 @@ export async function startHaproxy(
     },
   };
 }
+
+/**
+ * HAProxy in `mode http` on 127.0.0.1:`port` in front of 127.0.0.1:`backend`, sending each
+ * backend connection a PROXY v2 header, with `http-reuse never` (the setting
+ * docs/config/stream.md advises for `send-proxy` backends).
+ */
+export function startHaproxySendProxyV2(
+  dir: string,
+  port: number,
+  backend: number,
+): Promise<Haproxy> {
+  return startHaproxy(
+    dir,
+    ["mode http", "http-reuse never"],
+    `frontend f
+  bind 127.0.0.1:${port}
+  default_backend b
+backend b
+  server s 127.0.0.1:${backend} send-proxy-v2
+`,
+  );
+}

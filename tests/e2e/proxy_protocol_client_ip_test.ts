@@ -5,7 +5,7 @@
 // one upstream server.
 import assert from "node:assert/strict";
 import { curlResponse } from "../_support/curl.ts";
-import { startHaproxy } from "../_support/haproxy.ts";
+import { startHaproxySendProxyV2 } from "../_support/haproxy.ts";
 import { startOrigin } from "../_support/origins.ts";
 import { freePort } from "../_support/ports.ts";
 import { startInstance } from "../_support/process.ts";
@@ -21,16 +21,7 @@ Deno.test("proxy_protocol behind HAProxy: access log, header rules, limit_req ke
   );
   const http = freePort();
   const hap = freePort();
-  const haproxy = await startHaproxy(
-    dir.path,
-    ["mode http", "http-reuse never"],
-    `frontend f
-  bind 127.0.0.1:${hap}
-  default_backend b
-backend b
-  server s 127.0.0.1:${http} send-proxy-v2
-`,
-  );
+  const haproxy = await startHaproxySendProxyV2(dir.path, hap, http);
   const log = `${dir.path}/access.log`;
   const inst = await startInstance(
     dir.path,

@@ -6,7 +6,7 @@ import { curl } from "../_support/curl.ts";
 import { closeQuietly, readUntil, writeAll } from "../_support/io.ts";
 import { freePort, refuses } from "../_support/ports.ts";
 import { control, startInstance } from "../_support/process.ts";
-import { startHaproxy } from "../_support/haproxy.ts";
+import { startHaproxySendProxyV2 } from "../_support/haproxy.ts";
 import { tempDir } from "../_support/temp.ts";
 import { eventually } from "../_support/wait.ts";
 
@@ -20,16 +20,7 @@ Deno.test("proxy_protocol on http: keep-alive after the header, each connection 
   const http = freePort();
   const hap = freePort();
   const ctl = freePort();
-  const haproxy = await startHaproxy(
-    dir.path,
-    ["mode http", "http-reuse never"],
-    `frontend f
-  bind 127.0.0.1:${hap}
-  default_backend b
-backend b
-  server s 127.0.0.1:${http} send-proxy-v2
-`,
-  );
+  const haproxy = await startHaproxySendProxyV2(dir.path, hap, http);
   const inst = await startInstance(
     dir.path,
     `
